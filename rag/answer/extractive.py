@@ -1,0 +1,174 @@
+"""The default answerer: picks the sentences that answer the question, cites every outlet.
+
+No model beyond the embedder. A sentence is scored on semantic similarity to the question,
+coverage of the question's content words, and, for "what did X say" questions, whether X is
+its speaker. Near-identical sentences from other outlets are merged into one claim that
+cites them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.answer.analysis import QuestionInfo, attribute, speaker_match
+from rag.answer.citations import Support
+from rag.answer.render import Claim, Draft
+from rag.embed import CachedEmbedder
+from rag.models import Passage
+from rag.text import split_sentences, term_set, terms
+
+MIN_WORDS = 5
+DUPLICATE_SIM = 0.8
+
+
+@dataclass
+class Candidate:
+    text: str
+    start: int
+    end: int
+    passage: Passage
+    rank: int
+    speakers: list[str]
+    speaker: float = 0.0
+    semantic: float = 0.0
+    lexical: float = 0.0
+    score: float = 0.0
+    vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+
+@dataclass(frozen=True)
+class ExtractiveConfig:
+    max_sentences: int = 5
+    abstain_threshold: float = 0.42
+
+
+def coverage(question_terms: list[str], text_terms: set[str]) -> float:
+    if not question_terms:
+        return 0.0
+    return sum(1 for t in question_terms if t in text_terms) / len(question_terms)
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, embedder: CachedEmbedder, config: ExtractiveConfig):
+        self._embedder = embedder
+        self._config = config
+
+    # -- evidence ---------------------------------------------------------------------------
+    def _candidates(
+        self, passages: list[Passage], doc_texts: dict[str, str], exclude: set[str]
+    ) -> tuple[list[Candidate], dict[str, set[str]]]:
+        by_doc: dict[str, list[tuple[int, Passage]]] = {}
+        for rank, p in enumerate(passages):
+            by_doc.setdefault(p.doc_id, []).append((rank, p))
+        out: list[Candidate] = []
+        doc_terms: dict[str, set[str]] = {}
+        seen: set[tuple[str, int]] = set()
+        for doc_id, items in by_doc.items():
+            text = doc_texts.get(doc_id, "")
+            if not text:
+                continue
+            doc_terms[doc_id] = term_set(items[0][1].title + "\n" + text)
+            sentences = split_sentences(text)
+            speakers = attribute(sentences)
+            for rank, p in items:
+                for s, sp in zip(sentences, speakers, strict=True):
+                    if s.start < p.start or s.end > p.end or (doc_id, s.start) in seen:
+                        continue
+                    if len(s.text.split()) < MIN_WORDS or " ".join(s.text.split()) in exclude:
+                        continue
+                    seen.add((doc_id, s.start))
+                    out.append(Candidate(s.text, s.start, s.end, p, rank, sp))
+        return out, doc_terms
+
+    # -- answering --------------------------------------------------------------------------
+    def answer(
+        self,
+        info: QuestionInfo,
+        passages: list[Passage],
+        doc_texts: dict[str, str],
+        exclude: set[str] | None = None,
+    ) -> Draft:
+        cands, doc_terms = self._candidates(passages, doc_texts, exclude or set())
+        if not cands:
+            return Draft(abstained=True, abstain_reason="no passage was retrieved for this question.")
+        q_vec, *vectors = self._embedder.embed([info.text] + [c.text for c in cands])
+        topic_vec = self._embedder.embed([info.topic])[0] if info.topic else None
+        topic_terms = terms(info.topic) if info.topic else []
+        content = info.content_terms
+        speaker_q = info.is_speaker_question
+        for c, v in zip(cands, vectors, strict=True):
+            c.vector = v
+            c.semantic = float(np.clip(v @ (topic_vec if topic_vec is not None and speaker_q else q_vec), 0, 1))
+            st = term_set(c.text) | {t for sp in c.speakers for t in terms(sp)}
+            if speaker_q:
+                c.speaker = speaker_match(info, c.speakers, doc_terms.get(c.passage.doc_id, set()))
+                c.lexical = coverage(topic_terms, st) if topic_terms else c.speaker
+                c.score = 0.45 * c.semantic + 0.25 * c.lexical + 0.3 * c.speaker
+                if c.speaker == 0 and c.speakers:
+                    c.score -= 0.1  # somebody else said it
+            else:
+                c.lexical = coverage(content, st)
+                c.score = 0.55 * c.semantic + 0.45 * c.lexical
+            c.score -= 0.01 * min(c.rank, 10)
+
+        pool = cands
+        if speaker_q:
+            pool = [c for c in cands if c.speaker > 0]
+            if not pool:
+                who = info.speaker or "that speaker"
+                return Draft(abstained=True, abstain_reason=f"no retrieved article reports what {who} said.")
+        elif info.entities:
+            # Every named entity of the question must appear in the sentence's article.
+            names = [t for e in info.entities for t in terms(e)]
+            pool = [c for c in cands if all(n in doc_terms.get(c.passage.doc_id, set()) for n in names)]
+            if not pool:
+                return Draft(abstained=True, abstain_reason="no retrieved article mentions "
+                             + ", ".join(info.entities) + ".")
+        pool.sort(key=lambda c: -c.score)
+        best = pool[0]
+        if best.score < self._config.abstain_threshold:
+            return Draft(abstained=True, abstain_reason="no passage answers the question closely enough.")
+        return Draft(claims=self._select(pool, speaker_q))
+
+    def _select(self, pool: list[Candidate], speaker_q: bool) -> list[Claim]:
+        limit = self._config.max_sentences if speaker_q else min(3, self._config.max_sentences)
+        floor = pool[0].score * (0.7 if speaker_q else 0.85)
+        chosen: list[tuple[Candidate, list[Candidate]]] = []
+        for c in pool:
+            if c.score < floor:
+                break
+            dup_of = None
+            redundancy = 0.0
+            for lead, group in chosen:
+                sim = float(lead.vector @ c.vector)
+                if sim >= DUPLICATE_SIM:
+                    dup_of = (lead, group)
+                    break
+                redundancy = max(redundancy, sim)
+            if dup_of is not None:
+                lead, group = dup_of
+                if all(g.passage.doc_id != c.passage.doc_id for g in [lead, *group]):
+                    group.append(c)  # the same claim from another outlet: cite it too
+                continue
+            if len(chosen) >= limit or c.score - 0.25 * max(0.0, redundancy - 0.5) < floor:
+                continue
+            chosen.append((c, []))
+        # Readable order: articles in order of their best sentence, sentences in text order.
+        doc_order: dict[str, int] = {}
+        for lead, _ in chosen:
+            doc_order.setdefault(lead.passage.doc_id, len(doc_order))
+        chosen.sort(key=lambda lg: (doc_order[lg[0].passage.doc_id], lg[0].start))
+        return [
+            Claim(
+                text=lead.text,
+                supports=[
+                    Support(m.passage, m.text, m.start, m.end, round(m.score, 4), True)
+                    for m in [lead, *group]
+                ],
+            )
+            for lead, group in chosen
+        ]

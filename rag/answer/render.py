@@ -1,0 +1,82 @@
+"""One place that turns claims and their supports into answer text with [n] markers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.answer.citations import Support
+from rag.models import Citation
+
+_MARKERS = re.compile(r"(?:\s*\[\d+\])+")
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+@dataclass
+class Claim:
+    text: str
+    supports: list[Support] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    claims: list[Claim] = field(default_factory=list)
+    abstained: bool = False
+    abstain_reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def abstain_text(reason: str) -> str:
+    text = "The indexed articles don't cover this"
+    return f"{text}: {reason}" if reason else f"{text}."
+
+
+def render(draft: Draft) -> tuple[str, list[Citation]]:
+    if draft.abstained or not draft.claims:
+        return abstain_text(draft.abstain_reason), []
+    citations: list[Citation] = []
+    numbers: dict[tuple[str, int, int], int] = {}
+    parts: list[str] = []
+    for claim in draft.claims:
+        marks: list[int] = []
+        for s in claim.supports:
+            key = (s.passage.chunk_id, s.start, s.end)
+            if key not in numbers:
+                numbers[key] = len(citations) + 1
+                p = s.passage
+                citations.append(
+                    Citation(
+                        n=numbers[key], doc_id=p.doc_id, chunk_id=p.chunk_id, title=p.title,
+                        source=p.source, published=p.published, url=p.url, path=p.path,
+                        text=p.text, quote=s.quote, start=s.start, end=s.end, score=s.score,
+                    )
+                )
+            if numbers[key] not in marks:
+                marks.append(numbers[key])
+        text = " ".join(claim.text.split())
+        parts.append(text + (" " + "".join(f"[{n}]" for n in marks) if marks else ""))
+    return " ".join(parts), citations
+
+
+def split_cited(answer: str) -> list[tuple[str, list[int]]]:
+    """Answer text -> (sentence, its marker numbers). Markers attach to the text before them."""
+    from rag.text import split_sentences
+
+    out: list[tuple[str, list[int]]] = []
+    pos = 0
+    for m in _MARKERS.finditer(answer):
+        segment = answer[pos : m.start()]
+        nums = [int(n) for n in _MARKER.findall(m.group(0))]
+        sentences = [s.text for s in split_sentences(segment)]
+        for s in sentences[:-1]:
+            out.append((s, []))
+        if sentences:
+            out.append((sentences[-1], nums))
+        elif out:
+            out[-1] = (out[-1][0], out[-1][1] + nums)
+        pos = m.end()
+    for s in split_sentences(answer[pos:]):
+        cleaned = s.text.strip()
+        if cleaned and cleaned not in ".!?":
+            out.append((cleaned, []))
+    return [(re.sub(r"\s+([.!?,;:])", r"\1", s).strip(), n) for s, n in out if s.strip(" .")]

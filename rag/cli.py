@@ -1,0 +1,182 @@
+"""`rag` command line: ingest, docs, delete, ask, serve, eval. Errors are translated here, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rag.errors import RagError
+from rag.models import AskResponse, Filters
+from rag.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over news archives.")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _pipeline(settings: Settings | None = None) -> Any:
+    from rag.pipeline import RagPipeline
+
+    return RagPipeline(settings or _settings())
+
+
+def _fail(e: Exception) -> typer.Exit:
+    typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
+    return typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (recursive).")],
+    quiet_if_unchanged: Annotated[bool, typer.Option(help="Print only the summary line when nothing changed.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the per-input report as JSON.")] = False,
+) -> None:
+    """Parse, chunk, embed and store articles (.txt/.md news, .jsonl/.json records, .html)."""
+    from tqdm import tqdm
+
+    pipeline = _pipeline()
+    bar: Any = None
+
+    def progress(done: int, embedded: int) -> None:
+        nonlocal bar
+        if bar is None:
+            return
+        bar.n = done
+        bar.set_postfix(embedded=embedded, refresh=False)
+        bar.refresh()
+
+    try:
+        from rag.ingest.ingester import iter_files
+
+        files = list(iter_files(paths))
+        parsed = []
+        for f, _ in files:
+            parsed += pipeline.ingester.parse_file(f)
+        for p in paths:
+            if not p.exists():
+                from rag.ingest.ingester import Parsed
+
+                parsed.append(Parsed(str(p), error="no such file or directory"))
+        bar = tqdm(total=len(parsed), unit="doc", desc="ingest", file=sys.stderr,
+                   disable=json_out or len(parsed) < 2, dynamic_ncols=True)
+        report = pipeline.ingester.ingest(parsed, progress)
+        pipeline.lexical_index()
+        bar.close()
+    except RagError as e:
+        raise _fail(e) from e
+    if json_out:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        for item in report.items:
+            if item.status == "failed":
+                typer.secho(f"failed: {item.input}: {item.reason}", err=True, fg=typer.colors.YELLOW)
+            elif not (quiet_if_unchanged and item.status == "unchanged") and len(report.items) <= 50:
+                typer.echo(f"{item.status}: {item.input} -> {item.doc_id} ({item.chunks} chunks)")
+        typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def docs(
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """List stored documents: id, title, outlet, date, chunk count."""
+    try:
+        items = _pipeline().list_documents(limit, offset)
+    except RagError as e:
+        raise _fail(e) from e
+    if json_out:
+        typer.echo(json.dumps([d.model_dump(mode="json") for d in items], indent=2, ensure_ascii=False))
+        return
+    for d in items:
+        date = d.published.isoformat() if d.published else "----------"
+        typer.echo(f"{d.doc_id:<28} {date}  {(d.source or '-')[:16]:<16} {d.chunks:>3}  {d.title[:80]}")
+    typer.echo(f"{len(items)} documents")
+
+
+@app.command()
+def delete(doc_id: Annotated[str, typer.Argument(help="Document id (see `rag docs`).")]) -> None:
+    """Remove one document and all of its chunks."""
+    try:
+        n = _pipeline().delete_document(doc_id)
+    except RagError as e:
+        raise _fail(e) from e
+    typer.echo(f"deleted {doc_id} ({n} chunks)")
+
+
+def print_answer(resp: AskResponse) -> None:
+    typer.echo(resp.answer)
+    if resp.citations:
+        typer.echo("\nSources:")
+        for c in resp.citations:
+            date = c.published.isoformat() if c.published else "undated"
+            where = c.url or c.path or c.doc_id
+            typer.echo(f"  [{c.n}] {c.title} — {c.source or 'unknown outlet'}, {date} ({where})")
+    for w in resp.warnings:
+        typer.secho(f"note: {w}", err=True, fg=typer.colors.YELLOW)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the response model as JSON.")] = False,
+    top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50)] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")] = None,
+    since: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or after.")] = None,
+    until: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or before.")] = None,
+    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only this document id (repeatable).")] = None,
+    answerer: Annotated[str | None, typer.Option(help="extractive | openai")] = None,
+) -> None:
+    """Answer a question with cited sources."""
+    filters = Filters(
+        sources=source, doc_ids=doc,
+        published_from=since.date() if since else None, published_to=until.date() if until else None,
+    )
+    try:
+        resp = _pipeline().ask(question, top_k=top_k, filters=filters, answerer=answerer)
+    except RagError as e:
+        raise _fail(e) from e
+    if json_out:
+        typer.echo(resp.model_dump_json(indent=2))
+    else:
+        print_answer(resp)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (RAG_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (RAG_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API (native /v1/ask and OpenAI-compatible /v1/chat/completions)."""
+    import uvicorn
+
+    s = _settings()
+    uvicorn.run(
+        "api.app:create_app_from_env", factory=True, host=host or s.host, port=port or s.port,
+        workers=workers, log_level="info", access_log=False,
+    )
+
+
+def main() -> None:
+    try:
+        from eval.cli import register
+
+        register(app)
+    except ImportError:
+        pass
+    app()
+
+
+if __name__ == "__main__":
+    main()

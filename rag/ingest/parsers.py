@@ -1,0 +1,326 @@
+"""Turn files and records into `Document`s: title, body text, outlet, date, url/path.
+
+The body text is what chunk and quote offsets index, so parsers never rewrite it beyond
+stripping header blocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bs4 import BeautifulSoup
+
+from rag.errors import InvalidDocument
+from rag.ingest.dates import leading_date, parse_date
+from rag.models import Document
+from rag.text import split_sentences
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ".news"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+JSON_SUFFIXES = frozenset({".json"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | JSON_SUFFIXES | HTML_SUFFIXES
+
+_HEADER_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z ]{1,30}?)(?: \d+)?:\s?(?P<value>.*)$")
+_DATE_PREFIX = re.compile(r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\s+(?P<rest>.*)$")
+# "BEIJING, Nov. 1 (Xinhua) --", "WIMBLEDON, England (AP) —"
+_DATELINE_PAREN = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'\-]+(?:, [A-Z][\w.]*(?: \d{1,2})?(?:, \d{4})?)?) \((?P<source>[A-Za-z][A-Za-z .&\-]{0,30})\) ?(?:--|—|–|-)\s*"
+)
+# "BEIJING, November 1. /TASS/."
+_DATELINE_SLASH = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'\-]+, [A-Z][a-z]+\.? \d{1,2})\. /(?P<source>[A-Za-z][A-Za-z .&\-]{0,30})/\.\s*"
+)
+_NOT_FOUND = re.compile(r"not (found|available)|unknown|^n/?a$", re.I)
+_DOC_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
+_OUTLET_NAMES = {"ap": "AP", "afp": "AFP", "upi": "UPI", "tass": "TASS", "cnn": "CNN", "bbc": "BBC"}
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """A record inside a multi-record file that could not be parsed."""
+
+    input: str
+    reason: str
+
+
+def make_doc_id(value: str) -> str:
+    """A stable, URL-safe id: file stems and supplied ids are kept readable."""
+    cleaned = _DOC_ID.sub("-", value.strip()).strip("-.")
+    return cleaned[:120] or hashlib.sha1(value.encode()).hexdigest()[:16]
+
+
+def content_id(title: str, text: str) -> str:
+    return hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()[:16]
+
+
+def _outlet(name: str) -> str:
+    name = name.strip().strip("/").strip()
+    return _OUTLET_NAMES.get(name.lower(), name)
+
+
+def _headline_from_lead(lead: str) -> str:
+    """A title for an article that has none: its lead sentence, cut before the attribution."""
+    sentences = split_sentences(lead)
+    first = sentences[0].text if sentences else lead.strip()
+    if len(first) <= 120:
+        return first.rstrip(".")
+    cut = first.rfind(", ", 0, 120)
+    if cut >= 40:
+        return first[:cut]
+    return first[:117].rsplit(" ", 1)[0] + "…"
+
+
+def _dateline(body: str) -> tuple[str | None, int]:
+    """The outlet named in an opening dateline, and where the dateline ends."""
+    head = body.lstrip()
+    skipped = len(body) - len(head)
+    for rx in (_DATELINE_PAREN, _DATELINE_SLASH):
+        m = rx.match(head)
+        if m:
+            return _outlet(m["source"]), skipped + m.end()
+    return None, 0
+
+
+def _signature(body: str) -> str | None:
+    """A short outlet signature at the very end ('...the minister said.Global Times')."""
+    sentences = split_sentences(body)
+    if len(sentences) < 2:
+        return None
+    last = sentences[-1].text
+    wordlist = last.split()
+    if 1 <= len(wordlist) <= 4 and last[-1].isalnum() and all(w[0].isupper() for w in wordlist):
+        return last
+    return None
+
+
+def _body_date(body: str) -> dt.date | None:
+    paragraphs = [p for p in body.split("\n") if p.strip()][:6]
+    for p in paragraphs:
+        d = leading_date(p)
+        if d:
+            return d
+    for p in paragraphs[:3]:
+        d = parse_date(p)
+        if d:
+            return d
+    return None
+
+
+def parse_news_text(text: str, name: str, path: str | None = None) -> Document:
+    """Plain-text / Markdown news article in any of the three header styles we meet."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    title: str | None = None
+    published: dt.date | None = None
+    source: str | None = None
+    categories: list[str] = []
+    body = text
+
+    first_idx = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first_idx is None:
+        raise InvalidDocument("empty document")
+    first = lines[first_idx]
+
+    header: dict[str, str] = {}
+    if _HEADER_FIELD.match(first) and not _DATE_PREFIX.match(first):
+        # Style 1: "Published Time: / Title: / Category 1: ... / Author: / Text:" block.
+        body_start = None
+        offset = 0
+        for line in lines:
+            offset += len(line) + 1
+            m = _HEADER_FIELD.match(line)
+            if not m:
+                if line.strip():
+                    break
+                continue
+            key = m["key"].strip().lower()
+            if key == "text":
+                body_start = offset - len(line) - 1 + m.start("value")
+                break
+            if key == "category":
+                categories += [
+                    c.split(":", 1)[-1].strip()
+                    for c in line.split(";")
+                    if c.split(":", 1)[-1].strip()
+                ]
+            else:
+                header.setdefault(key, m["value"].strip())
+        if body_start is not None and header:
+            body = text[body_start:]
+            title = header.get("title")
+            published = parse_date(header.get("published time") or header.get("published") or header.get("date"))
+            for key in ("source", "publisher", "author"):
+                value = header.get(key)
+                if value and not _NOT_FOUND.search(value):
+                    source = _outlet(value)
+                    break
+    elif m := _DATE_PREFIX.match(first):
+        # Style 2: " date YYYY-MM-DD Title" (the "title" may really be a dateline + lead).
+        published = parse_date(m["date"])
+        rest = m["rest"]
+        outlet, _ = _dateline(rest)
+        if outlet:
+            # No headline: the line is the article's opening. Keep it in the body.
+            start = text.index(rest, text.index(first))
+            body = text[start:]
+        else:
+            title = rest.strip()
+            body = "\n".join(lines[first_idx + 1 :])
+    else:
+        # Style 3: a bare title line (or "# Title"), the date somewhere in the body.
+        candidate = first.strip().lstrip("#").strip()
+        if len(candidate) <= 200 and not candidate.endswith((".", "?", "!")) or first.lstrip().startswith("#"):
+            title = candidate
+            body = "\n".join(lines[first_idx + 1 :])
+
+    body = body.strip("\n")
+    if not body.strip():
+        raise InvalidDocument("document has a header but no body text")
+    outlet, _ = _dateline(body)
+    source = source or outlet or _signature(body)
+    published = published or _body_date(body)
+    if not title:
+        lead = body[_dateline(body)[1] :]
+        title = _headline_from_lead(lead)
+    return Document(
+        doc_id=make_doc_id(name),
+        title=title,
+        text=body,
+        source=source,
+        published=published,
+        path=path,
+        categories=categories,
+    )
+
+
+def parse_html(html: str, name: str, path: str | None = None) -> Document:
+    soup = BeautifulSoup(html, "html.parser")
+
+    def meta(*keys: str) -> str | None:
+        for key in keys:
+            tag = soup.find("meta", attrs={"property": key}) or soup.find("meta", attrs={"name": key})
+            if tag and tag.get("content"):
+                return str(tag["content"]).strip()
+        return None
+
+    title = meta("og:title") or (soup.title.get_text(strip=True) if soup.title else None)
+    h1 = soup.find("h1")
+    if not title and h1:
+        title = h1.get_text(" ", strip=True)
+    published = parse_date(meta("article:published_time", "date", "pubdate", "dc.date"))
+    if not published and (t := soup.find("time")) and t.get("datetime"):
+        published = parse_date(str(t["datetime"]))
+    canonical = soup.find("link", attrs={"rel": "canonical"})
+    url = meta("og:url") or (str(canonical["href"]) if canonical and canonical.get("href") else None)
+    source = meta("og:site_name", "publisher", "author")
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg"]):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks = [
+        el.get_text(" ", strip=True)
+        for el in root.find_all(["p", "h2", "h3", "h4", "li", "blockquote", "pre"])
+    ]
+    blocks = [b for b in blocks if b]
+    text = "\n\n".join(blocks) if blocks else root.get_text("\n", strip=True)
+    if not text.strip():
+        raise InvalidDocument("HTML has no readable text")
+    outlet, _ = _dateline(text)
+    return Document(
+        doc_id=make_doc_id(name),
+        title=title or _headline_from_lead(text),
+        text=text,
+        source=source or outlet,
+        published=published or _body_date(text),
+        url=url,
+        path=path,
+    )
+
+
+def parse_record(record: Any, where: str) -> Document:
+    """A JSON record `{doc_id?, title, text, source?, published?, url?}`."""
+    if not isinstance(record, dict):
+        raise InvalidDocument(f"{where}: expected a JSON object, got {type(record).__name__}")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidDocument(f"{where}: missing or empty 'text'")
+    text = text.replace("\r\n", "\n").strip("\n")
+    title = record.get("title")
+    title = title.strip() if isinstance(title, str) and title.strip() else None
+    raw_id = record.get("doc_id") or record.get("id")
+    doc_id = make_doc_id(str(raw_id)) if raw_id else content_id(title or "", text)
+    outlet, start = _dateline(text)
+    source = record.get("source")
+    categories = record.get("categories") or []
+    if isinstance(categories, str):
+        categories = [categories]
+    published_raw = record.get("published") or record.get("date")
+    return Document(
+        doc_id=doc_id,
+        title=title or _headline_from_lead(text[start:]),
+        text=text,
+        source=str(source).strip() if source else outlet,
+        published=parse_date(str(published_raw)) if published_raw else _body_date(text),
+        url=record.get("url") or None,
+        path=record.get("path") or None,
+        categories=[str(c) for c in categories],
+    )
+
+
+def parse_records_text(raw: str, name: str, jsonl: bool) -> Iterator[Document | RecordError]:
+    if jsonl:
+        for lineno, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{name}:{lineno}"
+            try:
+                yield parse_record(json.loads(line), where)
+            except json.JSONDecodeError as e:
+                yield RecordError(where, f"malformed JSON: {e.msg} at column {e.colno}")
+            except InvalidDocument as e:
+                yield RecordError(where, str(e))
+        return
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        yield RecordError(name, f"malformed JSON: {e.msg} at line {e.lineno} column {e.colno}")
+        return
+    records = data if isinstance(data, list) else [data]
+    for i, record in enumerate(records):
+        where = f"{name}[{i}]" if isinstance(data, list) else name
+        try:
+            yield parse_record(record, where)
+        except InvalidDocument as e:
+            yield RecordError(where, str(e))
+
+
+def decode_bytes(raw: bytes) -> str:
+    """UTF-8 text or a clear reason why not."""
+    if not raw.strip():
+        raise InvalidDocument("empty file")
+    if b"\x00" in raw[:8192]:
+        raise InvalidDocument("binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidDocument(f"not valid UTF-8 text (bad byte at offset {e.start})") from None
+
+
+def parse_bytes(raw: bytes, filename: str, path: str | None = None) -> Iterator[Document | RecordError]:
+    """Dispatch on the file name's suffix; text is the default."""
+    suffix = Path(filename).suffix.lower()
+    text = decode_bytes(raw)
+    stem = Path(filename).stem
+    if suffix in JSONL_SUFFIXES or suffix in JSON_SUFFIXES:
+        yield from parse_records_text(text, filename, jsonl=suffix in JSONL_SUFFIXES)
+    elif suffix in HTML_SUFFIXES or text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
+        yield parse_html(text, stem, path)
+    else:
+        yield parse_news_text(text, stem, path)

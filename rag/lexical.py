@@ -1,0 +1,204 @@
+"""BM25 over the committed chunks, persisted beside the store and rebuilt when it changes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from rag.models import Filters
+from rag.store import day_number
+from rag.text import STOPWORDS, normalize_word, terms, words
+
+FORMAT = 2
+
+
+@dataclass
+class LexicalIndex:
+    """An immutable BM25 snapshot of one store generation."""
+
+    generation: str
+    chunk_ids: list[str]
+    doc_ids: np.ndarray
+    source_keys: np.ndarray
+    published_days: np.ndarray
+    vocabulary: dict[str, int]  # surface word -> document frequency, for spelling repair
+    bm25: bm25s.BM25 | None
+    terms: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, generation: str, rows: Iterable[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
+        ids: list[str] = []
+        docs: list[str] = []
+        sources: list[str] = []
+        days: list[int] = []
+        corpus: list[list[str]] = []
+        vocab: Counter[str] = Counter()
+        for chunk_id, text, meta in rows:
+            indexed = f"{meta.get('title', '')}\n{text}"
+            ids.append(chunk_id)
+            docs.append(str(meta.get("doc_id", "")))
+            sources.append(str(meta.get("source_key", "")))
+            days.append(int(meta.get("published_day", 0)))
+            corpus.append(terms(indexed) or ["∅"])
+            vocab.update(set(words(indexed)))
+        bm25 = None
+        if corpus:
+            bm25 = bm25s.BM25()
+            bm25.index(corpus, show_progress=False)
+        return cls(
+            generation=generation,
+            chunk_ids=ids,
+            doc_ids=np.asarray(docs, dtype=object),
+            source_keys=np.asarray(sources, dtype=object),
+            published_days=np.asarray(days, dtype=np.int64),
+            vocabulary=dict(vocab),
+            bm25=bm25,
+            terms={t for doc in corpus for t in doc},
+        )
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.bm25 is not None:
+            self.bm25.save(str(tmp / "bm25"), show_progress=False)
+        meta = {
+            "format": FORMAT,
+            "generation": self.generation,
+            "chunk_ids": self.chunk_ids,
+            "doc_ids": self.doc_ids.tolist(),
+            "source_keys": self.source_keys.tolist(),
+            "published_days": self.published_days.tolist(),
+            "vocabulary": self.vocabulary,
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        shutil.rmtree(directory, ignore_errors=True)
+        tmp.rename(directory)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex | None:
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT:
+                return None
+            bm25 = (
+                bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
+                if (directory / "bm25").exists()
+                else None
+            )
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(
+            generation=meta["generation"],
+            chunk_ids=meta["chunk_ids"],
+            doc_ids=np.asarray(meta["doc_ids"], dtype=object),
+            source_keys=np.asarray(meta["source_keys"], dtype=object),
+            published_days=np.asarray(meta["published_days"], dtype=np.int64),
+            vocabulary=meta["vocabulary"],
+            bm25=bm25,
+            terms=set(bm25.vocab_dict) if bm25 is not None else set(),
+        )
+
+    # -- querying -------------------------------------------------------------------------
+    def correct(self, query: str) -> list[str]:
+        """Surface words of the query, with words unknown to the archive replaced by the
+        closest frequent archive word (one edit, two for long words)."""
+        out: list[str] = []
+        vocab = self.vocabulary
+        for w in words(query):
+            if w in vocab or w in STOPWORDS or len(w) < 5 or not w.isalpha():
+                out.append(w)
+                continue
+            limit = 1 if len(w) < 8 else 2
+            matches = process.extract(
+                w, vocab.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+            )
+            matches = [m for m in matches if m[0][:1] == w[:1]]
+            if matches:
+                best = min(matches, key=lambda m: (m[1], -vocab[m[0]]))
+                out.append(best[0])
+            else:
+                out.append(w)
+        return out
+
+    def query_terms(self, query: str) -> list[str]:
+        return [normalize_word(w) for w in self.correct(query) if w not in STOPWORDS]
+
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty() or not len(self):
+            return None
+        keep = np.ones(len(self), dtype=bool)
+        if filters.sources:
+            keep &= np.isin(self.source_keys, [s.lower() for s in filters.sources])
+        if filters.doc_ids:
+            keep &= np.isin(self.doc_ids, list(filters.doc_ids))
+        if filters.published_from or filters.published_to:
+            keep &= self.published_days > 0
+        if filters.published_from:
+            keep &= self.published_days >= day_number(filters.published_from)
+        if filters.published_to:
+            keep &= self.published_days <= day_number(filters.published_to)
+        return keep
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        if self.bm25 is None or not len(self):
+            return []
+        q = [t for t in self.query_terms(query) if t in self.terms]
+        if not q:
+            return []
+        mask = self.mask(filters)
+        if mask is not None and not mask.any():
+            return []
+        k = min(k, len(self))
+        idx, scores = self.bm25.retrieve(
+            [q], k=k, show_progress=False, weight_mask=None if mask is None else mask.astype(np.float32)
+        )
+        return [
+            (self.chunk_ids[int(i)], float(s))
+            for i, s in zip(idx[0], scores[0], strict=True)
+            if s > 0 and (mask is None or mask[int(i)])
+        ]
+
+
+class LexicalIndexManager:
+    """Keeps one LexicalIndex in step with the store's generation token."""
+
+    def __init__(self, directory: Path):
+        self._dir = directory
+        self._index: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    def current(self, generation: str, rows: Any) -> LexicalIndex:
+        """The index for `generation`; `rows()` yields the store's chunks if a rebuild is due."""
+        index = self._index
+        if index is not None and index.generation == generation:
+            return index
+        with self._lock:
+            if self._index is not None and self._index.generation == generation:
+                return self._index
+            loaded = LexicalIndex.load(self._dir)
+            if loaded is not None and loaded.generation == generation:
+                self._index = loaded
+                return loaded
+            built = LexicalIndex.build(generation, rows())
+            try:
+                built.save(self._dir)
+            except OSError:
+                pass  # a read-only data dir still serves from memory
+            self._index = built
+            return built

@@ -1,0 +1,159 @@
+"""Small typed records passed between components, the CLI and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class Document(BaseModel):
+    """A parsed article: the body text that every char offset refers to, plus its metadata."""
+
+    doc_id: str
+    title: str
+    text: str
+    source: str | None = None
+    published: dt.date | None = None
+    url: str | None = None
+    path: str | None = None
+    categories: list[str] = Field(default_factory=list)
+
+
+class Chunk(BaseModel):
+    """A span of a document's text, `text == document.text[start:end]`."""
+
+    chunk_id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+class Filters(BaseModel):
+    """Metadata filters shared by retrieval, the CLI and the API."""
+
+    sources: list[str] | None = Field(default=None, description="Outlets to keep (case-insensitive).")
+    published_from: dt.date | None = Field(default=None, description="Earliest publication date, inclusive.")
+    published_to: dt.date | None = Field(default=None, description="Latest publication date, inclusive.")
+    doc_ids: list[str] | None = Field(default=None, description="Documents to keep.")
+
+    @field_validator("sources", "doc_ids")
+    @classmethod
+    def _non_empty_items(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        cleaned = [s.strip() for s in v if s and s.strip()]
+        return cleaned or None
+
+    def is_empty(self) -> bool:
+        return not (self.sources or self.published_from or self.published_to or self.doc_ids)
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with the metadata of its document and its fused score."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    title: str
+    source: str | None = None
+    published: dt.date | None = None
+    url: str | None = None
+    path: str | None = None
+    score: float = 0.0
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    duplicates: list[str] = Field(
+        default_factory=list, description="chunk_ids of near-identical passages from other documents"
+    )
+    duplicate_of: str | None = Field(
+        default=None, description="Set when this passage is grouped under another one."
+    )
+
+
+class Citation(BaseModel):
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    source: str | None = None
+    published: dt.date | None = None
+    url: str | None = None
+    path: str | None = None
+    text: str = Field(description="The cited passage.")
+    quote: str = Field(description="The sentence of the passage that supports the claim.")
+    start: int = Field(description="Char offset of the quote in the document text.")
+    end: int
+    score: float
+
+
+class Timings(BaseModel):
+    retrieve_ms: float = 0.0
+    answer_ms: float = 0.0
+
+
+class AskResponse(BaseModel):
+    """The one answer shape shared by the CLI, the native API and the eval harness."""
+
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    abstained: bool = False
+    answerer: str
+    timings: Timings = Field(default_factory=Timings)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    title: str
+    source: str | None = None
+    published: dt.date | None = None
+    url: str | None = None
+    path: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    chunks: int = 0
+    chars: int = 0
+
+
+class DocumentDetail(DocumentInfo):
+    text: str
+
+
+class IngestItem(BaseModel):
+    """What happened to one input (a file, a JSON record or an uploaded document)."""
+
+    input: str
+    doc_id: str | None = None
+    status: str  # added | updated | unchanged | failed
+    reason: str | None = None
+    chunks: int = 0
+
+
+class IngestReport(BaseModel):
+    items: list[IngestItem] = Field(default_factory=list)
+    seconds: float = 0.0
+    embedded: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for i in self.items if i.status == status)
+
+    @property
+    def chunks(self) -> int:
+        return sum(i.chunks for i in self.items if i.status in ("added", "updated"))
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    def summary(self) -> str:
+        rate = self.chunks / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"added {self.count('added')} / updated {self.count('updated')} / "
+            f"unchanged {self.count('unchanged')} / failed {self.failed}; "
+            f"{self.chunks} chunks ({self.embedded} embedded) in {self.seconds:.1f}s, "
+            f"{rate:.1f} chunks/s"
+        )

@@ -1,0 +1,149 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, near-duplicates grouped.
+
+Each retriever is a llama-index `BaseRetriever`, so llama-index postprocessors and query
+engines can use them as they are. Filters and depth are constructor arguments; retrievers
+are cheap to build per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from rag.embed import CachedEmbedder
+from rag.lexical import LexicalIndex
+from rag.models import Filters, Passage
+from rag.store import ChromaStore
+
+
+def _node(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> NodeWithScore:
+    return NodeWithScore(node=TextNode(id_=chunk_id, text=text, metadata=dict(meta)), score=score)
+
+
+def to_passage(n: NodeWithScore) -> Passage:
+    m = n.node.metadata
+    published = m.get("published") or None
+    return Passage(
+        chunk_id=n.node.node_id,
+        doc_id=str(m.get("doc_id", "")),
+        text=n.node.get_content(),
+        start=int(m.get("start", 0)),
+        end=int(m.get("end", 0)),
+        title=str(m.get("title", "")),
+        source=m.get("source") or None,
+        published=dt.date.fromisoformat(published) if published else None,
+        url=m.get("url") or None,
+        path=m.get("path") or None,
+        score=float(n.score or 0.0),
+        dense_rank=m.get("dense_rank"),
+        lexical_rank=m.get("lexical_rank"),
+        duplicates=list(m.get("duplicates", [])),
+        duplicate_of=m.get("duplicate_of"),
+    )
+
+
+class DenseRetriever(BaseRetriever):
+    """Cosine nearest neighbours of the query embedding in Chroma."""
+
+    def __init__(self, store: ChromaStore, embedder: CachedEmbedder, depth: int, filters: Filters | None = None):
+        super().__init__()
+        self._store, self._embedder, self._depth, self._filters = store, embedder, depth, filters
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        vector = self._embedder.embed([query_bundle.query_str])[0]
+        hits = self._store.query(vector, self._depth, self._filters)
+        return [_node(cid, text, meta, sim) for cid, text, meta, sim in hits]
+
+
+class LexicalRetriever(BaseRetriever):
+    """BM25 over normalised terms (case, possessives, plurals, demonyms, spelling)."""
+
+    def __init__(self, index: LexicalIndex, rows: Callable[[list[str]], dict[str, tuple[str, dict[str, Any]]]],
+                 depth: int, filters: Filters | None = None):
+        super().__init__()
+        self._index, self._rows, self._depth, self._filters = index, rows, depth, filters
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self._index.search(query_bundle.query_str, self._depth, self._filters)
+        rows = self._rows([cid for cid, _ in hits])
+        return [_node(cid, *rows[cid], score) for cid, score in hits if cid in rows]
+
+
+class HybridRetriever(BaseRetriever):
+    """Reciprocal rank fusion of dense and lexical results.
+
+    Passages from different documents that say nearly the same thing (syndicated copies,
+    rewrites of one agency story) are grouped: one representative counts towards `top_k`,
+    the others follow it, marked `duplicate_of`, so every outlet stays citable.
+    """
+
+    def __init__(
+        self,
+        dense: BaseRetriever | None,
+        lexical: BaseRetriever | None,
+        embeddings: Callable[[list[str]], dict[str, np.ndarray]],
+        committed: Callable[[list[str]], dict[str, str]],
+        top_k: int,
+        rrf_k: int = 60,
+        dedup_threshold: float = 0.9,
+    ):
+        super().__init__()
+        self._dense, self._lexical = dense, lexical
+        self._embeddings, self._committed = embeddings, committed
+        self._top_k, self._rrf_k, self._dedup = top_k, rrf_k, dedup_threshold
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        fused: dict[str, NodeWithScore] = {}
+        scores: dict[str, float] = {}
+        for label, retriever in (("dense_rank", self._dense), ("lexical_rank", self._lexical)):
+            if retriever is None:
+                continue
+            for rank, n in enumerate(retriever.retrieve(query_bundle), 1):
+                cid = n.node.node_id
+                if cid not in fused:
+                    fused[cid] = n
+                fused[cid].node.metadata[label] = rank
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (self._rrf_k + rank)
+        if not fused:
+            return []
+        # Only chunks of committed document versions are visible.
+        hashes = self._committed(list({n.node.metadata.get("doc_id", "") for n in fused.values()}))
+        ranked = sorted(
+            (cid for cid, n in fused.items()
+             if hashes.get(n.node.metadata.get("doc_id", "")) == n.node.metadata.get("content_hash")),
+            key=lambda c: -scores[c],
+        )
+        vectors = self._embeddings(ranked[: self._top_k * 4])
+        leaders: list[str] = []
+        followers: dict[str, list[str]] = {}
+        for cid in ranked:
+            doc = fused[cid].node.metadata.get("doc_id")
+            leader = None
+            v = vectors.get(cid)
+            if v is not None:
+                for lead in leaders:
+                    lv = vectors.get(lead)
+                    if (lv is not None and fused[lead].node.metadata.get("doc_id") != doc
+                            and float(lv @ v) >= self._dedup):
+                        leader = lead
+                        break
+            if leader is None:
+                if len(leaders) < self._top_k:
+                    leaders.append(cid)
+                    followers[cid] = []
+            else:
+                followers[leader].append(cid)
+        out: list[NodeWithScore] = []
+        for lead in leaders:
+            node = fused[lead]
+            node.node.metadata["duplicates"] = followers[lead]
+            out.append(NodeWithScore(node=node.node, score=scores[lead]))
+            for f in followers[lead]:
+                fused[f].node.metadata["duplicate_of"] = lead
+                out.append(NodeWithScore(node=fused[f].node, score=scores[f]))
+        return out

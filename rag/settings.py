@@ -1,0 +1,100 @@
+"""One settings object, read once at start-up and passed down explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Defaults work offline with no key and no model server."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Storage
+    data_dir: Path = Path("./data")
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    collection: str = "news"
+
+    # Embeddings: the bundled MiniLM, or "openai:<model>" for an OpenAI-compatible endpoint.
+    embed_model: str = DEFAULT_EMBED_MODEL
+    embed_batch_size: int = 32
+
+    # Chunking (tokens of the embedder's tokenizer; MiniLM reads at most 256).
+    chunk_size: int = 200
+    chunk_overlap: int = 40
+
+    # Retrieval
+    retrieval: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    top_k: int = 6
+    candidate_depth: int = 40
+    rrf_k: int = 60
+    dedup_threshold: float = 0.9
+
+    # Answering
+    answerer: Literal["extractive", "openai"] = "extractive"
+    max_answer_sentences: int = 5
+    abstain_threshold: float = 0.42
+    support_threshold: float = 0.5
+
+    # OpenAI-compatible LLM (only used when answerer=openai or embed_model=openai:...)
+    openai_api_key: str = Field(
+        default="", validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str = Field(
+        default="", validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 30.0
+    llm_stream: bool = True
+    llm_max_tokens: int = 600
+
+    # HTTP API
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_keys: str = ""
+    admin_keys: str = ""
+    cors_origins: str = ""
+    max_question_chars: int = 2000
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 20_000_000
+    max_top_k: int = 50
+
+    # Ingestion limits
+    max_file_bytes: int = 200_000_000
+    max_doc_chars: int = 2_000_000
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, v: int, info: object) -> int:
+        if v < 0:
+            raise ValueError("chunk_overlap must be >= 0")
+        return v
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @property
+    def admin_key_set(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.admin_keys.split(",") if k.strip())
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)

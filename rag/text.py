@@ -1,0 +1,149 @@
+"""Text primitives shared by chunking, retrieval and answering.
+
+Sentence offsets always index the original document text, so every quote we cite can be
+verified with `document.text[start:end]`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import Stemmer
+
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof gen col lt sgt capt cmdr adm st jr sr inc ltd co corp no nos vs etc
+    jan feb mar apr jun jul aug sep sept oct nov dec gov sen rep pres rev ft mt fig approx
+    dept est govt int'l intl p pp vol ed eds al e.g i.e u.s u.k u.n a.m p.m""".split()
+)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can cannot could couldn't did didn't do does doesn't
+    doing don't down during each few for from further had hadn't has hasn't have haven't having
+    he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've
+    if in into is isn't it it's its itself let's me more most mustn't my myself no nor not of off
+    on once only or other ought our ours ourselves out over own same shan't she she'd she'll she's
+    should shouldn't so some such than that that's the their theirs them themselves then there
+    there's these they they'd they'll they're they've this those through to too under until up
+    very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's
+    which while who who's whom why why's with won't would wouldn't you you'd you'll you're you've
+    your yours yourself yourselves s t said say says tell told think thinks thought did does do
+    according regarding anything something else whether""".split()
+)
+
+# Paragraph breaks are hard sentence boundaries.
+_PARAGRAPH = re.compile(r"[^\n]+")
+# A terminator, optional closing quotes/brackets, whitespace, then something that starts a sentence.
+_SPACED_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+# Sentences glued without a space by careless scraping: "...Albusaidi.Wang noted".
+_GLUED_END = re.compile(r"(?<=[a-z]{2})[.!?][\"”’]?(?=[A-Z][a-z])|(?<=[a-z0-9][\"”’])[.!?](?=[A-Z][a-z])")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.'’]*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str
+    start: int
+    end: int
+    paragraph: int
+
+
+def _is_abbreviation(prefix: str) -> bool:
+    m = _WORD_BEFORE.search(prefix)
+    if not m:
+        return False
+    word = m.group(1).rstrip(".").lower()
+    if len(word) == 1:  # an initial: "J. K. Rowling"
+        return True
+    return word in ABBREVIATIONS or word.replace(".", "") in {"us", "uk", "un", "eu"} and "." in word
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Split text into sentences with offsets into `text` (plus `offset`)."""
+    sentences: list[Sentence] = []
+    for p_index, para in enumerate(_PARAGRAPH.finditer(text)):
+        p_text, p_start = para.group(0), para.start()
+        cuts: set[int] = set()
+        for m in _SPACED_END.finditer(p_text):
+            if m.group(0).startswith(".") and _is_abbreviation(p_text[: m.start()]):
+                continue
+            cuts.add(m.end())
+        for m in _GLUED_END.finditer(p_text):
+            cuts.add(m.end())
+        begin = 0
+        for cut in [*sorted(cuts), len(p_text)]:
+            piece = p_text[begin:cut]
+            stripped = piece.strip()
+            if stripped:
+                lead = len(piece) - len(piece.lstrip())
+                s = p_start + begin + lead
+                sentences.append(Sentence(stripped, s + offset, s + len(stripped) + offset, p_index))
+            begin = cut
+    return sentences
+
+
+@cache
+def _demonym_map() -> dict[str, str]:
+    table: dict[str, str] = {}
+    raw = resources.files("rag").joinpath("data/demonyms.tsv").read_text(encoding="utf-8")
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        place, forms = line.split("\t")
+        for form in forms.split(","):
+            table[form.strip()] = place
+    return table
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+
+def fold(text: str) -> str:
+    """Strip accents so 'Sinn Féin' and 'Sinn Fein' match."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased surface words with possessives removed (the unit for spelling correction)."""
+    out: list[str] = []
+    for m in _TOKEN.finditer(fold(text)):
+        w = m.group(0)
+        if w in ("US", "U.S."):
+            out.append("america")
+            continue
+        w = w.replace(".", "").lower()
+        w = re.sub(r"['’]s$", "", w)
+        w = w.replace("’", "'")
+        if w:
+            out.append(w)
+    return out
+
+
+def normalize_word(word: str) -> str:
+    """Demonym -> place, then stem: 'Omani' -> 'oman', 'ministers' -> 'minist'."""
+    place = _demonym_map().get(word)
+    if place is not None:
+        word = place
+    return str(_stemmer().stemWord(word))
+
+
+def terms(text: str, keep_stopwords: bool = False) -> list[str]:
+    """Normalised index terms for BM25 and lexical overlap."""
+    return [
+        normalize_word(w) for w in words(text) if keep_stopwords or w not in STOPWORDS
+    ]
+
+
+def term_set(text: str) -> set[str]:
+    return set(terms(text))
