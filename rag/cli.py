@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from rag.errors import RagError
+from rag.answer.render import sources_block
 from rag.models import AskResponse, Filters
 from rag.settings import Settings
 
@@ -117,11 +118,7 @@ def delete(doc_id: Annotated[str, typer.Argument(help="Document id (see `rag doc
 def print_answer(resp: AskResponse) -> None:
     typer.echo(resp.answer)
     if resp.citations:
-        typer.echo("\nSources:")
-        for c in resp.citations:
-            date = c.published.isoformat() if c.published else "undated"
-            where = c.url or c.path or c.doc_id
-            typer.echo(f"  [{c.n}] {c.title} — {c.source or 'unknown outlet'}, {date} ({where})")
+        typer.echo("\n" + sources_block(resp))
     for w in resp.warnings:
         typer.secho(f"note: {w}", err=True, fg=typer.colors.YELLOW)
 

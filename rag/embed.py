@@ -10,7 +10,7 @@ import hashlib
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +21,8 @@ from rag.settings import DEFAULT_EMBED_MODEL, Settings
 
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "HF_DATASETS_OFFLINE": "1",
     "ANONYMIZED_TELEMETRY": "False",
@@ -69,6 +71,10 @@ class SentenceTransformerEmbedder:
     def __init__(self, batch_size: int = 32, model_dir: Path | None = None):
         force_offline()
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
 
         path = model_dir or bundled_model_dir()
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
@@ -134,14 +140,20 @@ class OpenAIEmbedder:
 
 
 class CachedEmbedder:
-    """Wraps an embedder with a SQLite cache keyed by (model, text) hash."""
+    """Wraps an embedder with a SQLite cache keyed by (model, text) hash.
 
-    def __init__(self, inner: Embedder, cache_path: Path | None):
-        self._inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
+    The model loads on the first cache miss, so listing or deleting documents, or asking
+    questions whose embeddings are cached, never pays for loading it.
+    """
+
+    def __init__(self, factory: Callable[[], Embedder], name: str, dim: int | None, cache_path: Path | None):
+        self._factory = factory
+        self._loaded: Embedder | None = None
+        self.name = name
+        self._dim = dim
         self.computed = 0  # texts that really went through the model
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._tokenizer: _BundledTokenizer | None = None
         self._db: sqlite3.Connection | None = None
         if cache_path is not None:
             cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,6 +161,23 @@ class CachedEmbedder:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS emb (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
             self._db.commit()
+
+    @property
+    def _inner(self) -> Embedder:
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = self._factory()
+        return self._loaded
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = self._inner.dim
+        return self._dim
+
+    def load(self) -> None:
+        _ = self._inner
 
     def _key(self, text: str) -> bytes:
         return hashlib.blake2b(f"{self.name}\x00{text}".encode(), digest_size=20).digest()
@@ -181,24 +210,36 @@ class CachedEmbedder:
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return self._inner.count_tokens(texts)
+        if self._tokenizer is None:
+            self._tokenizer = _BundledTokenizer()
+        return self._tokenizer.count(texts)
+
+
+def _bundled_dim(path: Path) -> int:
+    import json
+
+    return int(json.loads((path / "1_Pooling" / "config.json").read_text())["word_embedding_dimension"])
 
 
 def build_embedder(settings: Settings) -> CachedEmbedder:
     """The configured embedder, cached under the data dir."""
     spec = settings.embed_model.strip()
-    inner: Embedder
+    cache = settings.data_dir / "embed_cache.sqlite"
     if spec.startswith("openai:"):
-        inner = OpenAIEmbedder(spec.split(":", 1)[1], settings)
-    elif spec in (DEFAULT_EMBED_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "minilm"):
-        inner = SentenceTransformerEmbedder(settings.embed_batch_size)
-    else:
-        path = Path(spec)
-        if not path.is_dir():
-            raise ValueError(
-                f"RAG_EMBED_MODEL={spec!r}: expected '{DEFAULT_EMBED_MODEL}', 'openai:<model>' "
-                "or a local sentence-transformers directory"
-            )
-        inner = SentenceTransformerEmbedder(settings.embed_batch_size, model_dir=path)
-        inner.name = f"local:{path.resolve().name}"
-    return CachedEmbedder(inner, settings.data_dir / "embed_cache.sqlite")
+        model = spec.split(":", 1)[1]
+        return CachedEmbedder(lambda: OpenAIEmbedder(model, settings), spec, None, cache)
+    if spec in (DEFAULT_EMBED_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "minilm"):
+        return CachedEmbedder(
+            lambda: SentenceTransformerEmbedder(settings.embed_batch_size),
+            DEFAULT_EMBED_MODEL, _bundled_dim(bundled_model_dir()), cache,
+        )
+    path = Path(spec)
+    if not path.is_dir() or not (path / "1_Pooling" / "config.json").exists():
+        raise ValueError(
+            f"RAG_EMBED_MODEL={spec!r}: expected '{DEFAULT_EMBED_MODEL}', 'openai:<model>' "
+            "or a local sentence-transformers directory"
+        )
+    return CachedEmbedder(
+        lambda: SentenceTransformerEmbedder(settings.embed_batch_size, model_dir=path),
+        f"local:{path.resolve().name}", _bundled_dim(path), cache,
+    )

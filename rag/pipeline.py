@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Sequence
 from functools import cached_property
@@ -42,6 +43,7 @@ class RagPipeline:
     def __init__(self, settings: Settings):
         force_offline()
         self.settings = settings
+        self._write_lock = threading.Lock()  # one writer at a time per process
 
     # -- parts, built once ------------------------------------------------------------------
     @cached_property
@@ -79,18 +81,20 @@ class RagPipeline:
 
     def warm_up(self) -> None:
         """Load the embedder, connect the store, load or build the BM25 index."""
-        self.embedder.embed(["warm up"])
+        self.embedder.load()
         self.store.ping()
         self.lexical_index()
 
     # -- documents --------------------------------------------------------------------------
     def ingest_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        report = self.ingester.ingest_paths(paths, progress)
+        with self._write_lock:
+            report = self.ingester.ingest_paths(paths, progress)
         self.lexical_index()
         return report
 
     def ingest_parsed(self, parsed: list[Parsed]) -> IngestReport:
-        report = self.ingester.ingest(parsed)
+        with self._write_lock:
+            report = self.ingester.ingest(parsed)
         self.lexical_index()
         return report
 
@@ -104,7 +108,8 @@ class RagPipeline:
         return self.store.get_doc(doc_id)
 
     def delete_document(self, doc_id: str) -> int:
-        n = self.store.delete_document(doc_id)
+        with self._write_lock:
+            n = self.store.delete_document(doc_id)
         self.lexical_index()
         return n
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rag.answer.citations import Support
-from rag.models import Citation
+from rag.models import AskResponse, Citation
 
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -80,3 +81,19 @@ def split_cited(answer: str) -> list[tuple[str, list[int]]]:
         if cleaned and cleaned not in ".!?":
             out.append((cleaned, []))
     return [(re.sub(r"\s+([.!?,;:])", r"\1", s).strip(), n) for s, n in out if s.strip(" .")]
+
+
+def sources_block(resp: AskResponse) -> str:
+    """One line per cited article, with every marker that points into it."""
+    by_doc: dict[str, list[int]] = {}
+    first: dict[str, Any] = {}
+    for c in resp.citations:
+        by_doc.setdefault(c.doc_id, []).append(c.n)
+        first.setdefault(c.doc_id, c)
+    lines = ["Sources:"]
+    for doc_id, numbers in by_doc.items():
+        c = first[doc_id]
+        date = c.published.isoformat() if c.published else "undated"
+        marks = "".join(f"[{n}]" for n in numbers)
+        lines.append(f"{marks} {c.title} — {c.source or 'unknown outlet'}, {date} ({c.url or c.path or doc_id})")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""One place that maps domain errors and bad requests to HTTP status codes and JSON bodies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rag.errors import (
+    DocumentNotFound,
+    EmbedderMismatch,
+    InvalidDocument,
+    InvalidRequest,
+    LLMUnavailable,
+    RagError,
+    StoreUnavailable,
+)
+
+log = logging.getLogger("api.errors")
+
+STATUS: dict[type[RagError], int] = {
+    DocumentNotFound: 404,
+    InvalidRequest: 422,
+    InvalidDocument: 422,
+    StoreUnavailable: 503,
+    LLMUnavailable: 502,
+    EmbedderMismatch: 409,
+}
+
+
+def error_response(request: Request, status: int, error: str, detail: Any = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    rid = getattr(request.state, "request_id", None)
+    body = {"error": error, "detail": detail, "request_id": rid}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _clean_validation(errors: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        out.append({"loc": list(e.get("loc", [])), "msg": str(e.get("msg", "")), "type": e.get("type")})
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RagError)
+    async def rag_error(request: Request, exc: RagError) -> JSONResponse:
+        status = next((code for t, code in STATUS.items() if isinstance(exc, t)), 400)
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return error_response(request, status, exc.code, str(exc), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(request, 422, "invalid_request", _clean_validation(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 413: "payload_too_large", 415: "unsupported_media_type"}
+        return error_response(request, exc.status_code, names.get(exc.status_code, "http_error"),
+                              exc.detail, dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal_error", "unexpected server error; see the server log")

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from api.deps import MetricsDep, PipelineDep, SettingsDep
+from api.schemas import AskRequest
+from api.sse import deltas, event
+from rag.errors import InvalidRequest, RagError
+from rag.models import AskResponse
+from rag.settings import Settings
+
+router = APIRouter(tags=["ask"])
+
+
+def check_limits(settings: Settings, question: str, top_k: int | None) -> None:
+    if len(question) > settings.max_question_chars:
+        raise InvalidRequest(f"question is {len(question)} characters; the limit is {settings.max_question_chars}")
+    if top_k is not None and top_k > settings.max_top_k:
+        raise InvalidRequest(f"top_k is {top_k}; the limit is {settings.max_top_k}")
+    if not question.strip():
+        raise InvalidRequest("question must not be blank")
+
+
+@router.post(
+    "/v1/ask",
+    response_model=AskResponse,
+    summary="Answer a question with citations (JSON, or SSE with stream=true)",
+    responses={200: {"content": {"text/event-stream": {}}}, 503: {"description": "Store unavailable"}},
+)
+async def ask_route(body: AskRequest, request: Request, pipeline: PipelineDep,
+                    settings: SettingsDep, metrics: MetricsDep) -> AskResponse | StreamingResponse:
+    check_limits(settings, body.question, body.top_k)
+    wants_sse = body.stream or "text/event-stream" in request.headers.get("accept", "")
+
+    def run() -> AskResponse:
+        return pipeline.ask(body.question, top_k=body.top_k, filters=body.filters, answerer=body.answerer)
+
+    if not wants_sse:
+        resp = await anyio.to_thread.run_sync(run)
+        metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()
+        return resp
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            resp = await anyio.to_thread.run_sync(run)
+        except RagError as e:
+            yield event("error", {"error": e.code, "detail": str(e)})
+            return
+        except Exception:
+            yield event("error", {"error": "internal_error", "detail": "unexpected server error"})
+            return
+        metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()
+        yield event("citations", [c.model_dump(mode="json") for c in resp.citations])
+        for piece in deltas(resp.answer):
+            yield event("delta", {"text": piece})
+        yield event("done", resp.model_dump(mode="json"))
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from pydantic import TypeAdapter, ValidationError
+
+from api.deps import AdminDep, PipelineDep, SettingsDep
+from api.schemas import DeleteResponse, DocumentIn, DocumentList, IngestResponse
+from rag.errors import InvalidRequest
+from rag.ingest.ingester import Parsed
+from rag.ingest.parsers import content_id, make_doc_id
+from rag.models import Document, DocumentDetail, IngestReport
+
+router = APIRouter(tags=["documents"])
+_MANY = TypeAdapter(DocumentIn | list[DocumentIn])
+MAX_DOCS_PER_REQUEST = 1000
+
+_BODY_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"anyOf": [{"$ref": "#/components/schemas/DocumentIn"},
+                                     {"type": "array", "items": {"$ref": "#/components/schemas/DocumentIn"}}]}
+            },
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["files"],
+                           "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
+            },
+        },
+    }
+}
+
+
+def _response(report: IngestReport) -> IngestResponse:
+    return IngestResponse(items=report.items, added=report.count("added"), updated=report.count("updated"),
+                          unchanged=report.count("unchanged"), failed=report.failed)
+
+
+def _to_parsed(items: list[DocumentIn]) -> list[Parsed]:
+    out = []
+    for i, d in enumerate(items):
+        doc = Document(
+            doc_id=make_doc_id(d.doc_id) if d.doc_id else content_id(d.title, d.text),
+            title=d.title.strip(), text=d.text.replace("\r\n", "\n"), source=d.source,
+            published=d.published, url=d.url, categories=d.categories,
+        )
+        out.append(Parsed(input=f"document[{i}]", doc=doc) if doc.text.strip()
+                   else Parsed(input=f"document[{i}]", error="empty 'text'"))
+    return out
+
+
+@router.post("/v1/documents", response_model=IngestResponse, openapi_extra=_BODY_SCHEMA,
+             summary="Add or update documents (JSON records or multipart file upload)")
+async def add_documents(request: Request, pipeline: PipelineDep, settings: SettingsDep, _: AdminDep) -> IngestResponse:
+    ctype = request.headers.get("content-type", "")
+    parsed: list[Parsed] = []
+    if ctype.startswith("multipart/form-data"):
+        try:
+            form = await request.form(max_files=MAX_DOCS_PER_REQUEST, max_part_size=settings.max_upload_bytes)
+        except Exception as e:  # malformed multipart bodies raise several types
+            raise InvalidRequest(f"malformed multipart body: {e}") from None
+        files = [v for _, v in form.multi_items() if hasattr(v, "read") and hasattr(v, "filename")]
+        if not files:
+            raise InvalidRequest("multipart upload needs at least one file in the 'files' field")
+        for f in files:
+            raw = await f.read()
+            name = f.filename or "upload.txt"
+            parsed += pipeline.ingester.parse_upload(raw, name, display=name, path=name)
+    elif ctype.startswith("application/json") or not ctype:
+        raw = await request.body()
+        try:
+            items = _MANY.validate_json(raw)
+        except ValidationError as e:
+            errors = [{"loc": list(x["loc"]), "msg": x["msg"]} for x in e.errors(include_url=False)]
+            raise InvalidRequest(json.dumps(errors)) from None
+        items = items if isinstance(items, list) else [items]
+        if not items:
+            raise InvalidRequest("no documents given")
+        if len(items) > MAX_DOCS_PER_REQUEST:
+            raise InvalidRequest(f"at most {MAX_DOCS_PER_REQUEST} documents per request")
+        parsed = _to_parsed(items)
+    else:
+        raise InvalidRequest(f"unsupported content type {ctype!r}: send application/json or multipart/form-data")
+    report = await anyio.to_thread.run_sync(pipeline.ingest_parsed, parsed)
+    return _response(report)
+
+
+@router.get("/v1/documents", response_model=DocumentList, summary="List documents (paged)")
+async def list_documents(pipeline: PipelineDep, limit: int = Query(50, ge=1, le=1000),
+                         offset: int = Query(0, ge=0, le=10_000_000)) -> DocumentList:
+    def run() -> DocumentList:
+        docs = pipeline.list_documents()
+        page = docs[offset : offset + limit]
+        return DocumentList(items=[d.model_dump(mode="json") for d in page], total=len(docs), limit=limit, offset=offset)
+
+    return await anyio.to_thread.run_sync(run)
+
+
+@router.get("/v1/documents/{doc_id}", response_model=DocumentDetail, summary="One document with its text",
+            responses={404: {"description": "No such document"}})
+async def get_document(doc_id: str, pipeline: PipelineDep) -> DocumentDetail:
+    return await anyio.to_thread.run_sync(pipeline.get_document, doc_id)
+
+
+@router.delete("/v1/documents/{doc_id}", response_model=DeleteResponse, summary="Delete a document and its chunks",
+               responses={404: {"description": "No such document"}})
+async def delete_document(doc_id: str, pipeline: PipelineDep, _: AdminDep) -> DeleteResponse:
+    n = await anyio.to_thread.run_sync(pipeline.delete_document, doc_id)
+    return DeleteResponse(deleted=doc_id, chunks=n)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import time
+
+import anyio
+from fastapi import APIRouter
+
+from api.deps import PipelineDep, SettingsDep
+from api.routes.ask import check_limits
+from api.schemas import SearchRequest, SearchResponse
+from rag.models import Timings
+
+router = APIRouter(tags=["search"])
+
+
+@router.post("/v1/search", response_model=SearchResponse, summary="Ranked passages (retrieval only)")
+async def search_route(body: SearchRequest, pipeline: PipelineDep, settings: SettingsDep) -> SearchResponse:
+    check_limits(settings, body.query, body.top_k)
+    started = time.perf_counter()
+    passages = await anyio.to_thread.run_sync(
+        lambda: pipeline.retrieve(pipeline.corrected(body.query, pipeline.lexical_index()), body.top_k, body.filters)
+    )
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    return SearchResponse(passages=passages, timings=Timings(retrieve_ms=ms))
