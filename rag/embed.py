@@ -224,7 +224,7 @@ def _bundled_dim(path: Path) -> int:
 def build_embedder(settings: Settings) -> CachedEmbedder:
     """The configured embedder, cached under the data dir."""
     spec = settings.embed_model.strip()
-    cache = settings.data_dir / "embed_cache.sqlite"
+    cache = settings.embed_cache or settings.data_dir / "embed_cache.sqlite"
     if spec.startswith("openai:"):
         model = spec.split(":", 1)[1]
         return CachedEmbedder(lambda: OpenAIEmbedder(model, settings), spec, None, cache)

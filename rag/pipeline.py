@@ -167,6 +167,14 @@ class RagPipeline:
         if fixed != question:
             warnings.append(f"searched for: {fixed}")
         info = analyze(fixed)
+        outlets = self._mentioned_outlets(fixed, index)
+        if outlets:
+            info.outlets = outlets
+            outlet_words = {w for o in outlets for w in terms(o)}
+            info.entities = [e for e in info.entities if not set(terms(e)) <= outlet_words]
+            info.content_terms = [t for t in info.content_terms if t not in outlet_words]
+            if filters is None or not filters.sources:
+                filters = (filters or Filters()).model_copy(update={"sources": outlets})
         missing = [
             e for e in info.entities
             if e not in STOPWORDS and not all(t in index.terms for t in terms(e))
@@ -200,6 +208,17 @@ class RagPipeline:
             timings=Timings(retrieve_ms=round((t1 - t0) * 1000, 2), answer_ms=round((t2 - t1) * 1000, 2)),
             warnings=warnings + draft.warnings,
         )
+
+    @staticmethod
+    def _mentioned_outlets(question: str, index: LexicalIndex) -> list[str]:
+        """Outlets named in the question ("How did Xinhua report ...") become a source filter."""
+        q = " " + " ".join(terms(question, keep_stopwords=True)) + " "
+        found = []
+        for key in {str(k) for k in index.source_keys.tolist() if k}:
+            kt = " ".join(terms(key, keep_stopwords=True))
+            if kt and f" {kt} " in q:
+                found.append(key)
+        return sorted(found)
 
     def _extract(self, info: QuestionInfo, passages: list[Passage], exclude: set[str] | None) -> Draft:
         texts = self.store.doc_texts([p.doc_id for p in passages])

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     # Embeddings: the bundled MiniLM, or "openai:<model>" for an OpenAI-compatible endpoint.
     embed_model: str = DEFAULT_EMBED_MODEL
     embed_batch_size: int = 32
+    embed_cache: Path | None = None  # default: <data_dir>/embed_cache.sqlite
 
     # Chunking (tokens of the embedder's tokenizer; MiniLM reads at most 256).
     chunk_size: int = 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from rag.text import STOPWORDS, Sentence, _demonym_map, normalize_word, terms, words
 
@@ -58,6 +59,9 @@ _SPEAKER_Q = [
     ),
     re.compile(r"^according\s+to\s+(?P<x>[^,?]+),?(?P<rest>.*)$", re.I),
 ]
+_OUTLETS_Q = re.compile(
+    r"\b(?:which|what)\s+(?:news\s+)?(?:outlets?|media|newspapers?|agenc(?:y|ies)|sources?|publications?|"
+    r"papers?|websites?)\b|\bwho\s+(?:reported|covered)\b", re.I)
 _QUESTION_WORDS = frozenset(
     "what who whom whose when where which why how did does do is are was were has have had".split()
 )
@@ -88,8 +92,10 @@ class QuestionInfo:
     speaker_acronyms: set[str] = field(default_factory=set)
     topic: str = ""
     follow_up_else: bool = False
+    wants_outlets: bool = False
     content_terms: list[str] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)  # surface words of proper names
+    outlets: list[str] = field(default_factory=list)  # outlet names the question mentions
 
     @property
     def is_speaker_question(self) -> bool:
@@ -141,6 +147,7 @@ def analyze(question: str) -> QuestionInfo:
     verbs = {normalize_word(v) for v in SPEECH_VERBS} | {"say", "think", "else"}
     info.content_terms = [t for t in terms(q) if t not in verbs]
     info.entities = entities_of(q)
+    info.wants_outlets = bool(_OUTLETS_Q.search(q))
     return info
 
 
@@ -192,7 +199,24 @@ def _attributions(sentence: str) -> list[Attribution]:
     return found
 
 
-def attribute(sentences: list[Sentence]) -> list[list[str]]:
+_CAP_SEQ = r"(?:[A-Z][\w'’\-]+\s+)*"
+
+
+def _expand_alias(phrase: str, document: str) -> str:
+    """'Wang' -> 'Chinese Foreign Minister Wang Yi': the fullest capitalised mention of a short
+    name in the same article, so surnames and titles both match later questions."""
+    ws = phrase.split()
+    if not ws or len(ws) > 2 or not all(w[0].isupper() for w in ws):
+        return phrase
+    rx = re.compile(_CAP_SEQ + re.escape(phrase) + r"(?:\s+[A-Z][\w'’\-]+)*")
+    best = phrase
+    for m in rx.finditer(document):
+        if len(m.group(0)) > len(best):
+            best = m.group(0)
+    return best
+
+
+def attribute(sentences: list[Sentence], document: str = "") -> list[list[str]]:
     """Speaker phrases of each sentence, pronouns resolved to the article's last named speaker."""
     speakers: list[list[str]] = []
     antecedent: str | None = None
@@ -203,6 +227,7 @@ def attribute(sentences: list[Sentence]) -> list[list[str]]:
                 if antecedent:
                     phrases.append(antecedent)
             else:
+                a = Attribution(_expand_alias(a.phrase, document), a.strong, False) if document else a
                 phrases.append(a.phrase)
                 if _name_like(a.phrase):
                     antecedent = a.phrase
@@ -236,4 +261,11 @@ def speaker_match(info: QuestionInfo, phrases: list[str], document_terms: set[st
             best = max(best, 0.9)
         elif roles_ok and names <= document_terms:
             best = max(best, 0.6)
+        elif names and names <= document_terms and pt and pt <= ROLE_WORDS | _place_terms():
+            best = max(best, 0.5)  # "the Chinese Foreign Minister" in an article naming the speaker
     return best
+
+
+@cache
+def _place_terms() -> frozenset[str]:
+    return frozenset(normalize_word(p) for p in set(_demonym_map().values()))

@@ -73,7 +73,7 @@ class ExtractiveAnswerer:
                 continue
             doc_terms[doc_id] = term_set(items[0][1].title + "\n" + text)
             sentences = split_sentences(text)
-            speakers = attribute(sentences)
+            speakers = attribute(sentences, text)
             for rank, p in items:
                 for s, sp in zip(sentences, speakers, strict=True):
                     if s.start < p.start or s.end > p.end or (doc_id, s.start) in seen:
@@ -119,8 +119,17 @@ class ExtractiveAnswerer:
         if speaker_q:
             pool = [c for c in cands if c.speaker > 0]
             if not pool:
-                who = info.speaker or "that speaker"
-                return Draft(abstained=True, abstain_reason=f"no retrieved article reports what {who} said.")
+                # Nobody is quoted as that speaker ("what did the session call for?"): answer as
+                # a fact question, from sentences that name the speaker themselves.
+                names = info.speaker_names | info.speaker_roles
+                speaker_q = False
+                for c in cands:
+                    c.lexical = coverage(content, term_set(c.text))
+                    c.score = 0.55 * c.semantic + 0.45 * c.lexical - 0.01 * min(c.rank, 10)
+                pool = [c for c in cands if names <= term_set(c.text)]
+                if not pool:
+                    who = info.speaker or "that speaker"
+                    return Draft(abstained=True, abstain_reason=f"no retrieved article reports what {who} said.")
         elif info.entities:
             # Every named entity of the question must appear in the sentence's article.
             names = [t for e in info.entities for t in terms(e)]
@@ -132,11 +141,23 @@ class ExtractiveAnswerer:
         best = pool[0]
         if best.score < self._config.abstain_threshold:
             return Draft(abstained=True, abstain_reason="no passage answers the question closely enough.")
+        if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:
+            return Draft(claims=self._per_outlet(pool))
         return Draft(claims=self._select(pool, speaker_q))
+
+    def _per_outlet(self, pool: list[Candidate]) -> list[Claim]:
+        """'Which outlets reported X?': the best sentence of each article that reports it."""
+        floor = pool[0].score * 0.75
+        best: dict[str, Candidate] = {}
+        for c in pool:
+            if c.score >= floor and c.passage.doc_id not in best:
+                best[c.passage.doc_id] = c
+        chosen = list(best.values())[: self._config.max_sentences]
+        return [Claim(c.text, [Support(c.passage, c.text, c.start, c.end, round(c.score, 4), True)]) for c in chosen]
 
     def _select(self, pool: list[Candidate], speaker_q: bool) -> list[Claim]:
         limit = self._config.max_sentences if speaker_q else min(3, self._config.max_sentences)
-        floor = pool[0].score * (0.7 if speaker_q else 0.85)
+        floor = pool[0].score * (0.7 if speaker_q else 0.8)
         chosen: list[tuple[Candidate, list[Candidate]]] = []
         for c in pool:
             if c.score < floor:

@@ -1,0 +1,107 @@
+"""`rag eval`: gold sets or external benchmarks, reports, comparison and a CI gate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def _parse_floor(spec: str) -> tuple[str, float]:
+    name, sep, value = spec.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return name.strip(), float(value)
+    except ValueError:
+        raise typer.BadParameter(f"--fail-under expects METRIC=VALUE, got {spec!r}") from None
+
+
+def eval_command(
+    gold: Annotated[Path | None, typer.Option(help="Gold JSON Lines file.")] = None,
+    benchmark: Annotated[Path | None, typer.Option(help="Folder with corpus.jsonl + questions.jsonl.")] = None,
+    answerer: Annotated[str | None, typer.Option(help="extractive | openai")] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=50)] = None,
+    retrieval: Annotated[str | None, typer.Option(help="hybrid | dense | lexical")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Deterministic subset of N questions.")] = None,
+    max_docs: Annotated[int | None, typer.Option(min=1, help="Benchmark: index gold docs + others up to M.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write results.json, report.md, report.html here.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the metrics JSON.")] = False,
+    fail_under: Annotated[list[str] | None, typer.Option(help="METRIC=VALUE; exit 1 when below (repeatable).")] = None,
+    compare: Annotated[Path | None, typer.Option(help="A previous run's --out folder.")] = None,
+) -> None:
+    """Score answers against gold Q&A: retrieval, answers, citations, abstention, latency."""
+    from tqdm import tqdm
+
+    from eval.benchmark import prepare
+    from eval.gold import GoldError, deterministic_subset, load_gold
+    from eval.report import compare as compare_runs
+    from eval.report import markdown, write_reports
+    from eval.runner import run
+    from rag.errors import RagError
+    from rag.pipeline import RagPipeline
+    from rag.settings import Settings
+
+    if (gold is None) == (benchmark is None):
+        raise typer.BadParameter("give exactly one of --gold FILE or --benchmark DIR")
+    if retrieval not in (None, "hybrid", "dense", "lexical"):
+        raise typer.BadParameter("--retrieval must be hybrid, dense or lexical")
+    floors = [_parse_floor(f) for f in fail_under or []]
+    settings = Settings()
+    try:
+        if benchmark is not None:
+            pipeline, items = prepare(settings, benchmark, limit, max_docs)
+        else:
+            assert gold is not None
+            items = deterministic_subset(load_gold(gold), limit)
+            pipeline = RagPipeline(settings)
+        bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=json_out and not sys.stderr.isatty())
+        result: dict[str, Any] = run(pipeline, items, answerer=answerer, top_k=top_k, retrieval=retrieval,
+                                     progress=lambda i: bar.update(1))
+        bar.close()
+    except (GoldError, FileNotFoundError, RagError) as e:
+        typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from e
+    result["config"] = {
+        "name": (benchmark or gold).name if (benchmark or gold) else "run",  # type: ignore[union-attr]
+        "answerer": answerer or settings.answerer, "retrieval": retrieval or settings.retrieval,
+        "top_k": top_k or settings.top_k, "embed_model": settings.embed_model, "limit": limit, "max_docs": max_docs,
+        "prompt": "answer-v1",
+    }
+    if compare is not None:
+        try:
+            previous = json.loads((compare / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            typer.secho(f"error: cannot read {compare}/results.json: {e}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(2) from e
+        result["comparison"] = compare_runs(result, previous)
+    if out is not None:
+        write_reports(result, out)
+    metrics = result["summary"]["metrics"]
+    if json_out:
+        typer.echo(json.dumps({"metrics": metrics, "ci95": result["summary"]["ci95"],
+                               "latency_ms": result["summary"]["latency_ms"], "n": result["summary"]["n"],
+                               **({"comparison": result["comparison"]} if "comparison" in result else {})}, indent=2))
+    else:
+        typer.echo(markdown(result).split("## By question type")[0])
+    failed = False
+    for name, floor in floors:
+        if name not in metrics:
+            typer.secho(f"error: unknown metric {name!r}; known: {', '.join(sorted(metrics))}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(2)
+        if metrics[name] < floor:
+            typer.secho(f"FAIL: {name} = {metrics[name]:.4f} < {floor}", err=True, fg=typer.colors.RED)
+            failed = True
+    if "comparison" in result:
+        for k, c in result["comparison"].items():
+            if c["status"] == "regression":
+                typer.secho(f"regression: {k} {c['previous']:.3f} -> {c['current']:.3f}", err=True, fg=typer.colors.YELLOW)
+    if failed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)

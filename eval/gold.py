@@ -1,0 +1,54 @@
+"""The gold Q&A format (JSON Lines), documented in the README."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from rag.ingest.parsers import make_doc_id
+from rag.models import Filters
+
+
+class GoldItem(BaseModel):
+    id: str
+    question: str
+    reference_answer: str | None = None
+    answers: list[str] = Field(default_factory=list)
+    key_facts: list[list[str]] = Field(default_factory=list)
+    gold_doc_ids: list[str] = Field(default_factory=list)
+    answerable: bool = True
+    type: str = "fact"
+    filters: Filters | None = None
+    question_date: str | None = None
+
+    def gold_docs(self) -> set[str]:
+        """Seed file names ('000_x.txt') and plain ids both map to stored doc ids."""
+        return {make_doc_id(Path(d).stem if d.endswith((".txt", ".md", ".html", ".json")) else d)
+                for d in self.gold_doc_ids}
+
+
+class GoldError(ValueError):
+    pass
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    items: list[GoldItem] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            items.append(GoldItem.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as e:
+            raise GoldError(f"{path}:{lineno}: {e}") from None
+    if not items:
+        raise GoldError(f"{path}: no questions")
+    return items
+
+
+def deterministic_subset(items: list[GoldItem], limit: int | None) -> list[GoldItem]:
+    if not limit or limit >= len(items):
+        return items
+    return sorted(items, key=lambda g: hashlib.sha1(g.id.encode()).hexdigest())[:limit]
