@@ -56,7 +56,7 @@ def ingest(
     try:
         from rag.ingest.ingester import iter_files
 
-        files = list(iter_files(paths))
+        files = list(iter_files(paths, pipeline.settings.data_dir))
         parsed = []
         for f, _ in files:
             parsed += pipeline.ingester.parse_file(f)

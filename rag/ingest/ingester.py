@@ -34,13 +34,17 @@ def embed_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
-def iter_files(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
-    """Files to read; the flag says whether the user named the file explicitly."""
+def iter_files(paths: Sequence[Path], skip: Path | None = None) -> Iterator[tuple[Path, bool]]:
+    """Files to read; the flag says whether the user named the file explicitly.
+    Hidden files and the store's own data dir (`skip`) are never ingested."""
+    skip_resolved = skip.resolve() if skip is not None else None
     for path in paths:
         if path.is_dir():
             for f in sorted(path.rglob("*")):
                 rel = f.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if skip_resolved is not None and f.resolve().is_relative_to(skip_resolved):
                     continue
                 if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES:
                     yield f, False
@@ -93,7 +97,7 @@ class Ingester:
     # -- ingestion ------------------------------------------------------------------------
     def ingest_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         parsed: list[Parsed] = []
-        for f, _explicit in iter_files(paths):
+        for f, _explicit in iter_files(paths, self._settings.data_dir):
             parsed += self.parse_file(f)
         for p in paths:
             if not p.exists():

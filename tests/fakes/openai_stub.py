@@ -1,0 +1,62 @@
+"""A stand-in for a hosted LLM that speaks the real OpenAI chat-completions HTTP protocol.
+
+It answers by quoting the passage that contains `needle`, citing it by the number the
+prompt gave it, so tests exercise the real parsing and post-checking paths.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from rag.text import split_sentences
+
+PASSAGE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+
+
+def create_stub(mode: str = "good", needle: str = "appreciates") -> tuple[FastAPI, list[dict[str, Any]]]:
+    app = FastAPI()
+    seen: list[dict[str, Any]] = []
+
+    def reply(messages: list[dict[str, Any]]) -> str:
+        user = messages[-1]["content"]
+        passages = {int(n): text for n, text in PASSAGE.findall(user)}
+        hit = next((n for n, t in passages.items() if needle in t), 1)
+        sentence = next((s.text for s in split_sentences(passages.get(hit, "")) if needle in s.text), "Nothing.")
+        if mode == "bogus_citation":
+            return f"{sentence} [{hit}][99]"
+        if mode == "unsupported":
+            return f"{sentence} [{hit}] The moon is made of green cheese and Oman bought it in 1850. [{hit}]"
+        if mode == "abstain":
+            return "NOT_IN_ARCHIVE"
+        return f"{sentence} [{hit}]"
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request) -> Any:
+        body = await request.json()
+        seen.append(body)
+        if mode == "fail":
+            return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}}, status_code=500)
+        text = reply(body["messages"])
+        base = {"id": "chatcmpl-stub", "created": int(time.time()), "model": body["model"]}
+        if not body.get("stream"):
+            return {**base, "object": "chat.completion",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+        def events() -> Any:
+            for i in range(0, len(text), 7):
+                chunk = {**base, "object": "chat.completion.chunk",
+                         "choices": [{"index": 0, "delta": {"content": text[i : i + 7]}, "finish_reason": None}]}
+                yield f"data: {json.dumps(chunk)}\n\n"
+            yield f"data: {json.dumps({**base, 'object': 'chat.completion.chunk', 'choices': [{'index': 0, 'delta': {}, 'finish_reason': 'stop'}]})}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app, seen

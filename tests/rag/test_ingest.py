@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.errors import DocumentNotFound, EmbedderMismatch
+from rag.ingest.ingester import Parsed
+from rag.models import Document
+from rag.store import ChromaStore
+from tests.conftest import ROOT, SEEDS
+
+ARTICLE = "Title: Port reopens\nPublished Time: 2024-03-05\nAuthor: Harbour Post\nText: \nThe port reopened on Monday. Officials said traffic was normal.\n"
+
+
+def test_seeds_ingest_once_then_nothing_changes(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    report = seeded_pipeline.ingest_paths([SEEDS])
+    assert report.count("unchanged") == 5 and report.count("added") == 0 and report.embedded == 0
+    docs = seeded_pipeline.list_documents()
+    assert [d.doc_id for d in docs] == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    assert all(d.chunks > 0 for d in docs)
+
+
+def test_changed_file_replaces_its_chunks(fresh_pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "port.txt"
+    f.write_text(ARTICLE)
+    assert fresh_pipeline.ingest_paths([f]).count("added") == 1
+    f.write_text(ARTICLE.replace("traffic was normal", "traffic was heavy"))
+    report = fresh_pipeline.ingest_paths([f])
+    assert report.count("updated") == 1
+    rows = list(fresh_pipeline.store.committed_chunks())
+    assert rows and all("heavy" in text or "reopened" in text for _, text, _ in rows)
+    raw = fresh_pipeline.store._chunks.get(where={"doc_id": "port"}, include=["documents"])
+    assert not any("normal" in t for t in raw["documents"]), "stale chunks left behind"
+
+
+def test_delete_removes_document_and_chunks(fresh_pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "port.txt"
+    f.write_text(ARTICLE)
+    fresh_pipeline.ingest_paths([f])
+    assert fresh_pipeline.delete_document("port") > 0
+    assert fresh_pipeline.list_documents() == []
+    assert fresh_pipeline.store._chunks.count() == 0
+    with pytest.raises(DocumentNotFound):
+        fresh_pipeline.delete_document("port")
+    assert fresh_pipeline.ask("When did the port reopen?").abstained
+
+
+def test_bad_inputs_are_reported_and_nothing_is_lost(fresh_pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "port.txt"
+    good.write_text(ARTICLE)
+    fresh_pipeline.ingest_paths([good])
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "records.jsonl").write_text('{"title": "A", "text": "Body A here."}\n{broken\n')
+    report = fresh_pipeline.ingest_paths([tmp_path, tmp_path / "missing.txt"])
+    failed = {Path(i.input).name.split(":")[0]: i.reason for i in report.items if i.status == "failed"}
+    assert set(failed) == {"empty.txt", "binary.txt", "latin1.txt", "records.jsonl", "missing.txt"}
+    assert report.count("unchanged") == 1 and report.count("added") == 1
+    assert {d.doc_id for d in fresh_pipeline.list_documents()} >= {"port"}
+
+
+def test_uncommitted_chunks_stay_invisible_and_are_repaired(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Simulates a crash between writing chunks and committing the document record."""
+    store = fresh_pipeline.store
+    doc = Document(doc_id="ghost", title="Ghost", text="A ghost document that never committed.")
+    chunks = fresh_pipeline.chunker.chunk(doc, "h" * 64)
+    store._connect()
+    store._chunks.upsert(ids=[c.chunk_id for c in chunks], documents=[c.text for c in chunks],
+                         metadatas=[{"doc_id": "ghost", "content_hash": "h" * 64, "start": c.start, "end": c.end}
+                                    for c in chunks],
+                         embeddings=[fresh_pipeline.embedder.embed([c.text])[0].tolist() for c in chunks])
+    assert fresh_pipeline.list_documents() == []
+    assert list(store.committed_chunks()) == []
+    assert fresh_pipeline.retrieve("ghost document") == []
+    assert store.repair() == len(chunks)
+    assert store._chunks.count() == 0
+
+
+def test_documents_persist_across_processes(fresh_pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "port.txt"
+    f.write_text(ARTICLE)
+    fresh_pipeline.ingest_paths([f])
+    fresh_pipeline.store._reset()  # release the embedded store before another process opens it
+    env = {**os.environ, "RAG_DATA_DIR": str(fresh_pipeline.settings.data_dir)}
+    out = subprocess.run([sys.executable, "-m", "rag.cli", "docs", "--json"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    [doc] = json.loads(out.stdout)
+    assert (doc["doc_id"], doc["title"], doc["source"], doc["published"]) == ("port", "Port reopens", "Harbour Post", "2024-03-05")
+
+
+def test_store_built_with_another_embedder_is_refused(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    fresh_pipeline.ingest_parsed([Parsed("x", doc=Document(doc_id="x", title="X", text="Some text here."))])
+    other = ChromaStore(fresh_pipeline.settings, "openai:text-embedding-3-small", 1536)
+    with pytest.raises(EmbedderMismatch, match="all-MiniLM-L6-v2"):
+        other.count_docs()
