@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -51,7 +52,16 @@ def install(app: FastAPI) -> None:
     async def rag_error(request: Request, exc: RagError) -> JSONResponse:
         status = next((code for t, code in STATUS.items() if isinstance(exc, t)), 400)
         headers = {"Retry-After": "5"} if status == 503 else None
-        return error_response(request, status, exc.code, str(exc), headers)
+        detail: Any = str(exc)
+        if status == 422:  # one shape for every 422: a list of {loc, msg, type}
+            try:
+                parsed = json.loads(detail)
+                detail = [{"loc": list(e.get("loc", ["body"])), "msg": str(e.get("msg", "")), "type": exc.code}
+                          for e in parsed] if isinstance(parsed, list) else None
+            except ValueError:
+                detail = None
+            detail = detail or [{"loc": ["body"], "msg": str(exc), "type": exc.code}]
+        return error_response(request, status, exc.code, detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,154 @@
+"""Real uvicorn on a loopback port, real clients (httpx, the official openai SDK)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from openai import OpenAI
+
+from api.app import create_app
+from tests.conftest import UvicornThread
+
+GT, XINHUA = "000_c52a582f011e3939", "001_27f4805873241f1d"
+
+
+def sse_events(text: str) -> list[tuple[str, str]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        name = next((line[7:] for line in block.split("\n") if line.startswith("event: ")), "message")
+        data = "\n".join(line[6:] for line in block.split("\n") if line.startswith("data: "))
+        events.append((name, data))
+    return events
+
+
+def test_openai_sdk_non_stream_and_stream(api_server) -> None:  # type: ignore[no-untyped-def]
+    client = OpenAI(base_url=f"{api_server.url}/v1", api_key="unused")
+    assert "newsrag-extractive" in [m.id for m in client.models.list()]
+    msg = [{"role": "user", "content": "What did Oman say?"}]
+    resp = client.chat.completions.create(model="newsrag-extractive", messages=msg, temperature=0.2, max_tokens=50)
+    content = resp.choices[0].message.content or ""
+    assert "Sources:" in content and "Global Times" in content and "Xinhua" in content
+    extra = resp.model_extra or {}
+    assert {GT, XINHUA} <= {c["doc_id"] for c in extra["citations"]}
+    streamed = "".join(c.choices[0].delta.content or "" for c in
+                       client.chat.completions.create(model="newsrag-extractive", messages=msg, stream=True) if c.choices)
+    assert streamed == content
+
+
+def test_follow_up_question_uses_history(api_server) -> None:  # type: ignore[no-untyped-def]
+    client = OpenAI(base_url=f"{api_server.url}/v1", api_key="unused")
+    first = client.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "What did Oman say?"}])
+    answer = first.choices[0].message.content or ""
+    follow = client.chat.completions.create(model="newsrag", messages=[
+        {"role": "user", "content": "What did Oman say?"}, {"role": "assistant", "content": answer},
+        {"role": "user", "content": "What else did he say?"}])
+    text = follow.choices[0].message.content or ""
+    assert "don't cover" not in text
+    first_sentences = {s for s in answer.split(" [") if len(s) > 40}
+    assert not any(s in text for s in first_sentences)
+
+
+def test_native_ask_json_and_sse(api_server) -> None:  # type: ignore[no-untyped-def]
+    r = httpx.post(f"{api_server.url}/v1/ask", json={"question": "What did Oman say?"}, timeout=60)
+    assert r.status_code == 200 and r.headers["x-request-id"]
+    body = r.json()
+    assert set(body) >= {"answer", "citations", "abstained", "answerer", "timings", "warnings"}
+    r = httpx.post(f"{api_server.url}/v1/ask", json={"question": "What did Oman say?"},
+                   headers={"Accept": "text/event-stream"}, timeout=60)
+    events = sse_events(r.text)
+    names = [n for n, _ in events]
+    assert names[0] == "citations" and names[-1] == "done" and set(names[1:-1]) == {"delta"}
+    done = json.loads(events[-1][1])
+    assert "".join(json.loads(d)["text"] for n, d in events if n == "delta") == done["answer"] == body["answer"]
+
+
+def test_search_returns_ranked_passages(api_server) -> None:  # type: ignore[no-untyped-def]
+    r = httpx.post(f"{api_server.url}/v1/search", json={"query": "Omani foreign minister", "top_k": 3,
+                                                        "filters": {"sources": ["Xinhua"]}}, timeout=60)
+    assert r.status_code == 200
+    passages = r.json()["passages"]
+    assert passages and all(p["source"] == "Xinhua" for p in passages)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", "/v1/ask", {"question": 5}, 422),
+        ("POST", "/v1/ask", {"question": ""}, 422),
+        ("POST", "/v1/ask", {"question": "x" * 5000}, 422),
+        ("POST", "/v1/ask", {"question": "hi", "top_k": 500}, 422),
+        ("POST", "/v1/ask", {"question": "hi", "filters": {"published_from": "not-a-date"}}, 422),
+        ("POST", "/v1/ask", {"question": "hi", "answerer": "gpt-9"}, 422),
+        ("POST", "/v1/chat/completions", {"messages": []}, 422),
+        ("POST", "/v1/chat/completions", {"model": "m", "messages": [{"role": "system", "content": "x"}]}, 422),
+        ("GET", "/v1/documents/nope", None, 404),
+        ("DELETE", "/v1/documents/nope", None, 404),
+        ("POST", "/v1/documents", [], 422),
+        ("POST", "/v1/documents", {"title": "t"}, 422),
+    ],
+)
+def test_bad_input_gets_a_clear_4xx(api_server, method: str, path: str, body: object, status: int) -> None:  # type: ignore[no-untyped-def]
+    r = httpx.request(method, f"{api_server.url}{path}", json=body, timeout=60)
+    assert r.status_code == status, r.text
+    assert r.json()["error"] and "detail" in r.json()
+
+
+def test_body_limits_and_malformed_json(api_server) -> None:  # type: ignore[no-untyped-def]
+    r = httpx.post(f"{api_server.url}/v1/ask", content=b"{" * 2_000_000, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and "limit" in r.json()["detail"]
+    r = httpx.post(f"{api_server.url}/v1/ask", json={"question": "x" * 5000})
+    assert r.status_code == 422 and "limit is 2000" in r.json()["detail"][0]["msg"]
+    r = httpx.post(f"{api_server.url}/v1/ask", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_documents_round_trip(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    with UvicornThread(create_app(fresh_pipeline.settings, fresh_pipeline)) as srv:
+        doc = {"title": "Harbour reopens", "text": "The harbour reopened on Monday. Officials said traffic was normal.",
+               "source": "Harbour Post", "published": "2024-03-05", "doc_id": "harbour-1"}
+        r = httpx.post(f"{srv.url}/v1/documents", json=doc, timeout=60)
+        assert r.status_code == 200 and r.json()["added"] == 1
+        assert httpx.post(f"{srv.url}/v1/documents", json=[doc], timeout=60).json()["unchanged"] == 1
+        files = {"files": ("story.txt", b"Ferry strike ends\n\nThe ferry strike ended on Tuesday, the union said.")}
+        up = httpx.post(f"{srv.url}/v1/documents", files=files, timeout=60).json()
+        assert up["added"] == 1 and up["items"][0]["doc_id"] == "story"
+        listing = httpx.get(f"{srv.url}/v1/documents", params={"limit": 1}).json()
+        assert listing["total"] == 2 and len(listing["items"]) == 1
+        got = httpx.get(f"{srv.url}/v1/documents/harbour-1").json()
+        assert got["text"].startswith("The harbour reopened") and got["source"] == "Harbour Post"
+        ask = httpx.post(f"{srv.url}/v1/ask", json={"question": "When did the ferry strike end?"}, timeout=60).json()
+        assert not ask["abstained"] and ask["citations"][0]["doc_id"] == "story"
+        assert httpx.delete(f"{srv.url}/v1/documents/harbour-1").json()["deleted"] == "harbour-1"
+        assert httpx.get(f"{srv.url}/v1/documents/harbour-1").status_code == 404
+
+
+def test_api_keys_guard_every_route_but_healthz(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    settings = seeded_pipeline.settings.model_copy(update={"api_keys": "reader", "admin_keys": "boss"})
+    with UvicornThread(create_app(settings, seeded_pipeline)) as srv:
+        assert httpx.get(f"{srv.url}/healthz").status_code == 200
+        for method, path in [("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"), ("GET", "/docs"),
+                             ("GET", "/v1/models"), ("POST", "/v1/ask"), ("POST", "/v1/search"),
+                             ("POST", "/v1/chat/completions"), ("GET", "/v1/documents"), ("POST", "/v1/documents"),
+                             ("DELETE", "/v1/documents/x")]:
+            r = httpx.request(method, f"{srv.url}{path}", json={})
+            assert r.status_code == 401, (method, path)
+            assert r.json()["error"] == "unauthorized"
+        reader = {"Authorization": "Bearer reader"}
+        assert httpx.get(f"{srv.url}/v1/documents", headers=reader).status_code == 200
+        doc = {"title": "t", "text": "some text"}
+        assert httpx.post(f"{srv.url}/v1/documents", json=doc, headers=reader).status_code == 403
+        assert httpx.delete(f"{srv.url}/v1/documents/x", headers=reader).status_code == 403
+        client = OpenAI(base_url=f"{srv.url}/v1", api_key="reader")
+        assert client.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "What did Oman say?"}]).choices
+
+
+def test_health_ready_metrics(api_server) -> None:  # type: ignore[no-untyped-def]
+    assert httpx.get(f"{api_server.url}/readyz").json()["status"] == "ready"
+    httpx.post(f"{api_server.url}/v1/ask", json={"question": "What did the Pope say about Gaza?"}, timeout=60)
+    text = httpx.get(f"{api_server.url}/metrics").text
+    assert 'rag_http_requests_total{method="POST",route="/v1/ask"' in text
+    assert 'rag_answers_total{abstained="true",answerer="extractive"}' in text
+    r = httpx.get(f"{api_server.url}/healthz", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from eval.metrics import (
+    answer_containment,
+    bootstrap_ci,
+    hit_at_k,
+    key_fact_recall,
+    mrr_at_k,
+    ndcg_at_k,
+    normalize_answer,
+    recall_at_k,
+    rouge_l,
+    token_f1,
+)
+
+
+def test_ranking_metrics_on_known_cases() -> None:
+    ranked, gold = ["a", "b", "c", "d"], {"c", "x"}
+    assert hit_at_k(ranked, gold, 2) == 0.0 and hit_at_k(ranked, gold, 3) == 1.0
+    assert mrr_at_k(ranked, gold, 10) == pytest.approx(1 / 3)
+    assert recall_at_k(ranked, gold, 10) == 0.5
+    assert ndcg_at_k(ranked, gold, 10) == pytest.approx((1 / math.log2(4)) / (1 + 1 / math.log2(3)))
+    assert ndcg_at_k(["c", "x"], gold, 10) == pytest.approx(1.0)
+
+
+def test_text_metrics_on_known_cases() -> None:
+    assert normalize_answer("The U.S.-led  Coalition!") == "u s led coalition"
+    assert token_f1("the cat sat", "cat sat down") == pytest.approx(0.8)
+    assert rouge_l("w x y z", "w y z v") == pytest.approx(0.75)
+    assert token_f1("", "x") == 0.0 and rouge_l("x", "") == 0.0
+    assert answer_containment("It was Squid Game, again.", ["squid game"]) == 1.0
+    assert answer_containment("Nothing here.", ["squid game"]) == 0.0
+    facts = [["dialogue is the only way"], ["constructive position", "fair stance"]]
+    assert key_fact_recall("Oman said dialogue is the only way.", facts) == 0.5
+
+
+def test_bootstrap_ci_is_deterministic_and_brackets_the_mean() -> None:
+    values = [1.0] * 30 + [0.0] * 10
+    lo, hi = bootstrap_ci(values)
+    assert (lo, hi) == bootstrap_ci(values)
+    assert lo < 0.75 < hi and 0.55 < lo and hi < 0.9
+    assert bootstrap_ci([1.0] * 20) == (1.0, 1.0)
