@@ -1,0 +1,66 @@
+"""Ingest throughput vs the raw embedder on the same texts, in the same run.
+
+    .venv/bin/python bench/ingest.py [--corpus FILE.jsonl] [--docs N]
+
+Writes bench/results/ingest.json. The figure to keep small is the pipeline's overhead over
+the raw embedder (parsing, chunking, Chroma writes, BM25 rebuild).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from rag.ingest.ingester import embed_text
+from rag.pipeline import RagPipeline
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/datasets/realtimeqa-dev/corpus.jsonl")
+    ap.add_argument("--docs", type=int, default=100)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "bench.jsonl"
+        if args.corpus.exists():
+            lines = args.corpus.read_text(encoding="utf-8").splitlines()[: args.docs]
+            src.write_text("\n".join(lines), encoding="utf-8")
+        else:
+            src = ROOT / "seeds"
+        settings = Settings(_env_file=None, data_dir=Path(tmp) / "data")  # type: ignore[call-arg]
+        pipeline = RagPipeline(settings)
+        pipeline.embedder.load()
+        t0 = time.perf_counter()
+        report = pipeline.ingest_paths([src])
+        ingest_s = time.perf_counter() - t0
+        chunks = [(t, m) for _, t, m in pipeline.store.committed_chunks()]
+        texts = [embed_text(m.get("title", ""), t) for t, m in chunks]
+        inner = pipeline.embedder._inner
+        t1 = time.perf_counter()
+        for i in range(0, len(texts), 128):
+            inner.embed(texts[i : i + 128])
+        raw_s = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        again = pipeline.ingest_paths([src])
+        reingest_s = time.perf_counter() - t2
+    result = {
+        "documents": len(report.items), "chunks": report.chunks,
+        "ingest_seconds": round(ingest_s, 2), "ingest_chunks_per_s": round(report.chunks / ingest_s, 2),
+        "raw_embedder_seconds": round(raw_s, 2), "raw_embedder_chunks_per_s": round(len(texts) / raw_s, 2),
+        "overhead_pct": round(100 * (ingest_s - raw_s) / raw_s, 1),
+        "reingest_seconds": round(reingest_s, 2), "reingest_embedded": again.embedded,
+    }
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ingest.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Concurrent clients against a running server's /v1/ask.
+
+    make run &   # then:
+    .venv/bin/python bench/load.py [--url http://127.0.0.1:8000] [--clients 32] [--seconds 60]
+
+Reports throughput, p50/p95/p99 latency and errors; writes bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import httpx
+
+from eval.gold import load_gold
+from eval.metrics import percentile
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def client(url: str, questions: list[str], stop: float, lat: list[float], errors: list[str], offset: int) -> None:
+    async with httpx.AsyncClient(timeout=120) as http:
+        i = offset
+        while time.perf_counter() < stop:
+            q = questions[i % len(questions)]
+            i += 1
+            t = time.perf_counter()
+            try:
+                r = await http.post(f"{url}/v1/ask", json={"question": q})
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code}")
+                else:
+                    lat.append((time.perf_counter() - t) * 1000)
+            except httpx.HTTPError as e:
+                errors.append(type(e).__name__)
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", default="http://127.0.0.1:8000")
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=60)
+    args = ap.parse_args()
+    if not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        raise SystemExit("load tests target loopback only")
+    questions = [g.question for g in load_gold(ROOT / "eval/gold/seeds.jsonl")]
+    lat: list[float] = []
+    errors: list[str] = []
+    start = time.perf_counter()
+    stop = start + args.seconds
+    await asyncio.gather(*(client(args.url, questions, stop, lat, errors, i) for i in range(args.clients)))
+    elapsed = time.perf_counter() - start
+    result = {"clients": args.clients, "seconds": round(elapsed, 1), "requests": len(lat) + len(errors),
+              "throughput_rps": round(len(lat) / elapsed, 2), "errors": len(errors),
+              "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
+              "p99_ms": round(percentile(lat, 99), 1)}
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "load.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
