@@ -9,14 +9,24 @@ from pathlib import Path
 
 import pytest
 
+from api.app import create_app
+from tests.conftest import SEEDS, UvicornThread
+
 pytestmark = pytest.mark.slow
 
 
-def test_schemathesis_finds_no_server_error(api_server) -> None:  # type: ignore[no-untyped-def]
+def test_schemathesis_finds_no_server_error(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """On its own store: the fuzzer adds documents, which must not leak into other tests."""
+    fresh_pipeline.ingest_paths([SEEDS])
     exe = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
-    out = subprocess.run(
-        [exe, "run", f"{api_server.url}/openapi.json", "--checks", "not_a_server_error,response_schema_conformance",
+    with UvicornThread(create_app(fresh_pipeline.settings, fresh_pipeline)) as server:
+        out = _run(exe, server.url)
+    assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]
+
+
+def _run(exe: str, url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [exe, "run", f"{url}/openapi.json", "--checks", "not_a_server_error,response_schema_conformance",
          "--max-examples", "15", "--exclude-method", "DELETE", "--no-color", "--seed", "1"],
         capture_output=True, text=True, timeout=900,
     )
-    assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]
