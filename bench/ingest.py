@@ -9,11 +9,11 @@ the raw embedder (parsing, chunking, Chroma writes, BM25 rebuild).
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
+from _results import write_result
 from rag.ingest.ingester import embed_text
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
@@ -56,10 +56,7 @@ def main() -> None:
         "overhead_pct": round(100 * (ingest_s - raw_s) / raw_s, 1),
         "reingest_seconds": round(reingest_s, 2), "reingest_embedded": again.embedded,
     }
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "ingest.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_result("ingest", result)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import time
 from pathlib import Path
 
 import httpx
 
+from _results import write_result
 from eval.gold import load_gold
 from eval.metrics import percentile
 
@@ -58,10 +58,7 @@ async def main() -> None:
               "throughput_rps": round(len(lat) / elapsed, 2), "errors": len(errors),
               "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
               "p99_ms": round(percentile(lat, 99), 1)}
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "load.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_result("load", result)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,11 @@ bench/results/query.json.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
+from _results import write_result
 from eval.gold import load_gold
 from eval.metrics import percentile
 from rag.pipeline import RagPipeline
@@ -44,10 +44,7 @@ def main() -> None:
     result = {name: {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1)}
               for name, v in (("retrieve_ms", retrieve), ("answer_ms", answer), ("total_ms", total))}
     result["questions"] = len(items) * args.rounds
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "query.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_result("query", result)
 
 
 if __name__ == "__main__":

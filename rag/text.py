@@ -89,7 +89,7 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
 @cache
 def _demonym_map() -> dict[str, str]:
     table: dict[str, str] = {}
-    raw = resources.files("rag").joinpath("data/demonyms.tsv").read_text(encoding="utf-8")
+    raw = resources.files("rag").joinpath("resources/demonyms.tsv").read_text(encoding="utf-8")
     for line in raw.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
