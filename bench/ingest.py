@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from _results import write_result
+
 from rag.ingest.ingester import embed_text
 from rag.pipeline import RagPipeline
 from rag.settings import Settings

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import httpx
-
 from _results import write_result
+
 from eval.gold import load_gold
 from eval.metrics import percentile
 

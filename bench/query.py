@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from _results import write_result
+
 from eval.gold import load_gold
 from eval.metrics import percentile
 from rag.pipeline import RagPipeline
