@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from eval.gold import GoldItem, deterministic_subset, load_gold
 from rag.ingest.ingester import Parsed
 from rag.ingest.parsers import RecordError, parse_records_text
 from rag.pipeline import RagPipeline
+from rag.progress import IngestBar
 from rag.settings import Settings
 
 
@@ -37,7 +39,9 @@ def select_docs(corpus: Path, items: list[GoldItem], max_docs: int | None) -> li
     return [Parsed(d.doc_id, doc=d) for d in chosen]
 
 
-def prepare(base: Settings, directory: Path, limit: int | None, max_docs: int | None) -> tuple[RagPipeline, list[GoldItem]]:
+def prepare(base: Settings, directory: Path, limit: int | None, max_docs: int | None,
+            progress_factory: Callable[[int], IngestBar] | None = None) -> tuple[RagPipeline, list[GoldItem]]:
+    """A pipeline over the benchmark's scratch store, ingested once per (corpus, selection, embedder, chunking)."""
     corpus, questions = directory / "corpus.jsonl", directory / "questions.jsonl"
     if not corpus.exists() or not questions.exists():
         raise FileNotFoundError(f"{directory} needs corpus.jsonl and questions.jsonl")
@@ -55,6 +59,10 @@ def prepare(base: Settings, directory: Path, limit: int | None, max_docs: int | 
     pipeline = RagPipeline(settings)
     marker = scratch / "ready.json"
     if not marker.exists():
-        report = pipeline.ingest_parsed(parsed)
+        if progress_factory is None:
+            report = pipeline.ingest_parsed(parsed)
+        else:
+            with progress_factory(len(parsed)) as bar:
+                report = pipeline.ingest_parsed(parsed, bar)
         marker.write_text(json.dumps({"documents": len(parsed), "summary": report.summary()}))
     return pipeline, items

@@ -43,6 +43,7 @@ def eval_command(
     from eval.runner import run
     from rag.errors import RagError
     from rag.pipeline import RagPipeline
+    from rag.progress import IngestBar
     from rag.settings import Settings
 
     if (gold is None) == (benchmark is None):
@@ -51,14 +52,16 @@ def eval_command(
         raise typer.BadParameter("--retrieval must be hybrid, dense or lexical")
     floors = [_parse_floor(f) for f in fail_under or []]
     settings = Settings()
+    quiet = json_out and not sys.stderr.isatty()
     try:
         if benchmark is not None:
-            pipeline, items = prepare(settings, benchmark, limit, max_docs)
+            pipeline, items = prepare(settings, benchmark, limit, max_docs,
+                                      lambda n: IngestBar(n, desc=f"index {benchmark.name}", disable=quiet))
         else:
             assert gold is not None
             items = deterministic_subset(load_gold(gold), limit)
             pipeline = RagPipeline(settings)
-        bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=json_out and not sys.stderr.isatty())
+        bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
         result: dict[str, Any] = run(pipeline, items, answerer=answerer, top_k=top_k, retrieval=retrieval,
                                      progress=lambda i: bar.update(1))
         bar.close()

@@ -40,36 +40,13 @@ def ingest(
     json_out: Annotated[bool, typer.Option("--json", help="Print the per-input report as JSON.")] = False,
 ) -> None:
     """Parse, chunk, embed and store articles (.txt/.md news, .jsonl/.json records, .html)."""
-    from tqdm import tqdm
+    from rag.progress import IngestBar
 
     pipeline = _pipeline()
-    bar: Any = None
-
-    def progress(done: int, embedded: int) -> None:
-        nonlocal bar
-        if bar is None:
-            return
-        bar.n = done
-        bar.set_postfix(embedded=embedded, refresh=False)
-        bar.refresh()
-
     try:
-        from rag.ingest.ingester import iter_files
-
-        files = list(iter_files(paths, pipeline.settings.data_dir))
-        parsed = []
-        for f, _ in files:
-            parsed += pipeline.ingester.parse_file(f)
-        for p in paths:
-            if not p.exists():
-                from rag.ingest.ingester import Parsed
-
-                parsed.append(Parsed(str(p), error="no such file or directory"))
-        bar = tqdm(total=len(parsed), unit="doc", desc="ingest", file=sys.stderr,
-                   disable=json_out or len(parsed) < 2, dynamic_ncols=True)
-        report = pipeline.ingester.ingest(parsed, progress)
-        pipeline.lexical_index()
-        bar.close()
+        parsed = pipeline.ingester.parse_paths(paths)
+        with IngestBar(len(parsed), disable=json_out) as bar:
+            report = pipeline.ingest_parsed(parsed, bar)
     except RagError as e:
         raise _fail(e) from e
     if json_out:

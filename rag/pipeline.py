@@ -92,9 +92,9 @@ class RagPipeline:
         self.lexical_index()
         return report
 
-    def ingest_parsed(self, parsed: list[Parsed]) -> IngestReport:
+    def ingest_parsed(self, parsed: list[Parsed], progress: Progress | None = None) -> IngestReport:
         with self._write_lock:
-            report = self.ingester.ingest(parsed)
+            report = self.ingester.ingest(parsed, progress)
         self.lexical_index()
         return report
 

@@ -95,14 +95,18 @@ class Ingester:
         return out
 
     # -- ingestion ------------------------------------------------------------------------
-    def ingest_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    def parse_paths(self, paths: Sequence[Path]) -> list[Parsed]:
+        """Every document under `paths`, plus a failed entry for each path that does not exist."""
         parsed: list[Parsed] = []
         for f, _explicit in iter_files(paths, self._settings.data_dir):
             parsed += self.parse_file(f)
         for p in paths:
             if not p.exists():
                 parsed.append(Parsed(str(p), error="no such file or directory"))
-        return self.ingest(parsed, progress)
+        return parsed
+
+    def ingest_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        return self.ingest(self.parse_paths(paths), progress)
 
     def ingest(self, parsed: Iterable[Parsed], progress: Progress | None = None) -> IngestReport:
         started = time.perf_counter()
