@@ -48,8 +48,11 @@ def create_app(settings: Settings, pipeline: RagPipeline | None = None) -> FastA
         app.include_router(module.router)
     if settings.cors_origin_list:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["*"],
-            allow_headers=["*"], expose_headers=["X-Request-ID"],
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID"],
         )
     app.add_middleware(ServiceMiddleware, settings=settings, metrics=metrics)
     return app

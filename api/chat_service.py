@@ -54,15 +54,20 @@ class ChatService:
             raise InvalidRequest(
                 f"question is {len(standalone.question)} characters; the limit is {self._settings.max_question_chars}"
             )
-        return self._pipeline.ask(standalone.question, answerer=answerer_for(req.model, self._settings),
-                                  exclude=standalone.exclude)
+        return self._pipeline.ask(
+            standalone.question, answerer=answerer_for(req.model, self._settings), exclude=standalone.exclude
+        )
 
     @staticmethod
     def _extra(resp: AskResponse) -> dict[str, Any]:
         return {
             "citations": [c.model_dump(mode="json") for c in resp.citations],
-            "rag": {"abstained": resp.abstained, "answerer": resp.answerer,
-                    "timings": resp.timings.model_dump(), "warnings": resp.warnings},
+            "rag": {
+                "abstained": resp.abstained,
+                "answerer": resp.answerer,
+                "timings": resp.timings.model_dump(),
+                "warnings": resp.warnings,
+            },
         }
 
     def completion(self, req: ChatCompletionRequest, resp: AskResponse) -> dict[str, Any]:
@@ -74,10 +79,19 @@ class ChatService:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": req.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                         "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
             **self._extra(resp),
         }
 
@@ -85,8 +99,14 @@ class ChatService:
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-            body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": req.model,
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+            body = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": req.model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+                **extra,
+            }
             return f"data: {json.dumps(body, ensure_ascii=False, default=str)}\n\n"
 
         yield chunk({"role": "assistant", "content": ""})

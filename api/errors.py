@@ -33,8 +33,9 @@ STATUS: dict[type[RagError], int] = {
 }
 
 
-def error_response(request: Request, status: int, error: str, detail: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    request: Request, status: int, error: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     rid = getattr(request.state, "request_id", None)
     body = {"error": error, "detail": detail, "request_id": rid}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -56,8 +57,14 @@ def install(app: FastAPI) -> None:
         if status == 422:  # one shape for every 422: a list of {loc, msg, type}
             try:
                 parsed = json.loads(detail)
-                detail = [{"loc": list(e.get("loc", ["body"])), "msg": str(e.get("msg", "")), "type": exc.code}
-                          for e in parsed] if isinstance(parsed, list) else None
+                detail = (
+                    [
+                        {"loc": list(e.get("loc", ["body"])), "msg": str(e.get("msg", "")), "type": exc.code}
+                        for e in parsed
+                    ]
+                    if isinstance(parsed, list)
+                    else None
+                )
             except ValueError:
                 detail = None
             detail = detail or [{"loc": ["body"], "msg": str(exc), "type": exc.code}]
@@ -69,10 +76,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                 413: "payload_too_large", 415: "unsupported_media_type"}
-        return error_response(request, exc.status_code, names.get(exc.status_code, "http_error"),
-                              exc.detail, dict(exc.headers) if exc.headers else None)
+        names = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+        }
+        return error_response(
+            request,
+            exc.status_code,
+            names.get(exc.status_code, "http_error"),
+            exc.detail,
+            dict(exc.headers) if exc.headers else None,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,13 +12,13 @@ class Metrics:
             "rag_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
         )
         self.latency = Histogram(
-            "rag_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+            "rag_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
             registry=self.registry,
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
-        self.answers = Counter(
-            "rag_answers_total", "Answers given", ["answerer", "abstained"], registry=self.registry
-        )
+        self.answers = Counter("rag_answers_total", "Answers given", ["answerer", "abstained"], registry=self.registry)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -25,8 +25,13 @@ UPLOAD_PATHS = frozenset({"/v1/documents"})
 
 async def _send_json(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
     raw = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()), *headers],
+        }
+    )
     await send({"type": "http.response.body", "body": raw})
 
 
@@ -67,11 +72,19 @@ class ServiceMiddleware:
             elapsed = time.perf_counter() - started
             self.metrics.requests.labels(method, label, str(status_holder["status"])).inc()
             self.metrics.latency.labels(method, label).observe(elapsed)
-            access_log.info(json.dumps({
-                "request_id": rid, "method": method, "path": path, "route": label,
-                "status": status_holder["status"], "duration_ms": round(elapsed * 1000, 2),
-                "client": (scope.get("client") or ["", 0])[0],
-            }))
+            access_log.info(
+                json.dumps(
+                    {
+                        "request_id": rid,
+                        "method": method,
+                        "path": path,
+                        "route": label,
+                        "status": status_holder["status"],
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "client": (scope.get("client") or ["", 0])[0],
+                    }
+                )
+            )
 
         # Authentication: every route but /healthz when RAG_API_KEYS is set.
         keys = self.settings.api_key_set | self.settings.admin_key_set
@@ -79,9 +92,16 @@ class ServiceMiddleware:
             scheme, _, token = headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or token.strip() not in keys:
                 status_holder["status"] = 401
-                await _send_json(send, 401, {"error": "unauthorized", "request_id": rid,
-                                             "detail": "missing or invalid API key: send 'Authorization: Bearer <key>'"},
-                                 [rid_header, (b"www-authenticate", b"Bearer")])
+                await _send_json(
+                    send,
+                    401,
+                    {
+                        "error": "unauthorized",
+                        "request_id": rid,
+                        "detail": "missing or invalid API key: send 'Authorization: Bearer <key>'",
+                    },
+                    [rid_header, (b"www-authenticate", b"Bearer")],
+                )
                 finish()
                 return
 
@@ -89,9 +109,16 @@ class ServiceMiddleware:
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             status_holder["status"] = 413
-            await _send_json(send, 413, {"error": "payload_too_large", "request_id": rid,
-                                         "detail": f"request body exceeds the limit of {limit} bytes for {path}"},
-                             [rid_header])
+            await _send_json(
+                send,
+                413,
+                {
+                    "error": "payload_too_large",
+                    "request_id": rid,
+                    "detail": f"request body exceeds the limit of {limit} bytes for {path}",
+                },
+                [rid_header],
+            )
             finish()
             return
         received = 0
@@ -109,8 +136,15 @@ class ServiceMiddleware:
             await self.app(scope, receive_limited, send_wrapped)
         except _TooLarge:
             status_holder["status"] = 413
-            await _send_json(send, 413, {"error": "payload_too_large", "request_id": rid,
-                                         "detail": f"request body exceeds the limit of {limit} bytes for {path}"},
-                             [rid_header])
+            await _send_json(
+                send,
+                413,
+                {
+                    "error": "payload_too_large",
+                    "request_id": rid,
+                    "detail": f"request body exceeds the limit of {limit} bytes for {path}",
+                },
+                [rid_header],
+            )
         finally:
             finish()

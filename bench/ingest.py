@@ -51,11 +51,15 @@ def main() -> None:
         again = pipeline.ingest_paths([src])
         reingest_s = time.perf_counter() - t2
     result = {
-        "documents": len(report.items), "chunks": report.chunks,
-        "ingest_seconds": round(ingest_s, 2), "ingest_chunks_per_s": round(report.chunks / ingest_s, 2),
-        "raw_embedder_seconds": round(raw_s, 2), "raw_embedder_chunks_per_s": round(len(texts) / raw_s, 2),
+        "documents": len(report.items),
+        "chunks": report.chunks,
+        "ingest_seconds": round(ingest_s, 2),
+        "ingest_chunks_per_s": round(report.chunks / ingest_s, 2),
+        "raw_embedder_seconds": round(raw_s, 2),
+        "raw_embedder_chunks_per_s": round(len(texts) / raw_s, 2),
         "overhead_pct": round(100 * (ingest_s - raw_s) / raw_s, 1),
-        "reingest_seconds": round(reingest_s, 2), "reingest_embedded": again.embedded,
+        "reingest_seconds": round(reingest_s, 2),
+        "reingest_embedded": again.embedded,
     }
     write_result("ingest", result)
 

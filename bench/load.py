@@ -54,10 +54,16 @@ async def main() -> None:
     stop = start + args.seconds
     await asyncio.gather(*(client(args.url, questions, stop, lat, errors, i) for i in range(args.clients)))
     elapsed = time.perf_counter() - start
-    result = {"clients": args.clients, "seconds": round(elapsed, 1), "requests": len(lat) + len(errors),
-              "throughput_rps": round(len(lat) / elapsed, 2), "errors": len(errors),
-              "p50_ms": round(percentile(lat, 50), 1), "p95_ms": round(percentile(lat, 95), 1),
-              "p99_ms": round(percentile(lat, 99), 1)}
+    result = {
+        "clients": args.clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(lat) + len(errors),
+        "throughput_rps": round(len(lat) / elapsed, 2),
+        "errors": len(errors),
+        "p50_ms": round(percentile(lat, 50), 1),
+        "p95_ms": round(percentile(lat, 95), 1),
+        "p99_ms": round(percentile(lat, 99), 1),
+    }
     write_result("load", result)
 
 

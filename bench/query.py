@@ -42,8 +42,10 @@ def main() -> None:
                 total.append((time.perf_counter() - t) * 1000)
                 retrieve.append(r.timings.retrieve_ms)
                 answer.append(r.timings.answer_ms)
-    result = {name: {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1)}
-              for name, v in (("retrieve_ms", retrieve), ("answer_ms", answer), ("total_ms", total))}
+    result = {
+        name: {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1)}
+        for name, v in (("retrieve_ms", retrieve), ("answer_ms", answer), ("total_ms", total))
+    }
     result["questions"] = len(items) * args.rounds
     write_result("query", result)
 

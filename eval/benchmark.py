@@ -34,13 +34,20 @@ def select_docs(corpus: Path, items: list[GoldItem], max_docs: int | None) -> li
         return [Parsed(d.doc_id, doc=d) for d in docs]
     gold = {d for it in items for d in it.gold_docs()}
     chosen = [d for d in docs if d.doc_id in gold]
-    others = sorted((d for d in docs if d.doc_id not in gold), key=lambda d: hashlib.sha1(d.doc_id.encode()).hexdigest())
+    others = sorted(
+        (d for d in docs if d.doc_id not in gold), key=lambda d: hashlib.sha1(d.doc_id.encode()).hexdigest()
+    )
     chosen += others[: max(0, max_docs - len(chosen))]
     return [Parsed(d.doc_id, doc=d) for d in chosen]
 
 
-def prepare(base: Settings, directory: Path, limit: int | None, max_docs: int | None,
-            progress_factory: Callable[[int], IngestBar] | None = None) -> tuple[RagPipeline, list[GoldItem]]:
+def prepare(
+    base: Settings,
+    directory: Path,
+    limit: int | None,
+    max_docs: int | None,
+    progress_factory: Callable[[int], IngestBar] | None = None,
+) -> tuple[RagPipeline, list[GoldItem]]:
     """A pipeline over the benchmark's scratch store, ingested once per (corpus, selection, embedder, chunking)."""
     corpus, questions = directory / "corpus.jsonl", directory / "questions.jsonl"
     if not corpus.exists() or not questions.exists():
@@ -48,14 +55,18 @@ def prepare(base: Settings, directory: Path, limit: int | None, max_docs: int | 
     items = deterministic_subset(load_gold(questions), limit)
     parsed = select_docs(corpus, items, max_docs)
     key = hashlib.sha256(
-        json.dumps([_file_hash(corpus), sorted(p.input for p in parsed), base.embed_model,
-                    base.chunk_size, base.chunk_overlap]).encode()
+        json.dumps(
+            [_file_hash(corpus), sorted(p.input for p in parsed), base.embed_model, base.chunk_size, base.chunk_overlap]
+        ).encode()
     ).hexdigest()[:16]
     scratch = base.data_dir / "benchmarks" / f"{directory.name}-{key}"
-    settings = base.model_copy(update={
-        "data_dir": scratch, "chroma_host": "",
-        "embed_cache": base.embed_cache or base.data_dir / "embed_cache.sqlite",  # shared across stores
-    })
+    settings = base.model_copy(
+        update={
+            "data_dir": scratch,
+            "chroma_host": "",
+            "embed_cache": base.embed_cache or base.data_dir / "embed_cache.sqlite",  # shared across stores
+        }
+    )
     pipeline = RagPipeline(settings)
     marker = scratch / "ready.json"
     if not marker.exists():

@@ -40,7 +40,7 @@ def eval_command(
     from eval.gold import GoldError, deterministic_subset, load_gold
     from eval.report import compare as compare_runs
     from eval.report import markdown, write_reports
-    from eval.runner import run
+    from eval.runner import METRICS, run
     from rag.errors import RagError
     from rag.pipeline import RagPipeline
     from rag.progress import IngestBar
@@ -51,27 +51,40 @@ def eval_command(
     if retrieval not in (None, "hybrid", "dense", "lexical"):
         raise typer.BadParameter("--retrieval must be hybrid, dense or lexical")
     floors = [_parse_floor(f) for f in fail_under or []]
+    for name, _ in floors:
+        if name not in METRICS:
+            raise typer.BadParameter(f"--fail-under: unknown metric {name!r}; known: {', '.join(sorted(METRICS))}")
     settings = Settings()
     quiet = json_out and not sys.stderr.isatty()
     try:
         if benchmark is not None:
-            pipeline, items = prepare(settings, benchmark, limit, max_docs,
-                                      lambda n: IngestBar(n, desc=f"index {benchmark.name}", disable=quiet))
+            pipeline, items = prepare(
+                settings,
+                benchmark,
+                limit,
+                max_docs,
+                lambda n: IngestBar(n, desc=f"index {benchmark.name}", disable=quiet),
+            )
         else:
             assert gold is not None
             items = deterministic_subset(load_gold(gold), limit)
             pipeline = RagPipeline(settings)
         bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
-        result: dict[str, Any] = run(pipeline, items, answerer=answerer, top_k=top_k, retrieval=retrieval,
-                                     progress=lambda i: bar.update(1))
+        result: dict[str, Any] = run(
+            pipeline, items, answerer=answerer, top_k=top_k, retrieval=retrieval, progress=lambda i: bar.update(1)
+        )
         bar.close()
     except (GoldError, FileNotFoundError, RagError) as e:
         typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from e
     result["config"] = {
         "name": (benchmark or gold).name if (benchmark or gold) else "run",  # type: ignore[union-attr]
-        "answerer": answerer or settings.answerer, "retrieval": retrieval or settings.retrieval,
-        "top_k": top_k or settings.top_k, "embed_model": settings.embed_model, "limit": limit, "max_docs": max_docs,
+        "answerer": answerer or settings.answerer,
+        "retrieval": retrieval or settings.retrieval,
+        "top_k": top_k or settings.top_k,
+        "embed_model": settings.embed_model,
+        "limit": limit,
+        "max_docs": max_docs,
         "prompt": "answer-v1",
     }
     if compare is not None:
@@ -85,15 +98,29 @@ def eval_command(
         write_reports(result, out)
     metrics = result["summary"]["metrics"]
     if json_out:
-        typer.echo(json.dumps({"metrics": metrics, "ci95": result["summary"]["ci95"],
-                               "latency_ms": result["summary"]["latency_ms"], "n": result["summary"]["n"],
-                               **({"comparison": result["comparison"]} if "comparison" in result else {})}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "metrics": metrics,
+                    "ci95": result["summary"]["ci95"],
+                    "latency_ms": result["summary"]["latency_ms"],
+                    "n": result["summary"]["n"],
+                    **({"comparison": result["comparison"]} if "comparison" in result else {}),
+                },
+                indent=2,
+            )
+        )
     else:
         typer.echo(markdown(result).split("## By question type")[0])
     failed = False
     for name, floor in floors:
         if name not in metrics:
-            typer.secho(f"error: unknown metric {name!r}; known: {', '.join(sorted(metrics))}", err=True, fg=typer.colors.RED)
+            typer.secho(
+                f"error: {name} is not defined on this gold set (abstention_recall needs unanswerable questions, "
+                "abstention_precision an abstention, retrieval metrics gold documents)",
+                err=True,
+                fg=typer.colors.RED,
+            )
             raise typer.Exit(2)
         if metrics[name] < floor:
             typer.secho(f"FAIL: {name} = {metrics[name]:.4f} < {floor}", err=True, fg=typer.colors.RED)
@@ -101,7 +128,9 @@ def eval_command(
     if "comparison" in result:
         for k, c in result["comparison"].items():
             if c["status"] == "regression":
-                typer.secho(f"regression: {k} {c['previous']:.3f} -> {c['current']:.3f}", err=True, fg=typer.colors.YELLOW)
+                typer.secho(
+                    f"regression: {k} {c['previous']:.3f} -> {c['current']:.3f}", err=True, fg=typer.colors.YELLOW
+                )
     if failed:
         raise typer.Exit(1)
 

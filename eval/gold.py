@@ -26,8 +26,9 @@ class GoldItem(BaseModel):
 
     def gold_docs(self) -> set[str]:
         """Seed file names ('000_x.txt') and plain ids both map to stored doc ids."""
-        return {make_doc_id(Path(d).stem if d.endswith((".txt", ".md", ".html", ".json")) else d)
-                for d in self.gold_doc_ids}
+        return {
+            make_doc_id(Path(d).stem if d.endswith((".txt", ".md", ".html", ".json")) else d) for d in self.gold_doc_ids
+        }
 
 
 class GoldError(ValueError):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rag.text import fold, terms
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = str.maketrans({c: " " for c in string.punctuation + "‘’“”–—"})
+_PUNCT = str.maketrans(dict.fromkeys(string.punctuation + "‘’“”–—", " "))
 
 
 def normalize_answer(text: str) -> str:

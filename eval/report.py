@@ -34,46 +34,71 @@ def compare(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]
 
 def markdown(result: dict[str, Any]) -> str:
     s = result["summary"]
-    lines = [f"# Evaluation report: {result['config'].get('name', 'run')}", "",
-             "Config: " + ", ".join(f"{k}={v}" for k, v in result["config"].items()), "",
-             f"{s['n']} questions in {s['seconds']} s.", "", "| metric | value | 95% CI |", "|---|---|---|"]
+    lines = [
+        f"# Evaluation report: {result['config'].get('name', 'run')}",
+        "",
+        "Config: " + ", ".join(f"{k}={v}" for k, v in result["config"].items()),
+        "",
+        f"{s['n']} questions in {s['seconds']} s.",
+        "",
+        "| metric | value | 95% CI |",
+        "|---|---|---|",
+    ]
     for k, v in s["metrics"].items():
         ci = s["ci95"].get(k)
         lines.append(f"| {k} | {v:.3f} | {f'{ci[0]:.3f} – {ci[1]:.3f}' if ci else ''} |")
     lines += ["", "| stage | p50 ms | p95 ms |", "|---|---|---|"]
     for stage, v in s["latency_ms"].items():
         lines.append(f"| {stage} | {v['p50']} | {v['p95']} |")
-    lines += ["", "## By question type", "", "| type | n | key-fact recall | containment | citation precision | hit@5 | abstention acc. |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## By question type",
+        "",
+        "| type | n | key-fact recall | containment | citation precision | hit@5 | abstention acc. |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for t, m in s["by_type"].items():
-        cells = [f"{m[k]:.2f}" if k in m else "–" for k in
-                 ("key_fact_recall", "answer_containment", "citation_precision", "hit@5", "abstention_accuracy")]
+        cells = [
+            f"{m[k]:.2f}" if k in m else "–"
+            for k in ("key_fact_recall", "answer_containment", "citation_precision", "hit@5", "abstention_accuracy")
+        ]
         lines.append(f"| {t} | {int(m['n'])} | " + " | ".join(cells) + " |")
     if "comparison" in result:
-        lines += ["", "## Against the previous run", "", "| metric | previous | current | delta | status |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Against the previous run",
+            "",
+            "| metric | previous | current | delta | status |",
+            "|---|---|---|---|---|",
+        ]
         for k, c in result["comparison"].items():
             mark = {"regression": "**REGRESSION**", "improvement": "improvement"}.get(c["status"], "")
             lines.append(f"| {k} | {c['previous']:.3f} | {c['current']:.3f} | {c['delta']:+.3f} | {mark} |")
-    failures = [q for q in result["questions"]
-                if q.get("key_fact_recall", 1.0) < 1.0 or q["abstention_correct"] < 1.0]
+    failures = [q for q in result["questions"] if q.get("key_fact_recall", 1.0) < 1.0 or q["abstention_correct"] < 1.0]
     if failures:
         lines += ["", "## Questions to look at", ""]
         for q in failures:
-            lines.append(f"- `{q['id']}` {q['question']} — abstained={q['abstained']}, "
-                         f"key facts={q.get('key_fact_recall', '–')}: {q['answer'][:200]}")
+            lines.append(
+                f"- `{q['id']}` {q['question']} — abstained={q['abstained']}, "
+                f"key facts={q.get('key_fact_recall', '–')}: {q['answer'][:200]}"
+            )
     return "\n".join(lines) + "\n"
 
 
 def _bars(title: str, items: list[tuple[str, float]], vmax: float = 1.0, fmt: str = "{:.2f}") -> str:
     h = 30 + len(items) * (BAR_H + 6)
-    rows = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{BAR_W + 220}" height="{h}" role="img" aria-label="{html.escape(title)}">',
-            f'<text x="0" y="16" font-weight="bold">{html.escape(title)}</text>']
+    rows = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{BAR_W + 220}" height="{h}" role="img" aria-label="{html.escape(title)}">',
+        f'<text x="0" y="16" font-weight="bold">{html.escape(title)}</text>',
+    ]
     for i, (label, v) in enumerate(items):
         y = 28 + i * (BAR_H + 6)
         w = 0 if vmax <= 0 else max(0.0, min(1.0, v / vmax)) * BAR_W
-        rows.append(f'<text x="0" y="{y + 13}" font-size="12">{html.escape(label)}</text>'
-                    f'<rect x="160" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="#3b6ea5"/>'
-                    f'<text x="{165 + w:.1f}" y="{y + 13}" font-size="12">{fmt.format(v)}</text>')
+        rows.append(
+            f'<text x="0" y="{y + 13}" font-size="12">{html.escape(label)}</text>'
+            f'<rect x="160" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="#3b6ea5"/>'
+            f'<text x="{165 + w:.1f}" y="{y + 13}" font-size="12">{fmt.format(v)}</text>'
+        )
     rows.append("</svg>")
     return "".join(rows)
 
@@ -94,8 +119,10 @@ def html_report(result: dict[str, Any]) -> str:
     s = result["summary"]
     qs = result["questions"]
     metric_bars = _bars("Headline metrics", [(k, s["metrics"][k]) for k in HEADLINE if k in s["metrics"]])
-    type_bars = _bars("Key-fact recall by question type",
-                      [(t, m.get("key_fact_recall", m.get("abstention_accuracy", 0.0))) for t, m in s["by_type"].items()])
+    type_bars = _bars(
+        "Key-fact recall by question type",
+        [(t, m.get("key_fact_recall", m.get("abstention_accuracy", 0.0))) for t, m in s["by_type"].items()],
+    )
     ranks: dict[str, float] = {}
     for q in qs:
         if q.get("gold_docs"):
@@ -103,8 +130,12 @@ def html_report(result: dict[str, Any]) -> str:
             label = f"rank {r}" if r and r <= 5 else ("rank 6–10" if r else "not retrieved")
             ranks[label] = ranks.get(label, 0) + 1
     order = [f"rank {i}" for i in range(1, 6)] + ["rank 6–10", "not retrieved"]
-    rank_bars = _bars("Rank of the first gold document", [(k, ranks.get(k, 0.0)) for k in order],
-                      vmax=max(ranks.values(), default=1), fmt="{:.0f}")
+    rank_bars = _bars(
+        "Rank of the first gold document",
+        [(k, ranks.get(k, 0.0)) for k in order],
+        vmax=max(ranks.values(), default=1),
+        fmt="{:.0f}",
+    )
     latency = _histogram("Answer latency (retrieve + answer)", [q["retrieve_ms"] + q["answer_ms"] for q in qs])
     rows = "".join(
         f"<tr><td>{html.escape(q['id'])}</td><td>{html.escape(q['type'])}</td><td>{html.escape(q['question'])}</td>"
@@ -114,9 +145,15 @@ def html_report(result: dict[str, Any]) -> str:
     )
     comparison = ""
     if "comparison" in result:
-        comparison = "<h2>Against the previous run</h2><table><tr><th>metric</th><th>previous</th><th>current</th><th>delta</th><th>status</th></tr>" + "".join(
-            f"<tr class='{c['status']}'><td>{html.escape(k)}</td><td>{c['previous']:.3f}</td><td>{c['current']:.3f}</td>"
-            f"<td>{c['delta']:+.3f}</td><td>{c['status']}</td></tr>" for k, c in result["comparison"].items()) + "</table>"
+        comparison = (
+            "<h2>Against the previous run</h2><table><tr><th>metric</th><th>previous</th><th>current</th><th>delta</th><th>status</th></tr>"
+            + "".join(
+                f"<tr class='{c['status']}'><td>{html.escape(k)}</td><td>{c['previous']:.3f}</td><td>{c['current']:.3f}</td>"
+                f"<td>{c['delta']:+.3f}</td><td>{c['status']}</td></tr>"
+                for k, c in result["comparison"].items()
+            )
+            + "</table>"
+        )
     table = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{v:.3f}</td><td>{html.escape(str(s['ci95'].get(k, '')))}</td></tr>"
         for k, v in s["metrics"].items()
@@ -127,7 +164,7 @@ def html_report(result: dict[str, Any]) -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;vertical-align:top}}.regression{{background:#fdd}}.improvement{{background:#dfd}}</style>
 </head><body>
 <h1>Evaluation report</h1>
-<p>{html.escape(", ".join(f"{k}={v}" for k, v in result["config"].items()))} — {s['n']} questions in {s['seconds']} s</p>
+<p>{html.escape(", ".join(f"{k}={v}" for k, v in result["config"].items()))} — {s["n"]} questions in {s["seconds"]} s</p>
 {metric_bars}
 <table><tr><th>metric</th><th>value</th><th>95% CI</th></tr>{table}</table>
 {comparison}

@@ -28,9 +28,31 @@ from rag.answer.render import sources_block, split_cited
 from rag.models import AskResponse, Passage
 from rag.pipeline import RagPipeline
 
-HEADLINE = ("key_fact_recall", "answer_containment", "citation_precision", "citation_recall",
-            "faithfulness", "abstention_accuracy", "hit@5", "mrr@10")
+HEADLINE = (
+    "key_fact_recall",
+    "answer_containment",
+    "citation_precision",
+    "citation_recall",
+    "faithfulness",
+    "abstention_accuracy",
+    "hit@5",
+    "mrr@10",
+)
 RETRIEVAL_DEPTH = 10
+# Every metric a run can report; a run leaves out those its gold set cannot define.
+METRICS = frozenset(
+    {
+        *HEADLINE,
+        *(f"hit@{k}" for k in (1, 3, 5, 10)),
+        "ndcg@10",
+        "recall@10",
+        "token_f1",
+        "rouge_l",
+        "embedding_similarity",
+        "abstention_precision",
+        "abstention_recall",
+    }
+)
 
 
 def _citation_scores(pipeline: RagPipeline, resp: AskResponse) -> tuple[float | None, float | None]:
@@ -45,8 +67,9 @@ def _citation_scores(pipeline: RagPipeline, resp: AskResponse) -> tuple[float | 
             c = by_n.get(n)
             if c is None:
                 continue
-            passage = Passage(chunk_id=c.chunk_id, doc_id=c.doc_id, text=c.quote, start=c.start,
-                              end=c.end, title=c.title)
+            passage = Passage(
+                chunk_id=c.chunk_id, doc_id=c.doc_id, text=c.quote, start=c.start, end=c.end, title=c.title
+            )
             pairs.append((idx, sentence, passage))
     if not pairs:
         return 0.0, 0.0
@@ -56,16 +79,25 @@ def _citation_scores(pipeline: RagPipeline, resp: AskResponse) -> tuple[float | 
     return precision, len(supported_sentences) / len(sentences)
 
 
-def score_one(pipeline: RagPipeline, item: GoldItem, resp: AskResponse, ranked_docs: list[str],
-              retrieve_ms: float) -> dict[str, Any]:
+def score_one(
+    pipeline: RagPipeline, item: GoldItem, resp: AskResponse, ranked_docs: list[str], retrieve_ms: float
+) -> dict[str, Any]:
     gold = item.gold_docs()
     visible = resp.answer + ("\n" + sources_block(resp) if resp.citations else "")
     row: dict[str, Any] = {
-        "id": item.id, "question": item.question, "type": item.type, "answerable": item.answerable,
-        "answer": resp.answer, "abstained": resp.abstained, "answerer": resp.answerer,
-        "cited_docs": sorted({c.doc_id for c in resp.citations}), "retrieved_docs": ranked_docs,
-        "gold_docs": sorted(gold), "warnings": resp.warnings,
-        "retrieve_ms": resp.timings.retrieve_ms, "answer_ms": resp.timings.answer_ms,
+        "id": item.id,
+        "question": item.question,
+        "type": item.type,
+        "answerable": item.answerable,
+        "answer": resp.answer,
+        "abstained": resp.abstained,
+        "answerer": resp.answerer,
+        "cited_docs": sorted({c.doc_id for c in resp.citations}),
+        "retrieved_docs": ranked_docs,
+        "gold_docs": sorted(gold),
+        "warnings": resp.warnings,
+        "retrieve_ms": resp.timings.retrieve_ms,
+        "answer_ms": resp.timings.answer_ms,
         "search_ms": retrieve_ms,
         "abstention_correct": 1.0 if resp.abstained == (not item.answerable) else 0.0,
     }
@@ -98,16 +130,25 @@ def score_one(pipeline: RagPipeline, item: GoldItem, resp: AskResponse, ranked_d
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
-    keys = sorted({k for r in rows for k, v in r.items()
-                   if isinstance(v, float) and k not in ("retrieve_ms", "answer_ms", "search_ms")})
+    keys = sorted(
+        {
+            k
+            for r in rows
+            for k, v in r.items()
+            if isinstance(v, float) and k not in ("retrieve_ms", "answer_ms", "search_ms")
+        }
+    )
     for k in keys:
         values = [r[k] for r in rows if isinstance(r.get(k), float)]
         metrics[k] = round(mean(values), 4)
     metrics["abstention_accuracy"] = metrics.pop("abstention_correct", 0.0)
+    # Undefined ratios (nothing abstained; no unanswerable questions) are left out, not faked as 1.0.
     abstained = [r for r in rows if r["abstained"]]
     unanswerable = [r for r in rows if not r["answerable"]]
-    metrics["abstention_precision"] = round(mean([0.0 if r["answerable"] else 1.0 for r in abstained]), 4) if abstained else 1.0
-    metrics["abstention_recall"] = round(mean([1.0 if r["abstained"] else 0.0 for r in unanswerable]), 4) if unanswerable else 1.0
+    if abstained:
+        metrics["abstention_precision"] = round(mean([0.0 if r["answerable"] else 1.0 for r in abstained]), 4)
+    if unanswerable:
+        metrics["abstention_recall"] = round(mean([1.0 if r["abstained"] else 0.0 for r in unanswerable]), 4)
     latency = {}
     for stage in ("retrieve_ms", "answer_ms"):
         values = [r[stage] for r in rows]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from rag.errors import RagError
 from rag.answer.render import sources_block
+from rag.errors import RagError
 from rag.models import AskResponse, Filters
 from rag.settings import Settings
 
@@ -113,8 +112,10 @@ def ask(
 ) -> None:
     """Answer a question with cited sources."""
     filters = Filters(
-        sources=source, doc_ids=doc,
-        published_from=since.date() if since else None, published_to=until.date() if until else None,
+        sources=source,
+        doc_ids=doc,
+        published_from=since.date() if since else None,
+        published_to=until.date() if until else None,
     )
     try:
         resp = _pipeline().ask(question, top_k=top_k, filters=filters, answerer=answerer)
@@ -137,8 +138,13 @@ def serve(
 
     s = _settings()
     uvicorn.run(
-        "api.app:create_app_from_env", factory=True, host=host or s.host, port=port or s.port,
-        workers=workers, log_level="info", access_log=False,
+        "api.app:create_app_from_env",
+        factory=True,
+        host=host or s.host,
+        port=port or s.port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
     )
 
 

@@ -49,7 +49,7 @@ def standalone_question(turns: list[Turn]) -> Standalone:
         question = re.sub(rf"\b{re.escape(info.speaker)}\b", prev.speaker, question, count=1, flags=re.I)
     elif (m := _ABOUT.match(question)) and prev.speaker:
         question = re.sub(re.escape(prev.speaker), m.group("x"), previous, count=1, flags=re.I)
-    elif (m := _ABOUT.match(question)):
+    elif m := _ABOUT.match(question):
         question = f"{previous} {m.group('x')}"
     elif _PRONOUN_WORD.search(question) and len(question.split()) <= 12:
         question = f"{question} (context: {previous})"

@@ -125,9 +125,7 @@ class OpenAIEmbedder:
         rows: list[list[float]] = []
         try:
             for i in range(0, len(texts), self._batch_size):
-                resp = self._client.embeddings.create(
-                    model=self._model, input=list(texts[i : i + self._batch_size])
-                )
+                resp = self._client.embeddings.create(model=self._model, input=list(texts[i : i + self._batch_size]))
                 rows += [d.embedding for d in sorted(resp.data, key=lambda d: d.index)]
         except OpenAIError as e:
             raise LLMUnavailable(f"embedding endpoint failed: {e}") from e
@@ -231,7 +229,9 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
     if spec in (DEFAULT_EMBED_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "minilm"):
         return CachedEmbedder(
             lambda: SentenceTransformerEmbedder(settings.embed_batch_size),
-            DEFAULT_EMBED_MODEL, _bundled_dim(bundled_model_dir()), cache,
+            DEFAULT_EMBED_MODEL,
+            _bundled_dim(bundled_model_dir()),
+            cache,
         )
     path = Path(spec)
     if not path.is_dir() or not (path / "1_Pooling" / "config.json").exists():
@@ -241,5 +241,7 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
         )
     return CachedEmbedder(
         lambda: SentenceTransformerEmbedder(settings.embed_batch_size, model_dir=path),
-        f"local:{path.resolve().name}", _bundled_dim(path), cache,
+        f"local:{path.resolve().name}",
+        _bundled_dim(path),
+        cache,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -97,9 +98,7 @@ class LexicalIndex:
             if meta.get("format") != FORMAT:
                 return None
             bm25 = (
-                bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
-                if (directory / "bm25").exists()
-                else None
+                bm25s.BM25.load(str(directory / "bm25"), show_progress=False) if (directory / "bm25").exists() else None
             )
         except (OSError, ValueError, KeyError):
             return None
@@ -125,9 +124,7 @@ class LexicalIndex:
                 out.append(w)
                 continue
             limit = 1 if len(w) < 8 else 2
-            matches = process.extract(
-                w, vocab.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8
-            )
+            matches = process.extract(w, vocab.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
             matches = [m for m in matches if m[0][:1] == w[:1]]
             if matches:
                 best = min(matches, key=lambda m: (m[1], -vocab[m[0]]))
@@ -196,9 +193,7 @@ class LexicalIndexManager:
                 self._index = loaded
                 return loaded
             built = LexicalIndex.build(generation, rows())
-            try:
+            with contextlib.suppress(OSError):  # a read-only data dir still serves from memory
                 built.save(self._dir)
-            except OSError:
-                pass  # a read-only data dir still serves from memory
             self._index = built
             return built

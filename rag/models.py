@@ -70,9 +70,7 @@ class Passage(BaseModel):
     duplicates: list[str] = Field(
         default_factory=list, description="chunk_ids of near-identical passages from other documents"
     )
-    duplicate_of: str | None = Field(
-        default=None, description="Set when this passage is grouped under another one."
-    )
+    duplicate_of: str | None = Field(default=None, description="Set when this passage is grouped under another one.")
 
 
 class Citation(BaseModel):

@@ -140,8 +140,13 @@ class RagPipeline:
         dense = DenseRetriever(self.store, self.embedder, depth, filters) if mode != "lexical" else None
         lexical = LexicalRetriever(index, self.store.chunk_rows, depth, filters) if mode != "dense" else None
         hybrid = HybridRetriever(
-            dense, lexical, self.store.chunk_embeddings, self.store.committed_hashes,
-            top_k=k, rrf_k=self.settings.rrf_k, dedup_threshold=self.settings.dedup_threshold,
+            dense,
+            lexical,
+            self.store.chunk_embeddings,
+            self.store.committed_hashes,
+            top_k=k,
+            rrf_k=self.settings.rrf_k,
+            dedup_threshold=self.settings.dedup_threshold,
         )
         return [to_passage(n) for n in hybrid.retrieve(query)]
 
@@ -175,23 +180,25 @@ class RagPipeline:
             info.content_terms = [t for t in info.content_terms if t not in outlet_words]
             if filters is None or not filters.sources:
                 filters = (filters or Filters()).model_copy(update={"sources": outlets})
-        missing = [
-            e for e in info.entities
-            if e not in STOPWORDS and not all(t in index.terms for t in terms(e))
-        ]
+        missing = [e for e in info.entities if e not in STOPWORDS and not all(t in index.terms for t in terms(e))]
         passages = [] if missing or not len(index) else self.retrieve(fixed, top_k, filters)
         t1 = time.perf_counter()
         draft: Draft
         if missing:
-            draft = Draft(abstained=True,
-                          abstain_reason="no indexed article mentions " + ", ".join(missing) + ".")
+            draft = Draft(abstained=True, abstain_reason="no indexed article mentions " + ", ".join(missing) + ".")
         elif not passages:
-            draft = Draft(abstained=True, abstain_reason="no indexed article matches this question"
-                          + (" and filters." if filters and not filters.is_empty() else "."))
+            draft = Draft(
+                abstained=True,
+                abstain_reason="no indexed article matches this question"
+                + (" and filters." if filters and not filters.is_empty() else "."),
+            )
         elif name == "openai":
             try:
-                draft = self.llm.answer(fixed, [p for p in passages if p.duplicate_of is None] + [
-                    p for p in passages if p.duplicate_of is not None])
+                draft = self.llm.answer(
+                    fixed,
+                    [p for p in passages if p.duplicate_of is None]
+                    + [p for p in passages if p.duplicate_of is not None],
+                )
             except LLMUnavailable as e:
                 warnings.append(f"openai answerer unavailable ({e}); answered extractively instead")
                 name = "extractive"
@@ -223,4 +230,3 @@ class RagPipeline:
     def _extract(self, info: QuestionInfo, passages: list[Passage], exclude: set[str] | None) -> Draft:
         texts = self.store.doc_texts([p.doc_id for p in passages])
         return self.extractive.answer(info, passages, texts, exclude)
-

@@ -13,8 +13,9 @@ class IngestBar:
     def __init__(self, total: int, desc: str = "ingest", disable: bool = False) -> None:
         from tqdm import tqdm
 
-        self._bar: Any = tqdm(total=total, unit="doc", desc=desc, file=sys.stderr,
-                              disable=disable or total < 2, dynamic_ncols=True)
+        self._bar: Any = tqdm(
+            total=total, unit="doc", desc=desc, file=sys.stderr, disable=disable or total < 2, dynamic_ncols=True
+        )
 
     def __call__(self, done: int, embedded: int) -> None:
         self._bar.n = done
@@ -24,6 +25,7 @@ class IngestBar:
     def __enter__(self) -> IngestBar:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._bar.close()

@@ -63,8 +63,13 @@ class DenseRetriever(BaseRetriever):
 class LexicalRetriever(BaseRetriever):
     """BM25 over normalised terms (case, possessives, plurals, demonyms, spelling)."""
 
-    def __init__(self, index: LexicalIndex, rows: Callable[[list[str]], dict[str, tuple[str, dict[str, Any]]]],
-                 depth: int, filters: Filters | None = None):
+    def __init__(
+        self,
+        index: LexicalIndex,
+        rows: Callable[[list[str]], dict[str, tuple[str, dict[str, Any]]]],
+        depth: int,
+        filters: Filters | None = None,
+    ):
         super().__init__()
         self._index, self._rows, self._depth, self._filters = index, rows, depth, filters
 
@@ -114,8 +119,11 @@ class HybridRetriever(BaseRetriever):
         # Only chunks of committed document versions are visible.
         hashes = self._committed(list({n.node.metadata.get("doc_id", "") for n in fused.values()}))
         ranked = sorted(
-            (cid for cid, n in fused.items()
-             if hashes.get(n.node.metadata.get("doc_id", "")) == n.node.metadata.get("content_hash")),
+            (
+                cid
+                for cid, n in fused.items()
+                if hashes.get(n.node.metadata.get("doc_id", "")) == n.node.metadata.get("content_hash")
+            ),
             key=lambda c: -scores[c],
         )
         vectors = self._embeddings(ranked[: self._top_k * 4])
@@ -128,8 +136,11 @@ class HybridRetriever(BaseRetriever):
             if v is not None:
                 for lead in leaders:
                     lv = vectors.get(lead)
-                    if (lv is not None and fused[lead].node.metadata.get("doc_id") != doc
-                            and float(lv @ v) >= self._dedup):
+                    if (
+                        lv is not None
+                        and fused[lead].node.metadata.get("doc_id") != doc
+                        and float(lv @ v) >= self._dedup
+                    ):
                         leader = lead
                         break
             if leader is None:

@@ -14,9 +14,7 @@ DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
 class Settings(BaseSettings):
     """Every knob of the service. Defaults work offline with no key and no model server."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     # Storage
     data_dir: Path = Path("./data")
@@ -47,12 +45,8 @@ class Settings(BaseSettings):
     support_threshold: float = 0.5
 
     # OpenAI-compatible LLM (only used when answerer=openai or embed_model=openai:...)
-    openai_api_key: str = Field(
-        default="", validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY")
-    )
-    openai_base_url: str = Field(
-        default="", validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL")
-    )
+    openai_api_key: str = Field(default="", validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    openai_base_url: str = Field(default="", validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = 30.0
     llm_stream: bool = True

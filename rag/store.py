@@ -37,8 +37,7 @@ def _unavailable(fn: Callable[P, R]) -> Callable[P, R]:
             name = type(e).__name__
             text = str(e)
             if isinstance(e, ConnectionError | OSError | TimeoutError) or any(
-                s in name + text
-                for s in ("Connect", "connect", "Timeout", "Remote", "Protocol", "tenant", "HTTP")
+                s in name + text for s in ("Connect", "connect", "Timeout", "Remote", "Protocol", "tenant", "HTTP")
             ):
                 self = args[0]
                 if isinstance(self, ChromaStore):
@@ -269,8 +268,7 @@ class ChromaStore:
             return {}
         got = self._chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
         return {
-            i: (d or "", dict(m or {}))
-            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            i: (d or "", dict(m or {})) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
     @_unavailable
@@ -279,19 +277,14 @@ class ChromaStore:
         if not chunk_ids:
             return {}
         got = self._chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["embeddings"])
-        return {
-            i: np.asarray(e, dtype=np.float32)
-            for i, e in zip(got["ids"], got["embeddings"], strict=True)
-        }
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     def committed_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
         return {i: str(m.get("content_hash", "")) for i, m in self.doc_records(doc_ids).items()}
 
     # -- writes ---------------------------------------------------------------------------
     @_unavailable
-    def write_documents(
-        self, batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]]
-    ) -> None:
+    def write_documents(self, batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]]) -> None:
         """Chunks first, then the registry records (the commit), then stale chunks go."""
         self._connect()
         if not batch:
@@ -308,8 +301,19 @@ class ChromaStore:
                 vectors.append(vector.tolist())
                 metas.append(
                     {
-                        **{k: base[k] for k in ("title", "source", "source_key", "published",
-                                                "published_day", "url", "path", "content_hash")},
+                        **{
+                            k: base[k]
+                            for k in (
+                                "title",
+                                "source",
+                                "source_key",
+                                "published",
+                                "published_day",
+                                "url",
+                                "path",
+                                "content_hash",
+                            )
+                        },
                         "doc_id": doc.doc_id,
                         "chunk_index": chunk.index,
                         "start": chunk.start,
@@ -330,9 +334,7 @@ class ChromaStore:
             embeddings=[[0.0] for _ in batch],
         )
         for doc, content_hash, _, _ in batch:
-            self._chunks.delete(
-                where={"$and": [{"doc_id": doc.doc_id}, {"content_hash": {"$ne": content_hash}}]}
-            )
+            self._chunks.delete(where={"$and": [{"doc_id": doc.doc_id}, {"content_hash": {"$ne": content_hash}}]})
         self._bump()
 
     @_unavailable

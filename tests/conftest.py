@@ -120,7 +120,8 @@ class ChromaServer:
         exe = shutil.which("chroma") or str(Path(os.sys.executable).parent / "chroma")  # type: ignore[attr-defined]
         self.proc = subprocess.Popen(
             [exe, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + 60
         while time.time() < deadline:

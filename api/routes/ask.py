@@ -31,8 +31,9 @@ def check_limits(settings: Settings, question: str, top_k: int | None) -> None:
     summary="Answer a question with citations (JSON, or SSE with stream=true)",
     responses={200: {"content": {"text/event-stream": {}}}, 503: {"description": "Store unavailable"}},
 )
-async def ask_route(body: AskRequest, request: Request, pipeline: PipelineDep,
-                    settings: SettingsDep, metrics: MetricsDep) -> AskResponse | StreamingResponse:
+async def ask_route(
+    body: AskRequest, request: Request, pipeline: PipelineDep, settings: SettingsDep, metrics: MetricsDep
+) -> AskResponse | StreamingResponse:
     check_limits(settings, body.question, body.top_k)
     wants_sse = body.stream or "text/event-stream" in request.headers.get("accept", "")
 
@@ -59,5 +60,6 @@ async def ask_route(body: AskRequest, request: Request, pipeline: PipelineDep,
             yield event("delta", {"text": piece})
         yield event("done", resp.model_dump(mode="json"))
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )

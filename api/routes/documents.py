@@ -23,12 +23,19 @@ _BODY_SCHEMA: dict[str, Any] = {
         "required": True,
         "content": {
             "application/json": {
-                "schema": {"anyOf": [{"$ref": "#/components/schemas/DocumentIn"},
-                                     {"type": "array", "items": {"$ref": "#/components/schemas/DocumentIn"}}]}
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/DocumentIn"},
+                        {"type": "array", "items": {"$ref": "#/components/schemas/DocumentIn"}},
+                    ]
+                }
             },
             "multipart/form-data": {
-                "schema": {"type": "object", "required": ["files"],
-                           "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                }
             },
         },
     }
@@ -36,8 +43,13 @@ _BODY_SCHEMA: dict[str, Any] = {
 
 
 def _response(report: IngestReport) -> IngestResponse:
-    return IngestResponse(items=report.items, added=report.count("added"), updated=report.count("updated"),
-                          unchanged=report.count("unchanged"), failed=report.failed)
+    return IngestResponse(
+        items=report.items,
+        added=report.count("added"),
+        updated=report.count("updated"),
+        unchanged=report.count("unchanged"),
+        failed=report.failed,
+    )
 
 
 def _to_parsed(items: list[DocumentIn]) -> list[Parsed]:
@@ -45,16 +57,27 @@ def _to_parsed(items: list[DocumentIn]) -> list[Parsed]:
     for i, d in enumerate(items):
         doc = Document(
             doc_id=make_doc_id(d.doc_id) if d.doc_id else content_id(d.title, d.text),
-            title=d.title.strip(), text=d.text.replace("\r\n", "\n"), source=d.source,
-            published=d.published, url=d.url, categories=d.categories,
+            title=d.title.strip(),
+            text=d.text.replace("\r\n", "\n"),
+            source=d.source,
+            published=d.published,
+            url=d.url,
+            categories=d.categories,
         )
-        out.append(Parsed(input=f"document[{i}]", doc=doc) if doc.text.strip()
-                   else Parsed(input=f"document[{i}]", error="empty 'text'"))
+        out.append(
+            Parsed(input=f"document[{i}]", doc=doc)
+            if doc.text.strip()
+            else Parsed(input=f"document[{i}]", error="empty 'text'")
+        )
     return out
 
 
-@router.post("/v1/documents", response_model=IngestResponse, openapi_extra=_BODY_SCHEMA,
-             summary="Add or update documents (JSON records or multipart file upload)")
+@router.post(
+    "/v1/documents",
+    response_model=IngestResponse,
+    openapi_extra=_BODY_SCHEMA,
+    summary="Add or update documents (JSON records or multipart file upload)",
+)
 async def add_documents(request: Request, pipeline: PipelineDep, settings: SettingsDep, _: AdminDep) -> IngestResponse:
     ctype = request.headers.get("content-type", "")
     parsed: list[Parsed] = []
@@ -90,24 +113,35 @@ async def add_documents(request: Request, pipeline: PipelineDep, settings: Setti
 
 
 @router.get("/v1/documents", response_model=DocumentList, summary="List documents (paged)")
-async def list_documents(pipeline: PipelineDep, limit: int = Query(50, ge=1, le=1000),
-                         offset: int = Query(0, ge=0, le=10_000_000)) -> DocumentList:
+async def list_documents(
+    pipeline: PipelineDep, limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000)
+) -> DocumentList:
     def run() -> DocumentList:
         docs = pipeline.list_documents()
         page = docs[offset : offset + limit]
-        return DocumentList(items=[d.model_dump(mode="json") for d in page], total=len(docs), limit=limit, offset=offset)
+        return DocumentList(
+            items=[d.model_dump(mode="json") for d in page], total=len(docs), limit=limit, offset=offset
+        )
 
     return await anyio.to_thread.run_sync(run)
 
 
-@router.get("/v1/documents/{doc_id}", response_model=DocumentDetail, summary="One document with its text",
-            responses={404: {"description": "No such document"}})
+@router.get(
+    "/v1/documents/{doc_id}",
+    response_model=DocumentDetail,
+    summary="One document with its text",
+    responses={404: {"description": "No such document"}},
+)
 async def get_document(doc_id: str, pipeline: PipelineDep) -> DocumentDetail:
     return await anyio.to_thread.run_sync(pipeline.get_document, doc_id)
 
 
-@router.delete("/v1/documents/{doc_id}", response_model=DeleteResponse, summary="Delete a document and its chunks",
-               responses={404: {"description": "No such document"}})
+@router.delete(
+    "/v1/documents/{doc_id}",
+    response_model=DeleteResponse,
+    summary="Delete a document and its chunks",
+    responses={404: {"description": "No such document"}},
+)
 async def delete_document(doc_id: str, pipeline: PipelineDep, _: AdminDep) -> DeleteResponse:
     n = await anyio.to_thread.run_sync(pipeline.delete_document, doc_id)
     return DeleteResponse(deleted=doc_id, chunks=n)

@@ -14,8 +14,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The store and the embedder are loaded",
-            responses={503: {"description": "Not ready"}})
+@router.get("/readyz", summary="The store and the embedder are loaded", responses={503: {"description": "Not ready"}})
 async def readyz(pipeline: PipelineDep, response: Response) -> dict[str, object]:
     def check() -> dict[str, object]:
         pipeline.warm_up()

@@ -20,14 +20,20 @@ router = APIRouter(tags=["openai-compatible"])
 @router.get("/v1/models", summary="Models (answerers) this server offers")
 async def models(settings: SettingsDep) -> dict[str, Any]:
     now = int(time.time())
-    return {"object": "list",
-            "data": [{"id": m, "object": "model", "created": now, "owned_by": "newsrag"} for m in offered_models(settings)]}
+    return {
+        "object": "list",
+        "data": [{"id": m, "object": "model", "created": now, "owned_by": "newsrag"} for m in offered_models(settings)],
+    }
 
 
-@router.post("/v1/chat/completions", summary="OpenAI-compatible chat completions (stream and non-stream)",
-             responses={200: {"content": {"text/event-stream": {}}}})
-async def chat_completions(req: ChatCompletionRequest, pipeline: PipelineDep, settings: SettingsDep,
-                           metrics: MetricsDep) -> Any:
+@router.post(
+    "/v1/chat/completions",
+    summary="OpenAI-compatible chat completions (stream and non-stream)",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def chat_completions(
+    req: ChatCompletionRequest, pipeline: PipelineDep, settings: SettingsDep, metrics: MetricsDep
+) -> Any:
     service = ChatService(pipeline, settings)
     if not req.stream:
         resp = await anyio.to_thread.run_sync(service.answer, req)

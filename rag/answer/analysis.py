@@ -17,31 +17,164 @@ from rag.text import STOPWORDS, Sentence, _demonym_map, normalize_word, terms, w
 def _demonyms() -> dict[str, str]:
     return _demonym_map()
 
+
 # Verbs that attribute speech. Strong ones also make the speaker the antecedent of a later
 # "he said"; weak ones ("called", "urged") often have a country or a government as subject.
 STRONG_VERBS = frozenset(
-    """said says told tells noted notes added adds stated states stressed stresses emphasized
-    emphasised emphasizes emphasises asserted asserts argued argues insisted insists explained
-    explains remarked declared declares affirmed affirms reiterated reiterates warned warns
-    announced announces acknowledged acknowledges claimed claims""".split()
+    [
+        "said",
+        "says",
+        "told",
+        "tells",
+        "noted",
+        "notes",
+        "added",
+        "adds",
+        "stated",
+        "states",
+        "stressed",
+        "stresses",
+        "emphasized",
+        "emphasised",
+        "emphasizes",
+        "emphasises",
+        "asserted",
+        "asserts",
+        "argued",
+        "argues",
+        "insisted",
+        "insists",
+        "explained",
+        "explains",
+        "remarked",
+        "declared",
+        "declares",
+        "affirmed",
+        "affirms",
+        "reiterated",
+        "reiterates",
+        "warned",
+        "warns",
+        "announced",
+        "announces",
+        "acknowledged",
+        "acknowledges",
+        "claimed",
+        "claims",
+    ]
 )
 WEAK_VERBS = frozenset(
-    """urged urges called calls expressed expresses voiced voices applauded applauds praised
-    praises highlighted highlights welcomed welcomes condemned condemns criticized criticised
-    criticizes rejected rejects denied denies believes believed hoped hopes expects expected
-    appreciated appreciates supports supported opposed opposes proposed proposes""".split()
+    [
+        "urged",
+        "urges",
+        "called",
+        "calls",
+        "expressed",
+        "expresses",
+        "voiced",
+        "voices",
+        "applauded",
+        "applauds",
+        "praised",
+        "praises",
+        "highlighted",
+        "highlights",
+        "welcomed",
+        "welcomes",
+        "condemned",
+        "condemns",
+        "criticized",
+        "criticised",
+        "criticizes",
+        "rejected",
+        "rejects",
+        "denied",
+        "denies",
+        "believes",
+        "believed",
+        "hoped",
+        "hopes",
+        "expects",
+        "expected",
+        "appreciated",
+        "appreciates",
+        "supports",
+        "supported",
+        "opposed",
+        "opposes",
+        "proposed",
+        "proposes",
+    ]
 )
 SPEECH_VERBS = STRONG_VERBS | WEAK_VERBS
 POST_VERBS = frozenset({"said", "says", "added", "noted", "stated", "told", "asserted", "declared"})
-PRONOUNS = frozenset({"he", "she", "they", "it", "we", "the minister", "the official", "the spokesman",
-                      "the spokeswoman", "the spokesperson", "the diplomat", "the envoy"})
+PRONOUNS = frozenset(
+    {
+        "he",
+        "she",
+        "they",
+        "it",
+        "we",
+        "the minister",
+        "the official",
+        "the spokesman",
+        "the spokeswoman",
+        "the spokesperson",
+        "the diplomat",
+        "the envoy",
+    }
+)
 ROLE_WORDS = frozenset(
     normalize_word(w)
-    for w in """minister ministers foreign assistant deputy prime president vice spokesman spokeswoman
-    spokesperson official officials government ministry envoy special secretary general chief
-    top diplomat diplomats ambassador leader leaders head representative delegation counterpart
-    state affairs council member committee senior chairman director army forces military
-    commander police authorities department office agency""".split()
+    for w in [
+        "minister",
+        "ministers",
+        "foreign",
+        "assistant",
+        "deputy",
+        "prime",
+        "president",
+        "vice",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "official",
+        "officials",
+        "government",
+        "ministry",
+        "envoy",
+        "special",
+        "secretary",
+        "general",
+        "chief",
+        "top",
+        "diplomat",
+        "diplomats",
+        "ambassador",
+        "leader",
+        "leaders",
+        "head",
+        "representative",
+        "delegation",
+        "counterpart",
+        "state",
+        "affairs",
+        "council",
+        "member",
+        "committee",
+        "senior",
+        "chairman",
+        "director",
+        "army",
+        "forces",
+        "military",
+        "commander",
+        "police",
+        "authorities",
+        "department",
+        "office",
+        "agency",
+    ]
 )
 
 _SPEAKER_Q = [
@@ -61,9 +194,31 @@ _SPEAKER_Q = [
 ]
 _OUTLETS_Q = re.compile(
     r"\b(?:which|what)\s+(?:news\s+)?(?:outlets?|media|newspapers?|agenc(?:y|ies)|sources?|publications?|"
-    r"papers?|websites?)\b|\bwho\s+(?:reported|covered)\b", re.I)
+    r"papers?|websites?)\b|\bwho\s+(?:reported|covered)\b",
+    re.I,
+)
 _QUESTION_WORDS = frozenset(
-    "what who whom whose when where which why how did does do is are was were has have had".split()
+    [
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "which",
+        "why",
+        "how",
+        "did",
+        "does",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+    ]
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _CLAUSE_SPLIT = re.compile(r",|;|\s--\s|\s—\s|\s–\s")
@@ -77,8 +232,7 @@ def _name_like(phrase: str) -> bool:
     if not ws or len(ws) > 12:
         return False
     return all(
-        w[0].isupper() or w.lower() in _NAME_GLUE or normalize_word(w.lower()) in ROLE_WORDS
-        or w.lower() in _demonyms()
+        w[0].isupper() or w.lower() in _NAME_GLUE or normalize_word(w.lower()) in ROLE_WORDS or w.lower() in _demonyms()
         for w in ws
     )
 
@@ -173,7 +327,7 @@ def _attributions(sentence: str) -> list[Attribution]:
         # "..., said Wang Yi, in a phone call" / "said Chinese Foreign Minister Wang Yi"
         bare = before.rstrip("\"'”’")
         if verb in POST_VERBS and idx + 1 < len(tokens) and (bare.endswith(",") or not bare):
-            after = sentence[m.end():]
+            after = sentence[m.end() :]
             phrase = _CLAUSE_SPLIT.split(after, maxsplit=1)[0].strip(" .\"'”")
             first = phrase.split(" ", 1)[0] if phrase else ""
             if first and first[0].isupper() and len(phrase.split()) <= 10:
@@ -251,8 +405,7 @@ def speaker_match(info: QuestionInfo, phrases: list[str], document_terms: set[st
     for phrase in phrases:
         pt = set(terms(phrase))
         names_ok = all(
-            n in pt or any(_acronym_in(a, phrase) for a in info.speaker_acronyms if a.lower() == n)
-            for n in names
+            n in pt or any(_acronym_in(a, phrase) for a in info.speaker_acronyms if a.lower() == n) for n in names
         )
         roles_ok = bool(roles) and roles <= pt
         if names and names_ok:

@@ -135,8 +135,9 @@ class ExtractiveAnswerer:
             names = [t for e in info.entities for t in terms(e)]
             pool = [c for c in cands if all(n in doc_terms.get(c.passage.doc_id, set()) for n in names)]
             if not pool:
-                return Draft(abstained=True, abstain_reason="no retrieved article mentions "
-                             + ", ".join(info.entities) + ".")
+                return Draft(
+                    abstained=True, abstain_reason="no retrieved article mentions " + ", ".join(info.entities) + "."
+                )
         pool.sort(key=lambda c: -c.score)
         best = pool[0]
         if best.score < self._config.abstain_threshold:
@@ -186,10 +187,7 @@ class ExtractiveAnswerer:
         return [
             Claim(
                 text=lead.text,
-                supports=[
-                    Support(m.passage, m.text, m.start, m.end, round(m.score, 4), True)
-                    for m in [lead, *group]
-                ],
+                supports=[Support(m.passage, m.text, m.start, m.end, round(m.score, 4), True) for m in [lead, *group]],
             )
             for lead, group in chosen
         ]

@@ -65,13 +65,18 @@ class OpenAIAnswerer:
         try:
             if s.llm_stream:
                 stream = self._client.chat.completions.create(
-                    model=s.llm_model, messages=messages, temperature=0,  # type: ignore[arg-type]
-                    max_tokens=s.llm_max_tokens, stream=True,
+                    model=s.llm_model,
+                    messages=messages,
+                    temperature=0,  # type: ignore[arg-type]
+                    max_tokens=s.llm_max_tokens,
+                    stream=True,
                 )
                 parts = [c.choices[0].delta.content or "" for c in stream if c.choices]
                 return "".join(parts)
             resp = self._client.chat.completions.create(
-                model=s.llm_model, messages=messages, temperature=0,  # type: ignore[arg-type]
+                model=s.llm_model,
+                messages=messages,
+                temperature=0,  # type: ignore[arg-type]
                 max_tokens=s.llm_max_tokens,
             )
             return resp.choices[0].message.content or ""

@@ -47,9 +47,19 @@ def render(draft: Draft) -> tuple[str, list[Citation]]:
                 p = s.passage
                 citations.append(
                     Citation(
-                        n=numbers[key], doc_id=p.doc_id, chunk_id=p.chunk_id, title=p.title,
-                        source=p.source, published=p.published, url=p.url, path=p.path,
-                        text=p.text, quote=s.quote, start=s.start, end=s.end, score=s.score,
+                        n=numbers[key],
+                        doc_id=p.doc_id,
+                        chunk_id=p.chunk_id,
+                        title=p.title,
+                        source=p.source,
+                        published=p.published,
+                        url=p.url,
+                        path=p.path,
+                        text=p.text,
+                        quote=s.quote,
+                        start=s.start,
+                        end=s.end,
+                        score=s.score,
                     )
                 )
             if numbers[key] not in marks:

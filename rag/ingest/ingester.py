@@ -79,7 +79,9 @@ class Ingester:
             return [Parsed(name, error=f"cannot read: {e.strerror or e}")]
         return self.parse_upload(raw, path.name, display=name, path=path.name)
 
-    def parse_upload(self, raw: bytes, filename: str, display: str | None = None, path: str | None = None) -> list[Parsed]:
+    def parse_upload(
+        self, raw: bytes, filename: str, display: str | None = None, path: str | None = None
+    ) -> list[Parsed]:
         display = display or filename
         out: list[Parsed] = []
         try:
@@ -135,8 +137,12 @@ class Ingester:
             doc = p.doc
             if len(doc.text) > self._settings.max_doc_chars:
                 report.items.append(
-                    IngestItem(input=p.input, doc_id=doc.doc_id, status="failed",
-                               reason=f"document too large ({len(doc.text)} chars > {self._settings.max_doc_chars})")
+                    IngestItem(
+                        input=p.input,
+                        doc_id=doc.doc_id,
+                        status="failed",
+                        reason=f"document too large ({len(doc.text)} chars > {self._settings.max_doc_chars})",
+                    )
                 )
                 done += 1
                 continue
@@ -158,13 +164,15 @@ class Ingester:
         for p, doc, h in batch:
             existing = records.get(doc.doc_id)
             if existing and existing.get("content_hash") == h:
-                results.append(IngestItem(input=p.input, doc_id=doc.doc_id, status="unchanged",
-                                          chunks=int(existing.get("chunks", 0))))
+                results.append(
+                    IngestItem(
+                        input=p.input, doc_id=doc.doc_id, status="unchanged", chunks=int(existing.get("chunks", 0))
+                    )
+                )
                 continue
             chunks = self._chunker.chunk(doc, h)
             if not chunks:
-                results.append(IngestItem(input=p.input, doc_id=doc.doc_id, status="failed",
-                                          reason="no text to index"))
+                results.append(IngestItem(input=p.input, doc_id=doc.doc_id, status="failed", reason="no text to index"))
                 continue
             todo.append((p, doc, h, chunks, "updated" if existing else "added"))
         if not todo:

@@ -146,11 +146,7 @@ def parse_news_text(text: str, name: str, path: str | None = None) -> Document:
                 body_start = offset - len(line) - 1 + m.start("value")
                 break
             if key == "category":
-                categories += [
-                    c.split(":", 1)[-1].strip()
-                    for c in line.split(";")
-                    if c.split(":", 1)[-1].strip()
-                ]
+                categories += [c.split(":", 1)[-1].strip() for c in line.split(";") if c.split(":", 1)[-1].strip()]
             else:
                 header.setdefault(key, m["value"].strip())
         if body_start is not None and header:
@@ -224,10 +220,7 @@ def parse_html(html: str, name: str, path: str | None = None) -> Document:
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg"]):
         tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks = [
-        el.get_text(" ", strip=True)
-        for el in root.find_all(["p", "h2", "h3", "h4", "li", "blockquote", "pre"])
-    ]
+    blocks = [el.get_text(" ", strip=True) for el in root.find_all(["p", "h2", "h3", "h4", "li", "blockquote", "pre"])]
     blocks = [b for b in blocks if b]
     text = "\n\n".join(blocks) if blocks else root.get_text("\n", strip=True)
     if not text.strip():

@@ -32,18 +32,28 @@ def test_openai_sdk_non_stream_and_stream(api_server) -> None:  # type: ignore[n
     assert "Sources:" in content and "Global Times" in content and "Xinhua" in content
     extra = resp.model_extra or {}
     assert {GT, XINHUA} <= {c["doc_id"] for c in extra["citations"]}
-    streamed = "".join(c.choices[0].delta.content or "" for c in
-                       client.chat.completions.create(model="newsrag-extractive", messages=msg, stream=True) if c.choices)
+    streamed = "".join(
+        c.choices[0].delta.content or ""
+        for c in client.chat.completions.create(model="newsrag-extractive", messages=msg, stream=True)
+        if c.choices
+    )
     assert streamed == content
 
 
 def test_follow_up_question_uses_history(api_server) -> None:  # type: ignore[no-untyped-def]
     client = OpenAI(base_url=f"{api_server.url}/v1", api_key="unused")
-    first = client.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "What did Oman say?"}])
+    first = client.chat.completions.create(
+        model="newsrag", messages=[{"role": "user", "content": "What did Oman say?"}]
+    )
     answer = first.choices[0].message.content or ""
-    follow = client.chat.completions.create(model="newsrag", messages=[
-        {"role": "user", "content": "What did Oman say?"}, {"role": "assistant", "content": answer},
-        {"role": "user", "content": "What else did he say?"}])
+    follow = client.chat.completions.create(
+        model="newsrag",
+        messages=[
+            {"role": "user", "content": "What did Oman say?"},
+            {"role": "assistant", "content": answer},
+            {"role": "user", "content": "What else did he say?"},
+        ],
+    )
     text = follow.choices[0].message.content or ""
     assert "don't cover" not in text
     first_sentences = {s for s in answer.split(" [") if len(s) > 40}
@@ -55,8 +65,12 @@ def test_native_ask_json_and_sse(api_server) -> None:  # type: ignore[no-untyped
     assert r.status_code == 200 and r.headers["x-request-id"]
     body = r.json()
     assert set(body) >= {"answer", "citations", "abstained", "answerer", "timings", "warnings"}
-    r = httpx.post(f"{api_server.url}/v1/ask", json={"question": "What did Oman say?"},
-                   headers={"Accept": "text/event-stream"}, timeout=60)
+    r = httpx.post(
+        f"{api_server.url}/v1/ask",
+        json={"question": "What did Oman say?"},
+        headers={"Accept": "text/event-stream"},
+        timeout=60,
+    )
     events = sse_events(r.text)
     names = [n for n, _ in events]
     assert names[0] == "citations" and names[-1] == "done" and set(names[1:-1]) == {"delta"}
@@ -65,8 +79,11 @@ def test_native_ask_json_and_sse(api_server) -> None:  # type: ignore[no-untyped
 
 
 def test_search_returns_ranked_passages(api_server) -> None:  # type: ignore[no-untyped-def]
-    r = httpx.post(f"{api_server.url}/v1/search", json={"query": "Omani foreign minister", "top_k": 3,
-                                                        "filters": {"sources": ["Xinhua"]}}, timeout=60)
+    r = httpx.post(
+        f"{api_server.url}/v1/search",
+        json={"query": "Omani foreign minister", "top_k": 3, "filters": {"sources": ["Xinhua"]}},
+        timeout=60,
+    )
     assert r.status_code == 200
     passages = r.json()["passages"]
     assert passages and all(p["source"] == "Xinhua" for p in passages)
@@ -106,8 +123,13 @@ def test_body_limits_and_malformed_json(api_server) -> None:  # type: ignore[no-
 
 def test_documents_round_trip(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
     with UvicornThread(create_app(fresh_pipeline.settings, fresh_pipeline)) as srv:
-        doc = {"title": "Harbour reopens", "text": "The harbour reopened on Monday. Officials said traffic was normal.",
-               "source": "Harbour Post", "published": "2024-03-05", "doc_id": "harbour-1"}
+        doc = {
+            "title": "Harbour reopens",
+            "text": "The harbour reopened on Monday. Officials said traffic was normal.",
+            "source": "Harbour Post",
+            "published": "2024-03-05",
+            "doc_id": "harbour-1",
+        }
         r = httpx.post(f"{srv.url}/v1/documents", json=doc, timeout=60)
         assert r.status_code == 200 and r.json()["added"] == 1
         assert httpx.post(f"{srv.url}/v1/documents", json=[doc], timeout=60).json()["unchanged"] == 1
@@ -128,10 +150,19 @@ def test_api_keys_guard_every_route_but_healthz(seeded_pipeline) -> None:  # typ
     settings = seeded_pipeline.settings.model_copy(update={"api_keys": "reader", "admin_keys": "boss"})
     with UvicornThread(create_app(settings, seeded_pipeline)) as srv:
         assert httpx.get(f"{srv.url}/healthz").status_code == 200
-        for method, path in [("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"), ("GET", "/docs"),
-                             ("GET", "/v1/models"), ("POST", "/v1/ask"), ("POST", "/v1/search"),
-                             ("POST", "/v1/chat/completions"), ("GET", "/v1/documents"), ("POST", "/v1/documents"),
-                             ("DELETE", "/v1/documents/x")]:
+        for method, path in [
+            ("GET", "/readyz"),
+            ("GET", "/metrics"),
+            ("GET", "/openapi.json"),
+            ("GET", "/docs"),
+            ("GET", "/v1/models"),
+            ("POST", "/v1/ask"),
+            ("POST", "/v1/search"),
+            ("POST", "/v1/chat/completions"),
+            ("GET", "/v1/documents"),
+            ("POST", "/v1/documents"),
+            ("DELETE", "/v1/documents/x"),
+        ]:
             r = httpx.request(method, f"{srv.url}{path}", json={})
             assert r.status_code == 401, (method, path)
             assert r.json()["error"] == "unauthorized"
@@ -141,7 +172,9 @@ def test_api_keys_guard_every_route_but_healthz(seeded_pipeline) -> None:  # typ
         assert httpx.post(f"{srv.url}/v1/documents", json=doc, headers=reader).status_code == 403
         assert httpx.delete(f"{srv.url}/v1/documents/x", headers=reader).status_code == 403
         client = OpenAI(base_url=f"{srv.url}/v1", api_key="reader")
-        assert client.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "What did Oman say?"}]).choices
+        assert client.chat.completions.create(
+            model="newsrag", messages=[{"role": "user", "content": "What did Oman say?"}]
+        ).choices
 
 
 def test_health_ready_metrics(api_server) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,21 @@ def test_schemathesis_finds_no_server_error(fresh_pipeline) -> None:  # type: ig
 
 def _run(exe: str, url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [exe, "run", f"{url}/openapi.json", "--checks", "not_a_server_error,response_schema_conformance",
-         "--max-examples", "15", "--exclude-method", "DELETE", "--no-color", "--seed", "1"],
-        capture_output=True, text=True, timeout=900,
+        [
+            exe,
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            "not_a_server_error,response_schema_conformance",
+            "--max-examples",
+            "15",
+            "--exclude-method",
+            "DELETE",
+            "--no-color",
+            "--seed",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from eval.cli import register
 from eval.gold import load_gold
 from eval.report import compare, html_report
 from eval.runner import run
 from rag.cli import app
-from eval.cli import register
-
-register(app)
 from tests.conftest import ROOT
+
+register(app)  # `rag eval` is registered in main(); CliRunner calls `app` directly
 
 GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
 pytestmark = pytest.mark.slow
@@ -65,12 +65,14 @@ def test_cli_writes_reports_and_gates(seeded_pipeline, tmp_path: Path, monkeypat
     out = tmp_path / "run"
     r = runner.invoke(app, ["eval", "--gold", str(GOLD), "--limit", "12", "--out", str(out), "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout[r.stdout.index("{"):])["metrics"]["citation_precision"] >= 0.95
+    assert json.loads(r.stdout[r.stdout.index("{") :])["metrics"]["citation_precision"] >= 0.95
     assert {p.name for p in out.iterdir()} == {"results.json", "report.md", "report.html"}
     gate = runner.invoke(app, ["eval", "--gold", str(GOLD), "--limit", "12", "--fail-under", "key_fact_recall=1.01"])
     assert gate.exit_code == 1 and "FAIL: key_fact_recall" in gate.output
-    ok = runner.invoke(app, ["eval", "--gold", str(GOLD), "--limit", "12", "--compare", str(out),
-                             "--fail-under", "citation_precision=0.5"])
+    ok = runner.invoke(
+        app,
+        ["eval", "--gold", str(GOLD), "--limit", "12", "--compare", str(out), "--fail-under", "citation_precision=0.5"],
+    )
     assert ok.exit_code == 0, ok.output
     bad = runner.invoke(app, ["eval", "--gold", str(GOLD), "--fail-under", "nonsense"])
     assert bad.exit_code == 2

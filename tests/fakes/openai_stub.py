@@ -45,14 +45,20 @@ def create_stub(mode: str = "good", needle: str = "appreciates") -> tuple[FastAP
         text = reply(body["messages"])
         base = {"id": "chatcmpl-stub", "created": int(time.time()), "model": body["model"]}
         if not body.get("stream"):
-            return {**base, "object": "chat.completion",
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+            return {
+                **base,
+                "object": "chat.completion",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
 
         def events() -> Any:
             for i in range(0, len(text), 7):
-                chunk = {**base, "object": "chat.completion.chunk",
-                         "choices": [{"index": 0, "delta": {"content": text[i : i + 7]}, "finish_reason": None}]}
+                chunk = {
+                    **base,
+                    "object": "chat.completion.chunk",
+                    "choices": [{"index": 0, "delta": {"content": text[i : i + 7]}, "finish_reason": None}],
+                }
                 yield f"data: {json.dumps(chunk)}\n\n"
             yield f"data: {json.dumps({**base, 'object': 'chat.completion.chunk', 'choices': [{'index': 0, 'delta': {}, 'finish_reason': 'stop'}]})}\n\n"
             yield "data: [DONE]\n\n"

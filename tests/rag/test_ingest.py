@@ -71,10 +71,12 @@ def test_uncommitted_chunks_stay_invisible_and_are_repaired(fresh_pipeline) -> N
     doc = Document(doc_id="ghost", title="Ghost", text="A ghost document that never committed.")
     chunks = fresh_pipeline.chunker.chunk(doc, "h" * 64)
     store._connect()
-    store._chunks.upsert(ids=[c.chunk_id for c in chunks], documents=[c.text for c in chunks],
-                         metadatas=[{"doc_id": "ghost", "content_hash": "h" * 64, "start": c.start, "end": c.end}
-                                    for c in chunks],
-                         embeddings=[fresh_pipeline.embedder.embed([c.text])[0].tolist() for c in chunks])
+    store._chunks.upsert(
+        ids=[c.chunk_id for c in chunks],
+        documents=[c.text for c in chunks],
+        metadatas=[{"doc_id": "ghost", "content_hash": "h" * 64, "start": c.start, "end": c.end} for c in chunks],
+        embeddings=[fresh_pipeline.embedder.embed([c.text])[0].tolist() for c in chunks],
+    )
     assert fresh_pipeline.list_documents() == []
     assert list(store.committed_chunks()) == []
     assert fresh_pipeline.retrieve("ghost document") == []
@@ -88,11 +90,22 @@ def test_documents_persist_across_processes(fresh_pipeline, tmp_path: Path) -> N
     fresh_pipeline.ingest_paths([f])
     fresh_pipeline.store._reset()  # release the embedded store before another process opens it
     env = {**os.environ, "RAG_DATA_DIR": str(fresh_pipeline.settings.data_dir)}
-    out = subprocess.run([sys.executable, "-m", "rag.cli", "docs", "--json"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "docs", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     [doc] = json.loads(out.stdout)
-    assert (doc["doc_id"], doc["title"], doc["source"], doc["published"]) == ("port", "Port reopens", "Harbour Post", "2024-03-05")
+    assert (doc["doc_id"], doc["title"], doc["source"], doc["published"]) == (
+        "port",
+        "Port reopens",
+        "Harbour Post",
+        "2024-03-05",
+    )
 
 
 def test_store_built_with_another_embedder_is_refused(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]

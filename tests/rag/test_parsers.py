@@ -13,13 +13,29 @@ from tests.conftest import SEEDS
 EXPECTED = {
     "000_c52a582f011e3939": (
         "China backs an international peace conference to push the Palestinian issue back to the track of two-state solution: top diplomat",
-        dt.date(2023, 11, 2), "Global Times"),
-    "001_27f4805873241f1d": ("Chinese, Omani FMs discuss Israeli-Palestinian conflict over phone", dt.date(2023, 11, 2), "Xinhua"),
-    "002_ccaf567ea2104754": ("China Urges Ceasefire Between Palestine and Israel, Calls for International Support",
-                             dt.date(2023, 10, 10), None),
-    "003_7b0557956f3372bd": ("Beijing has urged the international community to convene a credible international conference on Palestine",
-                             dt.date(2023, 11, 1), "TASS"),
-    "004_ab5f22e0f36654c7": ("China leads diplomatic push for immediate ceasefire in the Gaza strip", dt.date(2023, 11, 21), None),
+        dt.date(2023, 11, 2),
+        "Global Times",
+    ),
+    "001_27f4805873241f1d": (
+        "Chinese, Omani FMs discuss Israeli-Palestinian conflict over phone",
+        dt.date(2023, 11, 2),
+        "Xinhua",
+    ),
+    "002_ccaf567ea2104754": (
+        "China Urges Ceasefire Between Palestine and Israel, Calls for International Support",
+        dt.date(2023, 10, 10),
+        None,
+    ),
+    "003_7b0557956f3372bd": (
+        "Beijing has urged the international community to convene a credible international conference on Palestine",
+        dt.date(2023, 11, 1),
+        "TASS",
+    ),
+    "004_ab5f22e0f36654c7": (
+        "China leads diplomatic push for immediate ceasefire in the Gaza strip",
+        dt.date(2023, 11, 21),
+        None,
+    ),
 }
 
 
@@ -43,14 +59,25 @@ def test_glued_sentences_are_split_with_exact_offsets() -> None:
     text = "Wang held a call with Albusaidi.Wang noted the crisis. Mr. Smith said U.S. aid continues."
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == [
-        "Wang held a call with Albusaidi.", "Wang noted the crisis.", "Mr. Smith said U.S. aid continues."]
+        "Wang held a call with Albusaidi.",
+        "Wang noted the crisis.",
+        "Mr. Smith said U.S. aid continues.",
+    ]
     assert all(text[s.start : s.end] == s.text for s in sentences)
 
 
 def test_jsonl_records_and_malformed_lines() -> None:
     lines = [
-        json.dumps({"doc_id": "a1", "title": "T1", "text": "WASHINGTON (AP) — Body one.", "source": None,
-                    "published": "2022/06/17", "url": "https://example.org/a1"}),
+        json.dumps(
+            {
+                "doc_id": "a1",
+                "title": "T1",
+                "text": "WASHINGTON (AP) — Body one.",
+                "source": None,
+                "published": "2022/06/17",
+                "url": "https://example.org/a1",
+            }
+        ),
         "{not json",
         json.dumps({"title": "no text"}),
         json.dumps({"title": "T2", "text": "Body two."}),
