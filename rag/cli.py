@@ -137,6 +137,12 @@ def serve(
     import uvicorn
 
     s = _settings()
+    if workers > 1 and not s.chroma_host:
+        raise typer.BadParameter(
+            "several workers would open the embedded Chroma store from several processes; "
+            "run `chroma run` and set RAG_CHROMA_HOST/RAG_CHROMA_PORT to use --workers > 1",
+            param_hint="--workers",
+        )
     uvicorn.run(
         "api.app:create_app_from_env",
         factory=True,

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.errors import LLMUnavailable
+from rag.errors import LLMUnavailable, RagError
 from rag.settings import DEFAULT_EMBED_MODEL, Settings
 
 OFFLINE_ENV = {
@@ -82,7 +82,10 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._tokenizer = _BundledTokenizer()
         self.name = DEFAULT_EMBED_MODEL
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise RagError(f"embedding model at {path} does not declare its dimension")
+        self.dim = int(dim)
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

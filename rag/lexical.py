@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -73,23 +75,27 @@ class LexicalIndex:
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, directory: Path) -> None:
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self.bm25 is not None:
-            self.bm25.save(str(tmp / "bm25"), show_progress=False)
-        meta = {
-            "format": FORMAT,
-            "generation": self.generation,
-            "chunk_ids": self.chunk_ids,
-            "doc_ids": self.doc_ids.tolist(),
-            "source_keys": self.source_keys.tolist(),
-            "published_days": self.published_days.tolist(),
-            "vocabulary": self.vocabulary,
-        }
-        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-        shutil.rmtree(directory, ignore_errors=True)
-        tmp.rename(directory)
+        """Writes a complete copy beside `directory`, then swaps it in. The temporary name is
+        unique per process, so API workers sharing a data dir never interleave their files."""
+        tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        try:
+            tmp.mkdir(parents=True)
+            if self.bm25 is not None:
+                self.bm25.save(str(tmp / "bm25"), show_progress=False)
+            meta = {
+                "format": FORMAT,
+                "generation": self.generation,
+                "chunk_ids": self.chunk_ids,
+                "doc_ids": self.doc_ids.tolist(),
+                "source_keys": self.source_keys.tolist(),
+                "published_days": self.published_days.tolist(),
+                "vocabulary": self.vocabulary,
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            shutil.rmtree(directory, ignore_errors=True)
+            tmp.rename(directory)  # fails (OSError) if another process swapped its copy in first
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex | None:
@@ -100,7 +106,7 @@ class LexicalIndex:
             bm25 = (
                 bm25s.BM25.load(str(directory / "bm25"), show_progress=False) if (directory / "bm25").exists() else None
             )
-        except (OSError, ValueError, KeyError):
+        except Exception:  # a missing, stale or half-replaced copy is rebuilt from the store
             return None
         return cls(
             generation=meta["generation"],

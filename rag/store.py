@@ -236,7 +236,7 @@ class ChromaStore:
         }
         for ids, metas, texts in self._pages(self._chunks, ["metadatas", "documents"]):
             for cid, meta, text in zip(ids, metas, texts, strict=True):
-                if committed.get(meta.get("doc_id")) == meta.get("content_hash"):
+                if committed.get(str(meta.get("doc_id"))) == meta.get("content_hash"):
                     yield cid, text, meta
 
     @_unavailable
@@ -362,7 +362,7 @@ class ChromaStore:
             cid
             for ids, metas, _ in self._pages(self._chunks, ["metadatas"])
             for cid, m in zip(ids, metas, strict=True)
-            if committed.get(m.get("doc_id")) != m.get("content_hash")
+            if committed.get(str(m.get("doc_id"))) != m.get("content_hash")
         ]
         for i in range(0, len(orphans), PAGE):
             self._chunks.delete(ids=orphans[i : i + PAGE])

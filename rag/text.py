@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import Stemmer
@@ -352,9 +352,15 @@ def _stemmer() -> Stemmer.Stemmer:
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def fold(text: str) -> str:
     """Strip accents so 'Sinn Féin' and 'Sinn Fein' match."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def words(text: str) -> list[str]:
@@ -366,8 +372,8 @@ def words(text: str) -> list[str]:
             out.append("america")
             continue
         w = w.replace(".", "").lower()
-        w = re.sub(r"['’]s$", "", w)
-        w = w.replace("’", "'")
+        if "'" in w or "’" in w:
+            w = _POSSESSIVE.sub("", w).replace("’", "'")
         if w:
             out.append(w)
     return out
@@ -386,5 +392,7 @@ def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     return [normalize_word(w) for w in words(text) if keep_stopwords or w not in STOPWORDS]
 
 
-def term_set(text: str) -> set[str]:
-    return set(terms(text))
+@lru_cache(maxsize=8192)
+def term_set(text: str) -> frozenset[str]:
+    """Content terms of a text; memoised because the same passages recur across questions."""
+    return frozenset(terms(text))

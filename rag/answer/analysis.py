@@ -8,6 +8,7 @@ sentence that mentions Oman.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -395,7 +396,7 @@ def _acronym_in(acronym: str, phrase: str) -> bool:
     return acronym in initials or acronym in phrase.split()
 
 
-def speaker_match(info: QuestionInfo, phrases: list[str], document_terms: set[str]) -> float:
+def speaker_match(info: QuestionInfo, phrases: list[str], document_terms: AbstractSet[str]) -> float:
     """1.0 when a phrase names the asked-about speaker, 0.6 when only the role matches and the
     name appears elsewhere in the article, else 0."""
     if not info.is_speaker_question or not phrases:

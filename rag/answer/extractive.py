@@ -8,7 +8,9 @@ cites them all.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -17,7 +19,7 @@ from rag.answer.citations import Support
 from rag.answer.render import Claim, Draft
 from rag.embed import CachedEmbedder
 from rag.models import Passage
-from rag.text import split_sentences, term_set, terms
+from rag.text import Sentence, split_sentences, term_set, terms
 
 MIN_WORDS = 5
 DUPLICATE_SIM = 0.8
@@ -44,7 +46,15 @@ class ExtractiveConfig:
     abstain_threshold: float = 0.42
 
 
-def coverage(question_terms: list[str], text_terms: set[str]) -> float:
+@lru_cache(maxsize=256)
+def _analyse_document(text: str) -> tuple[list[Sentence], list[list[str]]]:
+    """Sentences and their speakers depend on the article alone; popular articles recur across
+    questions, so this is memoised (read-only results, shared between callers)."""
+    sentences = split_sentences(text)
+    return sentences, attribute(sentences, text)
+
+
+def coverage(question_terms: list[str], text_terms: AbstractSet[str]) -> float:
     if not question_terms:
         return 0.0
     return sum(1 for t in question_terms if t in text_terms) / len(question_terms)
@@ -60,20 +70,19 @@ class ExtractiveAnswerer:
     # -- evidence ---------------------------------------------------------------------------
     def _candidates(
         self, passages: list[Passage], doc_texts: dict[str, str], exclude: set[str]
-    ) -> tuple[list[Candidate], dict[str, set[str]]]:
+    ) -> tuple[list[Candidate], dict[str, frozenset[str]]]:
         by_doc: dict[str, list[tuple[int, Passage]]] = {}
         for rank, p in enumerate(passages):
             by_doc.setdefault(p.doc_id, []).append((rank, p))
         out: list[Candidate] = []
-        doc_terms: dict[str, set[str]] = {}
+        doc_terms: dict[str, frozenset[str]] = {}
         seen: set[tuple[str, int]] = set()
         for doc_id, items in by_doc.items():
             text = doc_texts.get(doc_id, "")
             if not text:
                 continue
             doc_terms[doc_id] = term_set(items[0][1].title + "\n" + text)
-            sentences = split_sentences(text)
-            speakers = attribute(sentences, text)
+            sentences, speakers = _analyse_document(text)
             for rank, p in items:
                 for s, sp in zip(sentences, speakers, strict=True):
                     if s.start < p.start or s.end > p.end or (doc_id, s.start) in seen:
@@ -105,7 +114,7 @@ class ExtractiveAnswerer:
             c.semantic = float(np.clip(v @ (topic_vec if topic_vec is not None and speaker_q else q_vec), 0, 1))
             st = term_set(c.text) | {t for sp in c.speakers for t in terms(sp)}
             if speaker_q:
-                c.speaker = speaker_match(info, c.speakers, doc_terms.get(c.passage.doc_id, set()))
+                c.speaker = speaker_match(info, c.speakers, doc_terms.get(c.passage.doc_id, frozenset()))
                 c.lexical = coverage(topic_terms, st) if topic_terms else c.speaker
                 c.score = 0.45 * c.semantic + 0.25 * c.lexical + 0.3 * c.speaker
                 if c.speaker == 0 and c.speakers:
@@ -132,8 +141,8 @@ class ExtractiveAnswerer:
                     return Draft(abstained=True, abstain_reason=f"no retrieved article reports what {who} said.")
         elif info.entities:
             # Every named entity of the question must appear in the sentence's article.
-            names = [t for e in info.entities for t in terms(e)]
-            pool = [c for c in cands if all(n in doc_terms.get(c.passage.doc_id, set()) for n in names)]
+            entity_terms = [t for e in info.entities for t in terms(e)]
+            pool = [c for c in cands if all(n in doc_terms.get(c.passage.doc_id, ()) for n in entity_terms)]
             if not pool:
                 return Draft(
                     abstained=True, abstain_reason="no retrieved article mentions " + ", ".join(info.entities) + "."

@@ -7,6 +7,8 @@ failure raises LLMUnavailable so the pipeline can fall back to the extractive an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from rag.answer.citations import CitationChecker
 from rag.answer.prompts import (
     ABSTAIN_TOKEN,
@@ -20,6 +22,9 @@ from rag.answer.render import Claim, Draft, split_cited
 from rag.errors import LLMUnavailable
 from rag.models import Passage
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 
 def build_messages(question: str, passages: list[Passage], max_sentences: int) -> list[dict[str, str]]:
@@ -66,8 +71,8 @@ class OpenAIAnswerer:
             if s.llm_stream:
                 stream = self._client.chat.completions.create(
                     model=s.llm_model,
-                    messages=messages,
-                    temperature=0,  # type: ignore[arg-type]
+                    messages=cast("list[ChatCompletionMessageParam]", messages),
+                    temperature=0,
                     max_tokens=s.llm_max_tokens,
                     stream=True,
                 )
@@ -75,8 +80,8 @@ class OpenAIAnswerer:
                 return "".join(parts)
             resp = self._client.chat.completions.create(
                 model=s.llm_model,
-                messages=messages,
-                temperature=0,  # type: ignore[arg-type]
+                messages=cast("list[ChatCompletionMessageParam]", messages),
+                temperature=0,
                 max_tokens=s.llm_max_tokens,
             )
             return resp.choices[0].message.content or ""

@@ -86,8 +86,8 @@ def split_cited(answer: str) -> list[tuple[str, list[int]]]:
         elif out:
             out[-1] = (out[-1][0], out[-1][1] + nums)
         pos = m.end()
-    for s in split_sentences(answer[pos:]):
-        cleaned = s.text.strip()
+    for tail in split_sentences(answer[pos:]):
+        cleaned = tail.text.strip()
         if cleaned and cleaned not in ".!?":
             out.append((cleaned, []))
     return [(re.sub(r"\s+([.!?,;:])", r"\1", s).strip(), n) for s, n in out if s.strip(" .")]
