@@ -10,7 +10,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors
+from api import errors, openapi
 from api.metrics import Metrics
 from api.middleware import ServiceMiddleware
 from api.routes import ask, documents, health, openai_compat, search
@@ -44,6 +44,7 @@ def create_app(settings: Settings, pipeline: RagPipeline | None = None) -> FastA
     app.state.pipeline = pipeline
     app.state.metrics = metrics
     errors.install(app)
+    openapi.install(app, settings)
     for module in (health, ask, search, documents, openai_compat):
         app.include_router(module.router)
     if settings.cors_origin_list:

@@ -46,14 +46,24 @@ class ChatService:
         self._settings = settings
 
     def answer(self, req: ChatCompletionRequest) -> AskResponse:
+        limit = self._settings.max_question_chars
+        for i, m in enumerate(req.messages):
+            if m.role == "user" and any(len(t) > limit for t in m.text_parts()):
+                longest = max(len(t) for t in m.text_parts())
+                raise InvalidRequest(
+                    json.dumps(
+                        [
+                            {
+                                "loc": ["body", "messages", i, "content"],
+                                "msg": f"user message text is {longest} characters; the limit is {limit}",
+                            }
+                        ]
+                    )
+                )
         turns = [Turn(m.role, m.text()) for m in req.messages if m.role in ("user", "assistant")]
         if not any(t.role == "user" and t.content.strip() for t in turns):
             raise InvalidRequest("messages must contain a user message with text")
         standalone = standalone_question(turns)
-        if len(standalone.question) > self._settings.max_question_chars:
-            raise InvalidRequest(
-                f"question is {len(standalone.question)} characters; the limit is {self._settings.max_question_chars}"
-            )
         return self._pipeline.ask(
             standalone.question, answerer=answerer_for(req.model, self._settings), exclude=standalone.exclude
         )

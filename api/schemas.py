@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from rag.models import Filters, IngestItem, Passage, Timings
+from rag.models import Filters, IngestItem, IsoDate, Passage, Timings
+
+# Request bodies are strict: `"stream": 0` or `"top_k": "5"` is a 422, not silently coerced.
+# Limits that come from settings (question length, top_k) are written into the OpenAPI
+# document at start-up by api/openapi.py, so the published schema matches what is enforced.
+NOT_BLANK = r"\S"
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema counts 5.0 as an integer; strings and booleans stay errors."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+PositiveInt = Annotated[int, Field(ge=1), BeforeValidator(_whole_number)]
 
 
 class AskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    question: str = Field(min_length=1, max_length=100_000, description="The question.")
-    top_k: int | None = Field(default=None, ge=1, le=1000, description="Passages to retrieve.")
+    model_config = ConfigDict(extra="forbid", strict=True)
+    question: str = Field(min_length=1, pattern=NOT_BLANK, description="The question.")
+    top_k: PositiveInt | None = Field(default=None, description="Passages to retrieve.")
     filters: Filters | None = None
     answerer: Literal["extractive", "openai"] | None = None
     stream: bool = Field(default=False, description="Server-Sent Events: citations, delta..., done.")
 
 
 class SearchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    query: str = Field(min_length=1, max_length=100_000)
-    top_k: int | None = Field(default=None, ge=1, le=1000)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    query: str = Field(min_length=1, pattern=NOT_BLANK)
+    top_k: PositiveInt | None = None
     filters: Filters | None = None
 
 
@@ -32,18 +46,22 @@ class SearchResponse(BaseModel):
 
 
 class DocumentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=2000)
-    text: str = Field(min_length=1)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    title: str = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
+    text: str = Field(min_length=1, pattern=NOT_BLANK)
     source: str | None = Field(default=None, max_length=200)
-    published: dt.date | None = None
+    published: IsoDate | None = None
     url: str | None = Field(default=None, max_length=4000)
     doc_id: str | None = Field(default=None, min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.\-]+$")
     categories: list[str] = Field(default_factory=list, max_length=50)
 
 
 class IngestResponse(BaseModel):
+    """`items`: the documents now stored (added, updated or unchanged), in input order;
+    `failures`: the inputs that were not stored, each with its reason."""
+
     items: list[IngestItem]
+    failures: list[IngestItem]
     added: int
     updated: int
     unchanged: int
@@ -71,26 +89,38 @@ class ErrorBody(BaseModel):
 # -- OpenAI-compatible -------------------------------------------------------------------
 
 
+class ContentPart(BaseModel):
+    """One part of a multi-part message; only `text` parts carry the question."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    type: str = Field(max_length=64)
+    text: str | None = None
+
+
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    role: str = Field(min_length=1, max_length=64)
-    content: str | list[dict[str, Any]] | None = None
+    model_config = ConfigDict(extra="allow", strict=True)
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text_parts(self) -> list[str]:
+        if isinstance(self.content, str):
+            return [self.content]
+        if isinstance(self.content, list):
+            return [p.text for p in self.content if p.type == "text" and p.text]
+        return []
 
     def text(self) -> str:
-        if isinstance(self.content, str):
-            return self.content
-        if isinstance(self.content, list):
-            return " ".join(str(p.get("text", "")) for p in self.content if isinstance(p, dict))
-        return ""
+        return " ".join(self.text_parts())
 
 
 class ChatCompletionRequest(BaseModel):
-    """Unknown fields (tools, user, seed, ...) are accepted and ignored, as frontends send them."""
+    """Unknown fields (tools, user, seed, ...) are accepted and ignored, as frontends send them.
+    The question is the last user message; at least one user message must have text."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     model: str = Field(default="newsrag", max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: bool | None = False
     temperature: float | None = None
-    max_tokens: int | None = None
+    max_tokens: PositiveInt | None = None
     top_p: float | None = None

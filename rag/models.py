@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates arrive as 'YYYY-MM-DD' strings (or date objects from Python); a number is an error,
+    not a Unix timestamp."""
+    if isinstance(value, dt.date) or value is None:
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return dt.date.fromisoformat(value)  # raises ValueError for 2023-02-30
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class Document(BaseModel):
@@ -34,9 +51,10 @@ class Chunk(BaseModel):
 class Filters(BaseModel):
     """Metadata filters shared by retrieval, the CLI and the API."""
 
+    model_config = ConfigDict(extra="forbid", strict=True)
     sources: list[str] | None = Field(default=None, description="Outlets to keep (case-insensitive).")
-    published_from: dt.date | None = Field(default=None, description="Earliest publication date, inclusive.")
-    published_to: dt.date | None = Field(default=None, description="Latest publication date, inclusive.")
+    published_from: IsoDate | None = Field(default=None, description="Earliest publication date, inclusive.")
+    published_to: IsoDate | None = Field(default=None, description="Latest publication date, inclusive.")
     doc_ids: list[str] | None = Field(default=None, description="Documents to keep.")
 
     @field_validator("sources", "doc_ids")

@@ -5,6 +5,7 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from api.deps import AdminDep, PipelineDep, SettingsDep
@@ -26,7 +27,12 @@ _BODY_SCHEMA: dict[str, Any] = {
                 "schema": {
                     "anyOf": [
                         {"$ref": "#/components/schemas/DocumentIn"},
-                        {"type": "array", "items": {"$ref": "#/components/schemas/DocumentIn"}},
+                        {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": MAX_DOCS_PER_REQUEST,
+                            "items": {"$ref": "#/components/schemas/DocumentIn"},
+                        },
                     ]
                 }
             },
@@ -34,8 +40,26 @@ _BODY_SCHEMA: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["files"],
-                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
-                }
+                    "additionalProperties": False,
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": MAX_DOCS_PER_REQUEST,
+                            "items": {
+                                # text articles (.txt/.md news, .jsonl/.json records, .html), UTF-8, no NUL bytes
+                                "type": "string",
+                                "contentMediaType": "text/plain",
+                                "pattern": r"^[^\x00]*\S[^\x00]*$",
+                            },
+                        }
+                    },
+                },
+                "encoding": {
+                    "files": {
+                        "contentType": "text/plain, text/markdown, text/html, application/json, application/x-ndjson"
+                    }
+                },
             },
         },
     }
@@ -44,7 +68,8 @@ _BODY_SCHEMA: dict[str, Any] = {
 
 def _response(report: IngestReport) -> IngestResponse:
     return IngestResponse(
-        items=report.items,
+        items=[i for i in report.items if i.status != "failed"],
+        failures=[i for i in report.items if i.status == "failed"],
         added=report.count("added"),
         updated=report.count("updated"),
         unchanged=report.count("unchanged"),
@@ -77,8 +102,11 @@ def _to_parsed(items: list[DocumentIn]) -> list[Parsed]:
     response_model=IngestResponse,
     openapi_extra=_BODY_SCHEMA,
     summary="Add or update documents (JSON records or multipart file upload)",
+    description="200: every document stored (added, updated or unchanged). 207: some stored, some failed "
+    "(`failures` lists them with a reason). 422: none stored.",
+    responses={207: {"model": IngestResponse, "description": "Some documents stored, some failed"}},
 )
-async def add_documents(request: Request, pipeline: PipelineDep, settings: SettingsDep, _: AdminDep) -> IngestResponse:
+async def add_documents(request: Request, pipeline: PipelineDep, settings: SettingsDep, _: AdminDep) -> JSONResponse:
     ctype = request.headers.get("content-type", "")
     parsed: list[Parsed] = []
     if ctype.startswith("multipart/form-data"):
@@ -86,12 +114,17 @@ async def add_documents(request: Request, pipeline: PipelineDep, settings: Setti
             form = await request.form(max_files=MAX_DOCS_PER_REQUEST, max_part_size=settings.max_upload_bytes)
         except Exception as e:  # malformed multipart bodies raise several types
             raise InvalidRequest(f"malformed multipart body: {e}") from None
-        files = [v for _, v in form.multi_items() if hasattr(v, "read") and hasattr(v, "filename")]
-        if not files:
+        unknown = sorted({k for k, _ in form.multi_items() if k != "files"})
+        if unknown:
+            raise InvalidRequest(f"unknown multipart field(s) {', '.join(map(repr, unknown))}: send files as 'files'")
+        uploads = form.getlist("files")
+        if not uploads:
             raise InvalidRequest("multipart upload needs at least one file in the 'files' field")
-        for f in files:
-            raw = await f.read()
-            name = f.filename or "upload.txt"
+        for i, f in enumerate(uploads):
+            if isinstance(f, str):  # a text part without a filename is a document too
+                raw, name = f.encode("utf-8", "surrogatepass"), f"files[{i}].txt"
+            else:
+                raw, name = await f.read(), f.filename or f"files[{i}].txt"
             parsed += pipeline.ingester.parse_upload(raw, name, display=name, path=name)
     elif ctype.startswith("application/json") or not ctype:
         raw = await request.body()
@@ -109,7 +142,17 @@ async def add_documents(request: Request, pipeline: PipelineDep, settings: Setti
     else:
         raise InvalidRequest(f"unsupported content type {ctype!r}: send application/json or multipart/form-data")
     report = await anyio.to_thread.run_sync(pipeline.ingest_parsed, parsed)
-    return _response(report)
+    body = _response(report)
+    if report.failed == len(report.items):  # nothing stored: the request as a whole failed
+        detail = [
+            {"loc": ["body", i], "msg": f"{item.input}: {item.reason}", "type": "invalid_document"}
+            for i, item in enumerate(report.items)
+        ]
+        return JSONResponse(
+            {"error": "invalid_document", "detail": detail, "request_id": getattr(request.state, "request_id", None)},
+            status_code=422,
+        )
+    return JSONResponse(body.model_dump(mode="json"), status_code=207 if report.failed else 200)
 
 
 @router.get("/v1/documents", response_model=DocumentList, summary="List documents (paged)")

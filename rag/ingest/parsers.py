@@ -173,9 +173,12 @@ def parse_news_text(text: str, name: str, path: str | None = None) -> Document:
     else:
         # Style 3: a bare title line (or "# Title"), the date somewhere in the body.
         candidate = first.strip().lstrip("#").strip()
-        if len(candidate) <= 200 and not candidate.endswith((".", "?", "!")) or first.lstrip().startswith("#"):
+        rest = "\n".join(lines[first_idx + 1 :])
+        looks_like_title = len(candidate) <= 200 and not candidate.endswith((".", "?", "!"))
+        if rest.strip() and (looks_like_title or first.lstrip().startswith("#")):
             title = candidate
-            body = "\n".join(lines[first_idx + 1 :])
+            body = rest
+        # else: a one-paragraph note has no headline; it is all body, titled below.
 
     body = body.strip("\n")
     if not body.strip():
@@ -185,7 +188,7 @@ def parse_news_text(text: str, name: str, path: str | None = None) -> Document:
     published = published or _body_date(body)
     if not title:
         lead = body[_dateline(body)[1] :]
-        title = _headline_from_lead(lead)
+        title = _headline_from_lead(lead.lstrip().lstrip("#").strip()) or Path(name).stem or "Untitled"
     return Document(
         doc_id=make_doc_id(name),
         title=title,

@@ -104,12 +104,40 @@ def test_search_returns_ranked_passages(api_server) -> None:  # type: ignore[no-
         ("DELETE", "/v1/documents/nope", None, 404),
         ("POST", "/v1/documents", [], 422),
         ("POST", "/v1/documents", {"title": "t"}, 422),
+        # strict types: no silent coercion of numbers, strings and booleans
+        ("POST", "/v1/ask", {"question": "hi", "stream": 0}, 422),
+        ("POST", "/v1/ask", {"question": "hi", "top_k": "5"}, 422),
+        ("POST", "/v1/ask", {"question": "hi", "top_k": 0}, 422),
+        ("POST", "/v1/ask", {"question": "   "}, 422),
+        ("POST", "/v1/search", {"query": "hi", "filters": {"published_to": 0}}, 422),
+        ("POST", "/v1/search", {"query": "hi", "filters": {"source": ["Xinhua"]}}, 422),
+        ("POST", "/v1/search", {"query": "hi", "top_k": 3.0}, 200),
+        ("POST", "/v1/chat/completions", {"messages": [{"role": "0", "content": "hi"}]}, 422),
+        ("POST", "/v1/chat/completions", {"messages": [{"role": "user", "content": "x" * 2001}]}, 422),
+        ("POST", "/v1/documents", {"title": "t", "text": "Body.", "published": 1700000000}, 422),
     ],
 )
 def test_bad_input_gets_a_clear_4xx(api_server, method: str, path: str, body: object, status: int) -> None:  # type: ignore[no-untyped-def]
     r = httpx.request(method, f"{api_server.url}{path}", json=body, timeout=60)
     assert r.status_code == status, r.text
-    assert r.json()["error"] and "detail" in r.json()
+    if status >= 400:
+        assert r.json()["error"] and "detail" in r.json()
+
+
+def test_wrong_method_lists_every_allowed_method(api_server) -> None:  # type: ignore[no-untyped-def]
+    r = httpx.request("OPTIONS", f"{api_server.url}/v1/documents/some-id")
+    assert r.status_code == 405 and set(r.headers["allow"].split(", ")) >= {"GET", "DELETE"}
+
+
+def test_openapi_publishes_the_enforced_limits(api_server) -> None:  # type: ignore[no-untyped-def]
+    schema = httpx.get(f"{api_server.url}/openapi.json").json()
+    ask = schema["components"]["schemas"]["AskRequest"]["properties"]
+    assert ask["question"]["maxLength"] == 2000
+    assert {"type": "integer", "minimum": 1, "maximum": 50} in ask["top_k"]["anyOf"]
+    upload = schema["paths"]["/v1/documents"]["post"]
+    assert upload["requestBody"]["content"]["application/json"]["schema"]["anyOf"][0]["$ref"].endswith("/DocumentIn")
+    assert "DocumentIn" in schema["components"]["schemas"]
+    assert {"200", "207", "413", "422", "503"} <= set(upload["responses"])
 
 
 def test_body_limits_and_malformed_json(api_server) -> None:  # type: ignore[no-untyped-def]
@@ -135,7 +163,13 @@ def test_documents_round_trip(fresh_pipeline) -> None:  # type: ignore[no-untype
         assert httpx.post(f"{srv.url}/v1/documents", json=[doc], timeout=60).json()["unchanged"] == 1
         files = {"files": ("story.txt", b"Ferry strike ends\n\nThe ferry strike ended on Tuesday, the union said.")}
         up = httpx.post(f"{srv.url}/v1/documents", files=files, timeout=60).json()
-        assert up["added"] == 1 and up["items"][0]["doc_id"] == "story"
+        assert up["added"] == 1 and up["items"][0]["doc_id"] == "story" and up["failures"] == []
+        mixed = [("files", ("story.txt", files["files"][1])), ("files", ("pic.png", b"\x89PNG\x00\x00"))]
+        partial = httpx.post(f"{srv.url}/v1/documents", files=mixed, timeout=60)
+        assert partial.status_code == 207 and partial.json()["unchanged"] == 1
+        assert [f["input"] for f in partial.json()["failures"]] == ["pic.png"]
+        none = httpx.post(f"{srv.url}/v1/documents", files={"files": ("pic.png", b"\x89PNG\x00\x00")}, timeout=60)
+        assert none.status_code == 422 and "binary" in none.json()["detail"][0]["msg"]
         listing = httpx.get(f"{srv.url}/v1/documents", params={"limit": 1}).json()
         assert listing["total"] == 2 and len(listing["items"]) == 1
         got = httpx.get(f"{srv.url}/v1/documents/harbour-1").json()

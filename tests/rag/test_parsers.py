@@ -108,3 +108,13 @@ def test_html_main_text_and_metadata() -> None:
 def test_bad_files_have_clear_reasons(raw: bytes, reason: str) -> None:
     with pytest.raises(InvalidDocument, match=reason):
         list(parse_bytes(raw, "bad.txt"))
+
+
+def test_one_paragraph_note_is_all_body() -> None:
+    """A single line is a note, not a headline without a story: it is kept, titled from its lead."""
+    [doc] = list(parse_bytes(b"The ferry strike ended on Tuesday, the union said.", "note.txt"))
+    assert doc.text == "The ferry strike ended on Tuesday, the union said." and doc.title
+    [untitled] = list(parse_bytes(b"...", "memo.txt"))
+    assert untitled.title == "memo" and untitled.text == "..."
+    with pytest.raises(InvalidDocument, match="no body"):
+        list(parse_bytes(b"Title: Only a header\nText:\n", "h.txt"))
