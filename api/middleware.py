@@ -106,19 +106,16 @@ class ServiceMiddleware:
                 return
 
         limit = self.settings.max_upload_bytes if path in UPLOAD_PATHS else self.settings.max_body_bytes
+
+        async def too_large() -> None:
+            status_holder["status"] = 413
+            detail = f"request body exceeds the limit of {limit} bytes for {path}"
+            body = {"error": "payload_too_large", "request_id": rid, "detail": detail}
+            await _send_json(send, 413, body, [rid_header])
+
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            status_holder["status"] = 413
-            await _send_json(
-                send,
-                413,
-                {
-                    "error": "payload_too_large",
-                    "request_id": rid,
-                    "detail": f"request body exceeds the limit of {limit} bytes for {path}",
-                },
-                [rid_header],
-            )
+            await too_large()
             finish()
             return
         received = 0
@@ -135,16 +132,6 @@ class ServiceMiddleware:
         try:
             await self.app(scope, receive_limited, send_wrapped)
         except _TooLarge:
-            status_holder["status"] = 413
-            await _send_json(
-                send,
-                413,
-                {
-                    "error": "payload_too_large",
-                    "request_id": rid,
-                    "detail": f"request body exceeds the limit of {limit} bytes for {path}",
-                },
-                [rid_header],
-            )
+            await too_large()
         finally:
             finish()
