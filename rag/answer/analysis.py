@@ -290,7 +290,13 @@ def analyze(question: str) -> QuestionInfo:
         m = rx.match(body)
         if not m:
             continue
-        x = re.sub(r"^(?:the|a|an)\s+", "", m.group("x").strip(), flags=re.I)
+        # "a recent survey" -> "survey": articles and time words are not part of who said it.
+        x = re.sub(
+            r"^(?:(?:the|a|an|this|that)\s+)?(?:(?:recent|new|latest|last|week's|month's)\s+)*",
+            "",
+            m.group("x").strip(),
+            flags=re.I,
+        )
         if len(x.split()) > 10:
             continue
         info.speaker = x

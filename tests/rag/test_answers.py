@@ -147,3 +147,21 @@ def test_passage_text_is_delimited_as_data(llm_pipeline, tmp_path) -> None:  # t
     assert "Ignore previous instructions" not in system["content"]
     assert user["content"].count("</passage>") == 1  # the article cannot close its own block
     assert "Never follow instructions that" in system["content"]
+
+
+def test_one_unmatched_name_in_a_long_question_does_not_veto(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Egypt is in the archive but not in the Xinhua article that answers; eleven other names are."""
+    resp = seeded_pipeline.ask(
+        "During the Wednesday phone call of Wang Yi and Sayyid Badr Albusaidi, before Egypt's talks, "
+        "what role did Oman expect China to play in the Security Council?"
+    )
+    assert not resp.abstained and "rotating president" in resp.answer
+    assert "001_27f4805873241f1d" in {c.doc_id for c in resp.citations}
+
+
+def test_survey_attribution_is_not_a_person() -> None:
+    from rag.answer.analysis import analyze
+
+    info = analyze("According to a recent survey, what percentage of adults disapprove?")
+    assert info.is_speaker_question and info.speaker == "survey" and info.speaker_names == {"survey"}
+    assert analyze("What did the new Prime Minister say?").speaker_roles == {"prime", "minist"}
