@@ -69,6 +69,16 @@ def eval_command(
             assert gold is not None
             items = deterministic_subset(load_gold(gold), limit)
             pipeline = RagPipeline(settings)
+            stored = {d.doc_id for d in pipeline.list_documents()}
+            absent = sorted({d for it in items for d in it.gold_docs()} - stored)
+            if absent:
+                typer.secho(
+                    f"warning: {len(absent)} gold document(s) are not in the store at {settings.data_dir} "
+                    f"(e.g. {absent[0]}); ingest them first (`rag ingest seeds`) or retrieval and answer "
+                    "metrics will be low",
+                    err=True,
+                    fg=typer.colors.YELLOW,
+                )
         bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
         result: dict[str, Any] = run(
             pipeline, items, answerer=answerer, top_k=top_k, retrieval=retrieval, progress=lambda i: bar.update(1)

@@ -76,3 +76,10 @@ def test_cli_writes_reports_and_gates(seeded_pipeline, tmp_path: Path, monkeypat
     assert ok.exit_code == 0, ok.output
     bad = runner.invoke(app, ["eval", "--gold", str(GOLD), "--fail-under", "nonsense"])
     assert bad.exit_code == 2
+
+
+def test_gold_eval_on_a_store_without_its_documents_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "empty"))
+    r = CliRunner().invoke(app, ["eval", "--gold", str(GOLD), "--limit", "2", "--json"])
+    assert r.exit_code == 0, r.output
+    assert "gold document(s) are not in the store" in r.output and "rag ingest seeds" in r.output
