@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from rag.models import Filters
 from rag.store import day_number
-from rag.text import STOPWORDS, normalize_word, terms, words
+from rag.text import STOPWORDS, normalize_word, words
 
 FORMAT = 2
 
@@ -40,7 +40,16 @@ class LexicalIndex:
     terms: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, generation: str, rows: Iterable[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
+    def build(
+        cls,
+        generation: str,
+        rows: Iterable[tuple[str, str, dict[str, Any]]],
+        token_cache: dict[str, tuple[list[str], set[str]]] | None = None,
+    ) -> LexicalIndex:
+        """`token_cache` (chunk id + title -> BM25 terms, surface words) lets a rebuild after a
+        write tokenise only the new chunks; it is pruned to the chunks of this build."""
+        cache = token_cache if token_cache is not None else {}
+        seen: set[str] = set()
         ids: list[str] = []
         docs: list[str] = []
         sources: list[str] = []
@@ -48,13 +57,21 @@ class LexicalIndex:
         corpus: list[list[str]] = []
         vocab: Counter[str] = Counter()
         for chunk_id, text, meta in rows:
-            indexed = f"{meta.get('title', '')}\n{text}"
             ids.append(chunk_id)
             docs.append(str(meta.get("doc_id", "")))
             sources.append(str(meta.get("source_key", "")))
             days.append(int(meta.get("published_day", 0)))
-            corpus.append(terms(indexed) or ["∅"])
-            vocab.update(set(words(indexed)))
+            key = f"{chunk_id}\x00{meta.get('title', '')}"  # chunk ids change with the content
+            seen.add(key)
+            cached = cache.get(key)
+            if cached is None:
+                surface = words(f"{meta.get('title', '')}\n{text}")
+                cached = ([normalize_word(w) for w in surface if w not in STOPWORDS] or ["∅"], set(surface))
+                cache[key] = cached
+            corpus.append(cached[0])
+            vocab.update(cached[1])
+        for stale in cache.keys() - seen:
+            del cache[stale]
         bm25 = None
         if corpus:
             bm25 = bm25s.BM25()
@@ -184,6 +201,7 @@ class LexicalIndexManager:
     def __init__(self, directory: Path):
         self._dir = directory
         self._index: LexicalIndex | None = None
+        self._tokens: dict[str, tuple[list[str], set[str]]] = {}
         self._lock = threading.Lock()
 
     def current(self, generation: str, rows: Any) -> LexicalIndex:
@@ -198,7 +216,7 @@ class LexicalIndexManager:
             if loaded is not None and loaded.generation == generation:
                 self._index = loaded
                 return loaded
-            built = LexicalIndex.build(generation, rows())
+            built = LexicalIndex.build(generation, rows(), self._tokens)
             with contextlib.suppress(OSError):  # a read-only data dir still serves from memory
                 built.save(self._dir)
             self._index = built
