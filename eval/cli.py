@@ -55,6 +55,8 @@ def eval_command(
         if name not in METRICS:
             raise typer.BadParameter(f"--fail-under: unknown metric {name!r}; known: {', '.join(sorted(METRICS))}")
     settings = Settings()
+    if retrieval:
+        settings = settings.model_copy(update={"retrieval": retrieval})
     quiet = json_out and not sys.stderr.isatty()
     try:
         if benchmark is not None:
@@ -80,9 +82,7 @@ def eval_command(
                     fg=typer.colors.YELLOW,
                 )
         bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
-        result: dict[str, Any] = run(
-            pipeline, items, answerer=answerer, top_k=top_k, retrieval=retrieval, progress=lambda i: bar.update(1)
-        )
+        result: dict[str, Any] = run(pipeline, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1))
         bar.close()
     except (GoldError, FileNotFoundError, RagError) as e:
         typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)

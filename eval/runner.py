@@ -176,14 +176,12 @@ def run(
     items: list[GoldItem],
     answerer: str | None = None,
     top_k: int | None = None,
-    retrieval: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
+    """Retrieval mode and every other knob come from `pipeline.settings`."""
     rows = []
     started = time.perf_counter()
     for i, item in enumerate(items, 1):
-        if retrieval:
-            pipeline.settings.retrieval = retrieval  # type: ignore[assignment]
         t0 = time.perf_counter()
         passages = pipeline.retrieve(item.question, max(RETRIEVAL_DEPTH, top_k or 0), item.filters)
         search_ms = (time.perf_counter() - t0) * 1000

@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from rapidfuzz.distance import Levenshtein
 
 from rag.models import Filters
 from rag.store import day_number
-from rag.text import STOPWORDS, normalize_word, words
+from rag.text import STOPWORDS, normalize_word, terms, words
 
 FORMAT = 2
 
@@ -155,6 +156,13 @@ class LexicalIndex:
             else:
                 out.append(w)
         return out
+
+    @cached_property
+    def outlet_terms(self) -> dict[str, str]:
+        """Each outlet key in the index -> its normalised words, computed once per snapshot
+        (questions naming an outlet are matched against these on every ask)."""
+        keys = {str(k) for k in np.unique(self.source_keys) if k} if len(self.source_keys) else set()
+        return {k: " ".join(terms(k, keep_stopwords=True)) for k in sorted(keys)}
 
     def query_terms(self, query: str) -> list[str]:
         return [normalize_word(w) for w in self.correct(query) if w not in STOPWORDS]

@@ -131,12 +131,18 @@ class RagPipeline:
         return _WORD.sub(sub, question)
 
     def retrieve(
-        self, query: str, top_k: int | None = None, filters: Filters | None = None, mode: str | None = None
+        self,
+        query: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+        index: LexicalIndex | None = None,
     ) -> list[Passage]:
+        """`index`: the snapshot the caller already holds, so one ask reads the generation once."""
         k = top_k or self.settings.top_k
         mode = mode or self.settings.retrieval
         depth = max(self.settings.candidate_depth, 4 * k)
-        index = self.lexical_index()
+        index = self.lexical_index() if index is None else index
         dense = DenseRetriever(self.store, self.embedder, depth, filters) if mode != "lexical" else None
         lexical = LexicalRetriever(index, self.store.chunk_rows, depth, filters) if mode != "dense" else None
         hybrid = HybridRetriever(
@@ -149,6 +155,11 @@ class RagPipeline:
             dedup_threshold=self.settings.dedup_threshold,
         )
         return [to_passage(n) for n in hybrid.retrieve(query)]
+
+    def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """Retrieval only, with the same spelling repair as `ask`."""
+        index = self.lexical_index()
+        return self.retrieve(self.corrected(query, index), top_k, filters, index=index)
 
     # -- answering --------------------------------------------------------------------------
     def ask(
@@ -181,7 +192,7 @@ class RagPipeline:
             if filters is None or not filters.sources:
                 filters = (filters or Filters()).model_copy(update={"sources": outlets})
         missing = [e for e in info.entities if e not in STOPWORDS and not all(t in index.terms for t in terms(e))]
-        passages = [] if missing or not len(index) else self.retrieve(fixed, top_k, filters)
+        passages = [] if missing or not len(index) else self.retrieve(fixed, top_k, filters, index=index)
         t1 = time.perf_counter()
         draft: Draft
         if missing:
@@ -220,12 +231,7 @@ class RagPipeline:
     def _mentioned_outlets(question: str, index: LexicalIndex) -> list[str]:
         """Outlets named in the question ("How did Xinhua report ...") become a source filter."""
         q = " " + " ".join(terms(question, keep_stopwords=True)) + " "
-        found = []
-        for key in {str(k) for k in index.source_keys.tolist() if k}:
-            kt = " ".join(terms(key, keep_stopwords=True))
-            if kt and f" {kt} " in q:
-                found.append(key)
-        return sorted(found)
+        return [key for key, kt in index.outlet_terms.items() if kt and f" {kt} " in q]
 
     def _extract(self, info: QuestionInfo, passages: list[Passage], exclude: set[str] | None) -> Draft:
         texts = self.store.doc_texts([p.doc_id for p in passages])

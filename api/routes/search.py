@@ -17,8 +17,6 @@ router = APIRouter(tags=["search"])
 async def search_route(body: SearchRequest, pipeline: PipelineDep, settings: SettingsDep) -> SearchResponse:
     check_limits(settings, body.query, body.top_k)
     started = time.perf_counter()
-    passages = await anyio.to_thread.run_sync(
-        lambda: pipeline.retrieve(pipeline.corrected(body.query, pipeline.lexical_index()), body.top_k, body.filters)
-    )
+    passages = await anyio.to_thread.run_sync(pipeline.search, body.query, body.top_k, body.filters)
     ms = round((time.perf_counter() - started) * 1000, 2)
     return SearchResponse(passages=passages, timings=Timings(retrieve_ms=ms))
