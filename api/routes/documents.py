@@ -47,18 +47,14 @@ _BODY_SCHEMA: dict[str, Any] = {
                             "minItems": 1,
                             "maxItems": MAX_DOCS_PER_REQUEST,
                             "items": {
-                                # text articles (.txt/.md news, .jsonl/.json records, .html), UTF-8, no NUL bytes
+                                # text articles, UTF-8, no NUL bytes; the file name's extension picks the
+                                # parser (.txt/.md news, .jsonl/.json records, .html)
                                 "type": "string",
                                 "contentMediaType": "text/plain",
                                 "pattern": r"^[^\x00]*\S[^\x00]*$",
                             },
                         }
                     },
-                },
-                "encoding": {
-                    "files": {
-                        "contentType": "text/plain, text/markdown, text/html, application/json, application/x-ndjson"
-                    }
                 },
             },
         },
