@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.schemas import DocumentIn, ErrorBody
+from api.schemas import NOT_BLANK, DocumentIn, ErrorBody
 from rag.settings import Settings
 
 REF = "#/components/schemas/{model}"
@@ -37,7 +37,7 @@ def _set_integer_max(prop: dict[str, Any], maximum: int) -> None:
 
 
 def _chat_rules(schemas: dict[str, Any], limit: int) -> None:
-    text = {"type": "string", "pattern": r"\S"}
+    text = {"type": "string", "pattern": NOT_BLANK}
     schemas["ChatMessage"]["if"] = {"properties": {"role": {"const": "user"}}, "required": ["role"]}
     schemas["ChatMessage"]["then"] = {
         "properties": {

@@ -11,7 +11,10 @@ from rag.models import Filters, IngestItem, IsoDate, Passage, Timings
 # Request bodies are strict: `"stream": 0` or `"top_k": "5"` is a 422, not silently coerced.
 # Limits that come from settings (question length, top_k) are written into the OpenAPI
 # document at start-up by api/openapi.py, so the published schema matches what is enforced.
-NOT_BLANK = r"\S"
+# "Has a visible character", spelled out: `\S` means different things to JSON Schema (ECMA),
+# pydantic (Rust regex) and Python's str.strip(), so a string blank to one of them passed another.
+# This class excludes the whitespace of all three.
+NOT_BLANK = r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
 
 
 def _whole_number(value: Any) -> Any:

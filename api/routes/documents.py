@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from api.deps import AdminDep, PipelineDep, SettingsDep
-from api.schemas import DeleteResponse, DocumentIn, DocumentList, IngestResponse
+from api.schemas import NOT_BLANK, DeleteResponse, DocumentIn, DocumentList, IngestResponse
 from rag.errors import InvalidRequest
 from rag.ingest.ingester import Parsed
 from rag.ingest.parsers import content_id, make_doc_id
@@ -51,7 +51,7 @@ _BODY_SCHEMA: dict[str, Any] = {
                                 # parser (.txt/.md news, .jsonl/.json records, .html)
                                 "type": "string",
                                 "contentMediaType": "text/plain",
-                                "pattern": r"^[^\x00]*\S[^\x00]*$",
+                                "pattern": rf"^[^\x00]*{NOT_BLANK}[^\x00]*$",
                             },
                         }
                     },

@@ -109,6 +109,7 @@ def test_search_returns_ranked_passages(api_server) -> None:  # type: ignore[no-
         ("POST", "/v1/ask", {"question": "hi", "top_k": "5"}, 422),
         ("POST", "/v1/ask", {"question": "hi", "top_k": 0}, 422),
         ("POST", "/v1/ask", {"question": "   "}, 422),
+        ("POST", "/v1/ask", {"question": "\x1e\ufeff"}, 422),  # blank to Python, or to JSON Schema
         ("POST", "/v1/search", {"query": "hi", "filters": {"published_to": 0}}, 422),
         ("POST", "/v1/search", {"query": "hi", "filters": {"source": ["Xinhua"]}}, 422),
         ("POST", "/v1/search", {"query": "hi", "top_k": 3.0}, 200),
