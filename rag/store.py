@@ -33,11 +33,12 @@ def _unavailable(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except RagError:
             raise
-        except Exception as e:  # chromadb raises many types for a lost server
+        except Exception as e:  # chromadb raises many types for a lost server or a broken database
             name = type(e).__name__
             text = str(e)
             if isinstance(e, ConnectionError | OSError | TimeoutError) or any(
-                s in name + text for s in ("Connect", "connect", "Timeout", "Remote", "Protocol", "tenant", "HTTP")
+                s in name + text
+                for s in ("Connect", "connect", "Timeout", "Remote", "Protocol", "tenant", "HTTP", "InternalError")
             ):
                 self = args[0]
                 if isinstance(self, ChromaStore):

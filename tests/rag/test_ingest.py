@@ -113,3 +113,21 @@ def test_store_built_with_another_embedder_is_refused(fresh_pipeline) -> None:  
     other = ChromaStore(fresh_pipeline.settings, "openai:text-embedding-3-small", 1536)
     with pytest.raises(EmbedderMismatch, match="all-MiniLM-L6-v2"):
         other.count_docs()
+
+
+def test_broken_store_database_is_unavailable_not_a_crash(fresh_pipeline, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Seen when a data dir was wiped under a live server: chromadb raised InternalError
+    ("disk I/O error", "no such table"), which must reach clients as 503, not 500."""
+    from chromadb.errors import InternalError
+
+    from rag.errors import StoreUnavailable
+
+    store = fresh_pipeline.store
+    store.ping()
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise InternalError("Database error: error returned from database: (code: 5898) disk I/O error")
+
+    monkeypatch.setattr(store._docs, "count", broken)
+    with pytest.raises(StoreUnavailable, match="disk I/O"):
+        store.count_docs()
