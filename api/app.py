@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors, openapi
 from api.metrics import Metrics
 from api.middleware import ServiceMiddleware
 from api.routes import ask, documents, health, openai_compat, search
+from api.security import require_reader
 from rag import __version__
 from rag.errors import RagError
 from rag.pipeline import RagPipeline
@@ -45,8 +46,9 @@ def create_app(settings: Settings, pipeline: RagPipeline | None = None) -> FastA
     app.state.metrics = metrics
     errors.install(app)
     openapi.install(app, settings)
-    for module in (health, ask, search, documents, openai_compat):
-        app.include_router(module.router)
+    app.include_router(health.router)  # /healthz is open; /readyz and /metrics guard themselves
+    for module in (ask, search, documents, openai_compat):
+        app.include_router(module.router, dependencies=[Depends(require_reader)])
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

@@ -51,18 +51,12 @@ class ChatService:
             if m.role == "user" and any(len(t) > limit for t in m.text_parts()):
                 longest = max(len(t) for t in m.text_parts())
                 raise InvalidRequest(
-                    json.dumps(
-                        [
-                            {
-                                "loc": ["body", "messages", i, "content"],
-                                "msg": f"user message text is {longest} characters; the limit is {limit}",
-                            }
-                        ]
-                    )
+                    f"user message text is {longest} characters; the limit is {limit}",
+                    loc=["body", "messages", i, "content"],
                 )
         turns = [Turn(m.role, m.text()) for m in req.messages if m.role in ("user", "assistant")]
         if not any(t.role == "user" and t.content.strip() for t in turns):
-            raise InvalidRequest("messages must contain a user message with text")
+            raise InvalidRequest("messages must contain a user message with text", loc=["body", "messages"])
         standalone = standalone_question(turns)
         return self._pipeline.ask(
             standalone.question, answerer=answerer_for(req.model, self._settings), exclude=standalone.exclude

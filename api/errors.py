@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -67,19 +66,7 @@ def install(app: FastAPI) -> None:
         headers = {"Retry-After": "5"} if status == 503 else None
         detail: Any = str(exc)
         if status == 422:  # one shape for every 422: a list of {loc, msg, type}
-            try:
-                parsed = json.loads(detail)
-                detail = (
-                    [
-                        {"loc": list(e.get("loc", ["body"])), "msg": str(e.get("msg", "")), "type": exc.code}
-                        for e in parsed
-                    ]
-                    if isinstance(parsed, list)
-                    else None
-                )
-            except ValueError:
-                detail = None
-            detail = detail or [{"loc": ["body"], "msg": str(exc), "type": exc.code}]
+            detail = [{"loc": list(exc.loc or ["body"]), "msg": str(exc), "type": exc.code}]
         return error_response(request, status, exc.code, detail, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -108,6 +108,10 @@ def build_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
                 responses["503"] = _error("The store is unavailable; retry after `Retry-After` seconds")
             if "404" in responses:
                 responses["404"] = _error(responses["404"].get("description", "Not found"))
+            if not keys:  # no keys configured: no route asks for one, so the schema must not say so
+                op.pop("security", None)
+    if not keys:
+        schema["components"].pop("securitySchemes", None)
     return schema
 
 

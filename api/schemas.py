@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from rag.models import Filters, IngestItem, IsoDate, Passage, Timings
 
@@ -27,9 +27,23 @@ def _whole_number(value: Any) -> Any:
 PositiveInt = Annotated[int, Field(ge=1), BeforeValidator(_whole_number)]
 
 
+def _valid_unicode(value: Any) -> Any:
+    """JSON can carry lone surrogates ("\\ud800"), which no UTF-8 encoder, tokenizer or store
+    accepts: refuse them here, as a 422 naming the field, instead of failing deep inside."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (it contains a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_valid_unicode)]
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    question: str = Field(min_length=1, pattern=NOT_BLANK, description="The question.")
+    question: Text = Field(min_length=1, pattern=NOT_BLANK, description="The question.")
     top_k: PositiveInt | None = Field(default=None, description="Passages to retrieve.")
     filters: Filters | None = None
     answerer: Literal["extractive", "openai"] | None = None
@@ -38,7 +52,7 @@ class AskRequest(BaseModel):
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    query: str = Field(min_length=1, pattern=NOT_BLANK)
+    query: Text = Field(min_length=1, pattern=NOT_BLANK)
     top_k: PositiveInt | None = None
     filters: Filters | None = None
 
@@ -50,11 +64,11 @@ class SearchResponse(BaseModel):
 
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    title: str = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
-    text: str = Field(min_length=1, pattern=NOT_BLANK)
-    source: str | None = Field(default=None, max_length=200)
+    title: Text = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
+    text: Text = Field(min_length=1, pattern=NOT_BLANK)
+    source: Text | None = Field(default=None, max_length=200)
     published: IsoDate | None = None
-    url: str | None = Field(default=None, max_length=4000)
+    url: str | None = Field(default=None, max_length=4000, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+")
     doc_id: str | None = Field(default=None, min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.\-]+$")
     categories: list[str] = Field(default_factory=list, max_length=50)
 
@@ -97,13 +111,13 @@ class ContentPart(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True)
     type: str = Field(max_length=64)
-    text: str | None = None
+    text: Text | None = None
 
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[ContentPart] | None = None
+    content: Text | list[ContentPart] | None = None
 
     def text_parts(self) -> list[str]:
         if isinstance(self.content, str):

@@ -43,6 +43,7 @@ def ingest(
 
     pipeline = _pipeline()
     try:
+        pipeline.repair()
         parsed = pipeline.ingester.parse_paths(paths)
         with IngestBar(len(parsed), disable=json_out) as bar:
             report = pipeline.ingest_parsed(parsed, bar)
@@ -79,6 +80,16 @@ def docs(
         date = d.published.isoformat() if d.published else "----------"
         typer.echo(f"{d.doc_id:<28} {date}  {(d.source or '-')[:16]:<16} {d.chunks:>3}  {d.title[:80]}")
     typer.echo(f"{len(items)} documents")
+
+
+@app.command()
+def repair() -> None:
+    """Remove chunks left by writes that crashed before committing (older than RAG_ORPHAN_GRACE_S)."""
+    try:
+        n = _pipeline().repair()
+    except RagError as e:
+        raise _fail(e) from e
+    typer.echo(f"removed {n} orphaned chunks")
 
 
 @app.command()
@@ -143,15 +154,36 @@ def serve(
             "run `chroma run` and set RAG_CHROMA_HOST/RAG_CHROMA_PORT to use --workers > 1",
             param_hint="--workers",
         )
+    bind = host or s.host
+    if not is_loopback(bind) and s.is_open_to_anyone and not s.allow_anonymous:
+        raise typer.BadParameter(
+            f"serving on {bind} with no API keys would let anyone on the network add and delete documents. "
+            "Set RAG_API_KEYS and RAG_ADMIN_KEYS, or RAG_ALLOW_ANONYMOUS=true to serve an open archive on purpose.",
+            param_hint="--host",
+        )
+    if not is_loopback(bind) and not s.admin_key_set:
+        typer.secho(f"warning: serving on {bind} without RAG_ADMIN_KEYS: any reader key can write", err=True)
     uvicorn.run(
         "api.app:create_app_from_env",
         factory=True,
-        host=host or s.host,
+        host=bind,
         port=port or s.port,
         workers=workers,
         log_level="info",
         access_log=False,
+        timeout_graceful_shutdown=5,  # SIGTERM stops the server even while a request is stuck
     )
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main() -> None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 
 class RagError(Exception):
-    """Base of every error this library raises on purpose."""
+    """Base of every error this library raises on purpose.
+
+    `loc` names the offending field (as a path, e.g. ["body", "filters", "doc_ids"]) so the
+    edges can say which field is wrong without parsing the message."""
 
     code = "rag_error"
+
+    def __init__(self, message: str, loc: list[str | int] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.loc = loc
 
 
 class DocumentNotFound(RagError):

@@ -48,14 +48,23 @@ class Chunk(BaseModel):
     end: int
 
 
+MAX_FILTER_SOURCES = 100
+MAX_FILTER_DOC_IDS = 1000
+
+
 class Filters(BaseModel):
-    """Metadata filters shared by retrieval, the CLI and the API."""
+    """Metadata filters shared by retrieval, the CLI and the API. The list lengths are capped so
+    a filter is answered with 422, never handed to the store as an unbounded SQL statement."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    sources: list[str] | None = Field(default=None, description="Outlets to keep (case-insensitive).")
+    sources: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None, max_length=MAX_FILTER_SOURCES, description="Outlets to keep (case-insensitive)."
+    )
     published_from: IsoDate | None = Field(default=None, description="Earliest publication date, inclusive.")
     published_to: IsoDate | None = Field(default=None, description="Latest publication date, inclusive.")
-    doc_ids: list[str] | None = Field(default=None, description="Documents to keep.")
+    doc_ids: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None, max_length=MAX_FILTER_DOC_IDS, description="Documents to keep."
+    )
 
     @field_validator("sources", "doc_ids")
     @classmethod

@@ -40,10 +40,15 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 class RagPipeline:
     """Construction is cheap; models and the store load on first use (or `warm_up`)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, embedder: CachedEmbedder | None = None, store: ChromaStore | None = None):
+        """`embedder` / `store`: parts built elsewhere (tests share one loaded model across stores)."""
         force_offline()
         self.settings = settings
         self._write_lock = threading.Lock()  # one writer at a time per process
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
+        if store is not None:
+            self.__dict__["store"] = store
 
     # -- parts, built once ------------------------------------------------------------------
     @cached_property
@@ -79,6 +84,11 @@ class RagPipeline:
     def llm(self) -> OpenAIAnswerer:
         return OpenAIAnswerer(self.settings, self.checker)
 
+    def store_problem(self) -> str | None:
+        """Why the last store call failed, if it did; never touches the store (or loads models)."""
+        store = self.__dict__.get("store")
+        return store.problem if isinstance(store, ChromaStore) else None
+
     def warm_up(self) -> None:
         """Load the embedder, connect the store, load or build the BM25 index."""
         self.embedder.load()
@@ -97,6 +107,11 @@ class RagPipeline:
             report = self.ingester.ingest(parsed, progress)
         self.lexical_index()
         return report
+
+    def repair(self) -> int:
+        """Remove chunks of writes that crashed before committing (older than the grace period)."""
+        with self._write_lock:
+            return self.store.repair()
 
     def list_documents(self, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
         return self.store.list_docs(limit, offset)
@@ -149,7 +164,7 @@ class RagPipeline:
             dense,
             lexical,
             self.store.chunk_embeddings,
-            self.store.committed_hashes,
+            self.store.committed_versions,
             top_k=k,
             rrf_k=self.settings.rrf_k,
             dedup_threshold=self.settings.dedup_threshold,
@@ -172,10 +187,12 @@ class RagPipeline:
     ) -> AskResponse:
         question = " ".join(question.split())
         if not question:
-            raise InvalidRequest("question must not be empty")
+            raise InvalidRequest("question must not be empty", loc=["body", "question"])
         name = answerer or self.settings.answerer
         if name not in ANSWERERS:
-            raise InvalidRequest(f"unknown answerer {name!r}; choose one of {', '.join(ANSWERERS)}")
+            raise InvalidRequest(
+                f"unknown answerer {name!r}; choose one of {', '.join(ANSWERERS)}", loc=["body", "answerer"]
+            )
         t0 = time.perf_counter()
         index = self.lexical_index()
         fixed = self.corrected(question, index)

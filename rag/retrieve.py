@@ -18,7 +18,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from rag.embed import CachedEmbedder
 from rag.lexical import LexicalIndex
 from rag.models import Filters, Passage
-from rag.store import ChromaStore
+from rag.store import ChromaStore, version_key
 
 
 def _node(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> NodeWithScore:
@@ -117,12 +117,12 @@ class HybridRetriever(BaseRetriever):
         if not fused:
             return []
         # Only chunks of committed document versions are visible.
-        hashes = self._committed(list({n.node.metadata.get("doc_id", "") for n in fused.values()}))
+        versions = self._committed(list({n.node.metadata.get("doc_id", "") for n in fused.values()}))
         ranked = sorted(
             (
                 cid
                 for cid, n in fused.items()
-                if hashes.get(n.node.metadata.get("doc_id", "")) == n.node.metadata.get("content_hash")
+                if versions.get(n.node.metadata.get("doc_id", "")) == version_key(n.node.metadata)
             ),
             key=lambda c: -scores[c],
         )

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     chroma_host: str = ""
     chroma_port: int = 8000
     collection: str = "news"
+    # Seconds a connect to the store may hold up other requests before they get 503.
+    store_connect_timeout_s: float = 10.0
+    # Chunks of a write that never committed are removed by `rag repair` (and `rag ingest`) only
+    # once they are this old: a younger one may belong to a write still in flight on another node.
+    orphan_grace_s: float = 3600.0
 
     # Embeddings: the bundled MiniLM, or "openai:<model>" for an OpenAI-compatible endpoint.
     embed_model: str = DEFAULT_EMBED_MODEL
@@ -56,6 +61,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     api_keys: str = ""
+    # Serving on a non-loopback address with no keys is refused unless this is true.
+    allow_anonymous: bool = False
     admin_keys: str = ""
     cors_origins: str = ""
     max_question_chars: int = 2000
@@ -81,6 +88,10 @@ class Settings(BaseSettings):
     @property
     def admin_key_set(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.admin_keys.split(",") if k.strip())
+
+    @property
+    def is_open_to_anyone(self) -> bool:
+        return not (self.api_key_set or self.admin_key_set)
 
     @property
     def cors_origin_list(self) -> list[str]:

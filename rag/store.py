@@ -8,9 +8,13 @@ Chunks whose (doc_id, content_hash) match no record are invisible and removed by
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -24,27 +28,45 @@ R = TypeVar("R")
 PAGE = 1000
 
 
+_LOST_CONNECTION = ("Connect", "connect", "Timeout", "Remote", "Protocol", "tenant", "HTTP")
+_DISK_FULL = ("disk is full", "database or disk is full", "No space left", "ENOSPC", "(code: 13)")
+
+
 def _unavailable(fn: Callable[P, R]) -> Callable[P, R]:
-    """Connection failures become StoreUnavailable; the next call reconnects."""
+    """Store failures become StoreUnavailable (503), never a 500.
+
+    Only a lost connection drops the handles, and only the handles this call started with
+    (compare-and-swap), so one request's failure never pulls the client out from under
+    requests that are using it. A full disk or a broken database keeps the handles: the
+    client still works for reads, and reconnecting would only block inside Chroma."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        self = args[0]
+        assert isinstance(self, ChromaStore)
+        before = self._handles
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+        except StoreUnavailable as e:
+            self.problem = str(e)
+            raise
         except RagError:
             raise
         except Exception as e:  # chromadb raises many types for a lost server or a broken database
             name = type(e).__name__
             text = str(e)
-            if isinstance(e, ConnectionError | OSError | TimeoutError) or any(
-                s in name + text
-                for s in ("Connect", "connect", "Timeout", "Remote", "Protocol", "tenant", "HTTP", "InternalError")
-            ):
-                self = args[0]
-                if isinstance(self, ChromaStore):
-                    self._reset()
-                raise StoreUnavailable(f"vector store unavailable: {name}: {text}") from e
+            if any(s in text for s in _DISK_FULL) or (isinstance(e, OSError) and e.errno == errno.ENOSPC):
+                self.problem = f"vector store cannot write: disk is full ({name})"
+                raise StoreUnavailable(self.problem) from e
+            lost = isinstance(e, ConnectionError | TimeoutError) or any(s in name + text for s in _LOST_CONNECTION)
+            if lost or isinstance(e, OSError) or "InternalError" in name + text:
+                if lost:
+                    self._invalidate(before)
+                self.problem = f"vector store unavailable: {name}: {text}"
+                raise StoreUnavailable(self.problem) from e
             raise
+        self.problem = None
+        return result
 
     return wrapper
 
@@ -75,7 +97,7 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
-def doc_metadata(doc: Document, content_hash: str, chunks: int) -> dict[str, Any]:
+def doc_metadata(doc: Document, content_hash: str, chunks: int, write_id: str = "") -> dict[str, Any]:
     return {
         "title": doc.title,
         "source": doc.source or "",
@@ -87,7 +109,15 @@ def doc_metadata(doc: Document, content_hash: str, chunks: int) -> dict[str, Any
         "categories": "|".join(doc.categories),
         "content_hash": content_hash,
         "chunks": chunks,
+        "write_id": write_id,
     }
+
+
+def version_key(meta: dict[str, Any]) -> str:
+    """Which write a chunk or a registry record belongs to. A chunk is visible only when its key
+    equals its document record's key. Stores written before write ids existed fall back to the
+    content hash, on both sides, so they stay readable."""
+    return str(meta.get("write_id") or meta.get("content_hash") or "")
 
 
 def info_from_metadata(doc_id: str, meta: dict[str, Any], chars: int = 0) -> DocumentInfo:
@@ -104,24 +134,61 @@ def info_from_metadata(doc_id: str, meta: dict[str, Any], chars: int = 0) -> Doc
     )
 
 
+@dataclass(frozen=True)
+class _Handles:
+    """One connection's client and collections, replaced as a whole, never mutated."""
+
+    client: Any
+    chunks: Any
+    docs: Any
+
+
+_CHUNK_FIELDS = ("title", "source", "source_key", "published", "published_day", "url", "path", "content_hash")
+
+
 class ChromaStore:
-    """Embedded persistent Chroma under the data dir, or a Chroma server via HttpClient."""
+    """Embedded persistent Chroma under the data dir, or a Chroma server via HttpClient.
+
+    Several processes may write through one Chroma server. Every write gets a fresh write id:
+    its chunks carry it, and the document's registry record names it when the write commits.
+    Nothing is ever deleted unless it provably belongs to no committed write: the chunks of
+    the version a write replaced (ids are never reused, so no later write can need them), and
+    chunks of uncommitted writes older than `orphan_grace_s` (crashed writers)."""
 
     def __init__(self, settings: Settings, embedder_name: str, dim: int):
         self._settings = settings
         self.embedder_name = embedder_name
         self.dim = dim
-        self._client: Any = None
-        self._chunks: Any = None
-        self._docs: Any = None
+        self._handles: _Handles | None = None
+        self._connect_lock = threading.Lock()
+        self.problem: str | None = None  # the last store call's failure, for /healthz
 
     # -- connection ---------------------------------------------------------------------
-    def _reset(self) -> None:
-        self._client = self._chunks = self._docs = None
+    def _invalidate(self, failed: _Handles | None) -> None:
+        """Drop the handles only if they are still the ones that failed."""
+        if failed is not None and self._handles is failed:
+            self._handles = None
 
-    def _connect(self) -> None:
-        if self._chunks is not None:
-            return
+    def close(self) -> None:
+        """Release the client (an embedded store can then be opened by another process)."""
+        self._handles = None
+
+    def _h(self) -> _Handles:
+        handles = self._handles
+        if handles is not None:
+            return handles
+        # One connect at a time; a caller that cannot get the lock soon answers 503 instead of
+        # queueing every request thread behind a hung connect.
+        if not self._connect_lock.acquire(timeout=self._settings.store_connect_timeout_s):
+            raise StoreUnavailable("vector store unavailable: still connecting, try again")
+        try:
+            if self._handles is None:
+                self._handles = self._connect()
+            return self._handles
+        finally:
+            self._connect_lock.release()
+
+    def _connect(self) -> _Handles:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -132,9 +199,9 @@ class ChromaStore:
         else:
             s.chroma_dir.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(path=str(s.chroma_dir), settings=chroma_settings)
-        chunks = client.get_or_create_collection(
+        chunks = self._collection(
+            client,
             f"{s.collection}_chunks",
-            embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedder": self.embedder_name, "dim": self.dim},
         )
@@ -146,55 +213,62 @@ class ChromaStore:
                 f"(dim {self.dim}). Use the same embedder, another RAG_COLLECTION, or "
                 "re-ingest into a fresh data dir."
             )
-        docs = client.get_or_create_collection(
-            f"{s.collection}_docs",
-            embedding_function=None,
-            metadata={"generation": uuid.uuid4().hex},
-        )
-        self._client, self._chunks, self._docs = client, chunks, docs
+        docs = self._collection(client, f"{s.collection}_docs", metadata={"generation": uuid.uuid4().hex})
+        return _Handles(client, chunks, docs)
+
+    @staticmethod
+    def _collection(client: Any, name: str, **create: Any) -> Any:
+        """An existing collection is opened read-only (a reconnect on a full disk must not write);
+        only a missing one is created."""
+        try:
+            return client.get_collection(name, embedding_function=None)
+        except Exception as e:
+            if "does not exist" not in str(e) and "NotFound" not in type(e).__name__:
+                raise
+        return client.get_or_create_collection(name, embedding_function=None, **create)
 
     @_unavailable
     def ping(self) -> None:
-        self._connect()
-        self._client.heartbeat()
+        self._h().client.heartbeat()
 
     # -- generation: a token that changes on every write, so readers know to refresh ------
     @_unavailable
     def generation(self) -> str:
-        self._connect()
-        col = self._client.get_collection(f"{self._settings.collection}_docs")
+        h = self._h()
+        col = h.client.get_collection(f"{self._settings.collection}_docs")
         return str((col.metadata or {}).get("generation", ""))
 
-    def _bump(self) -> None:
-        self._docs.modify(metadata={"generation": uuid.uuid4().hex})
+    @staticmethod
+    def _bump(h: _Handles) -> None:
+        h.docs.modify(metadata={"generation": uuid.uuid4().hex})
 
     # -- reads ----------------------------------------------------------------------------
     @_unavailable
     def count_docs(self) -> int:
-        self._connect()
-        return int(self._docs.count())
+        return int(self._h().docs.count())
 
     @_unavailable
     def doc_records(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        self._connect()
-        if not doc_ids:
-            return {}
-        got = self._docs.get(ids=list(dict.fromkeys(doc_ids)), include=["metadatas"])
-        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+        h = self._h()
+        out: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(unique), PAGE):  # SQLite caps the variables of one statement
+            got = h.docs.get(ids=unique[i : i + PAGE], include=["metadatas"])
+            out.update({d: dict(m or {}) for d, m in zip(got["ids"], got["metadatas"], strict=True)})
+        return out
 
     @_unavailable
     def list_docs(self, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
-        self._connect()
+        h = self._h()
         infos: list[DocumentInfo] = []
-        for ids, metas, _ in self._pages(self._docs, ["metadatas"], limit, offset):
+        for ids, metas, _ in self._pages(h.docs, ["metadatas"], limit, offset):
             infos += [info_from_metadata(i, m) for i, m in zip(ids, metas, strict=True)]
         infos.sort(key=lambda d: d.doc_id)
         return infos
 
     @_unavailable
     def get_doc(self, doc_id: str) -> DocumentDetail:
-        self._connect()
-        got = self._docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        got = self._h().docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         text = got["documents"][0] or ""
@@ -203,10 +277,10 @@ class ChromaStore:
 
     @_unavailable
     def doc_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        self._connect()
+        h = self._h()
         if not doc_ids:
             return {}
-        got = self._docs.get(ids=list(dict.fromkeys(doc_ids)), include=["documents"])
+        got = h.docs.get(ids=list(dict.fromkeys(doc_ids)), include=["documents"])
         return {i: d or "" for i, d in zip(got["ids"], got["documents"], strict=True)}
 
     def _pages(
@@ -226,18 +300,21 @@ class ChromaStore:
             if len(ids) < n:
                 return
 
+    def _committed_keys(self, h: _Handles) -> dict[str, str]:
+        return {
+            i: version_key(m)
+            for ids, metas, _ in self._pages(h.docs, ["metadatas"])
+            for i, m in zip(ids, metas, strict=True)
+        }
+
     @_unavailable
     def committed_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every visible chunk: (chunk_id, text, metadata)."""
-        self._connect()
-        committed = {
-            i: m.get("content_hash")
-            for ids, metas, _ in self._pages(self._docs, ["metadatas"])
-            for i, m in zip(ids, metas, strict=True)
-        }
-        for ids, metas, texts in self._pages(self._chunks, ["metadatas", "documents"]):
+        h = self._h()
+        committed = self._committed_keys(h)
+        for ids, metas, texts in self._pages(h.chunks, ["metadatas", "documents"]):
             for cid, meta, text in zip(ids, metas, texts, strict=True):
-                if committed.get(str(meta.get("doc_id"))) == meta.get("content_hash"):
+                if committed.get(str(meta.get("doc_id"))) == version_key(meta):
                     yield cid, text, meta
 
     @_unavailable
@@ -245,11 +322,11 @@ class ChromaStore:
         self, embedding: np.ndarray, n: int, filters: Filters | None
     ) -> list[tuple[str, str, dict[str, Any], float]]:
         """Nearest chunks as (chunk_id, text, metadata, cosine similarity)."""
-        self._connect()
-        count = self._chunks.count()
+        h = self._h()
+        count = h.chunks.count()
         if count == 0:
             return []
-        got = self._chunks.query(
+        got = h.chunks.query(
             query_embeddings=[embedding.tolist()],
             n_results=min(n, count),
             where=where_clause(filters),
@@ -264,109 +341,131 @@ class ChromaStore:
 
     @_unavailable
     def chunk_rows(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        self._connect()
+        h = self._h()
         if not chunk_ids:
             return {}
-        got = self._chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
+        got = h.chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
         return {
             i: (d or "", dict(m or {})) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
     @_unavailable
     def chunk_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        self._connect()
+        h = self._h()
         if not chunk_ids:
             return {}
-        got = self._chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["embeddings"])
+        got = h.chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
-    def committed_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        return {i: str(m.get("content_hash", "")) for i, m in self.doc_records(doc_ids).items()}
+    def committed_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """doc id -> the version key its visible chunks must carry."""
+        return {i: version_key(m) for i, m in self.doc_records(doc_ids).items()}
+
+    @_unavailable
+    def visible_chunk_counts(self, records: dict[str, dict[str, Any]]) -> dict[str, int]:
+        """How many chunks of each committed record are actually stored (a write whose chunks
+        went missing is re-written, not answered 'unchanged')."""
+        h = self._h()
+        counts = dict.fromkeys(records, 0)
+        ids = list(records)
+        for i in range(0, len(ids), 100):
+            got = h.chunks.get(where={"doc_id": {"$in": ids[i : i + 100]}}, include=["metadatas"])
+            for m in got["metadatas"]:
+                d = str((m or {}).get("doc_id"))
+                if d in records and version_key(m or {}) == version_key(records[d]):
+                    counts[d] += 1
+        return counts
 
     # -- writes ---------------------------------------------------------------------------
     @_unavailable
-    def write_documents(self, batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]]) -> None:
-        """Chunks first, then the registry records (the commit), then stale chunks go."""
-        self._connect()
+    def write_documents(self, batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]], write_id: str) -> None:
+        """Chunks first, then the registry records (the commit), then the replaced versions go.
+
+        `write_id` must be the id the chunks were made with (their ids embed it)."""
+        h = self._h()
         if not batch:
             return
+        now = time.time()
+        before = {i: version_key(m) for i, m in self.doc_records([d.doc_id for d, _, _, _ in batch]).items()}
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
         vectors: list[list[float]] = []
         for doc, content_hash, chunks, embeddings in batch:
-            base = doc_metadata(doc, content_hash, len(chunks))
+            base = doc_metadata(doc, content_hash, len(chunks), write_id)
             for chunk, vector in zip(chunks, embeddings, strict=True):
                 ids.append(chunk.chunk_id)
                 texts.append(chunk.text)
                 vectors.append(vector.tolist())
                 metas.append(
                     {
-                        **{
-                            k: base[k]
-                            for k in (
-                                "title",
-                                "source",
-                                "source_key",
-                                "published",
-                                "published_day",
-                                "url",
-                                "path",
-                                "content_hash",
-                            )
-                        },
+                        **{k: base[k] for k in _CHUNK_FIELDS},
                         "doc_id": doc.doc_id,
                         "chunk_index": chunk.index,
                         "start": chunk.start,
                         "end": chunk.end,
+                        "write_id": write_id,
+                        "written_at": now,
                     }
                 )
         for i in range(0, len(ids), PAGE):
-            self._chunks.upsert(
+            h.chunks.upsert(
                 ids=ids[i : i + PAGE],
                 documents=texts[i : i + PAGE],
                 metadatas=metas[i : i + PAGE],
                 embeddings=vectors[i : i + PAGE],
             )
-        self._docs.upsert(
+        h.docs.upsert(
             ids=[d.doc_id for d, _, _, _ in batch],
             documents=[d.text for d, _, _, _ in batch],
-            metadatas=[doc_metadata(d, h, len(c)) for d, h, c, _ in batch],
+            metadatas=[doc_metadata(d, ch, len(c), write_id) for d, ch, c, _ in batch],
             embeddings=[[0.0] for _ in batch],
         )
-        for doc, content_hash, _, _ in batch:
-            self._chunks.delete(where={"$and": [{"doc_id": doc.doc_id}, {"content_hash": {"$ne": content_hash}}]})
-        self._bump()
+        self._bump(h)
+        # The versions this write replaced can go, unless another writer committed them again
+        # meanwhile (impossible with fresh write ids, but legacy content-hash keys can recur).
+        after = self.committed_versions(list(before))
+        for doc_id, old in before.items():
+            if old and old != after.get(doc_id):
+                self._delete_version(h, doc_id, old)
 
-    @_unavailable
-    def delete_document(self, doc_id: str) -> int:
-        self._connect()
-        if not self._docs.get(ids=[doc_id], include=[])["ids"]:
-            raise DocumentNotFound(f"no document with id {doc_id!r}")
-        self._docs.delete(ids=[doc_id])  # un-commit first: the chunks become invisible at once
-        stale = self._chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
-        if stale:
-            self._chunks.delete(ids=stale)
-        self._bump()
+    @staticmethod
+    def _delete_version(h: _Handles, doc_id: str, key: str) -> int:
+        got = h.chunks.get(where={"doc_id": doc_id}, include=["metadatas"])
+        stale = [cid for cid, m in zip(got["ids"], got["metadatas"], strict=True) if version_key(m or {}) == key]
+        for i in range(0, len(stale), PAGE):
+            h.chunks.delete(ids=stale[i : i + PAGE])
         return len(stale)
 
     @_unavailable
-    def repair(self) -> int:
-        """Remove chunks left behind by an interrupted write. Returns how many."""
-        self._connect()
-        committed = {
-            i: m.get("content_hash")
-            for ids, metas, _ in self._pages(self._docs, ["metadatas"])
-            for i, m in zip(ids, metas, strict=True)
-        }
+    def delete_document(self, doc_id: str) -> int:
+        h = self._h()
+        got = h.docs.get(ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            raise DocumentNotFound(f"no document with id {doc_id!r}")
+        key = version_key(got["metadatas"][0] or {})
+        h.docs.delete(ids=[doc_id])  # un-commit first: the chunks become invisible at once
+        self._bump(h)
+        # Only the deleted version's chunks: a write of the same id in flight elsewhere keeps its own.
+        return self._delete_version(h, doc_id, key)
+
+    @_unavailable
+    def repair(self, grace_s: float | None = None) -> int:
+        """Remove chunks of writes that never committed (a writer crashed), once they are older
+        than the grace period: a younger one may belong to a write that is still in flight in
+        another process. Returns how many were removed."""
+        h = self._h()
+        grace = self._settings.orphan_grace_s if grace_s is None else grace_s
+        cutoff = time.time() - grace
+        committed = self._committed_keys(h)
         orphans = [
             cid
-            for ids, metas, _ in self._pages(self._chunks, ["metadatas"])
+            for ids, metas, _ in self._pages(h.chunks, ["metadatas"])
             for cid, m in zip(ids, metas, strict=True)
-            if committed.get(str(m.get("doc_id"))) != m.get("content_hash")
+            if committed.get(str(m.get("doc_id"))) != version_key(m) and float(m.get("written_at", 0) or 0) < cutoff
         ]
         for i in range(0, len(orphans), PAGE):
-            self._chunks.delete(ids=orphans[i : i + PAGE])
+            h.chunks.delete(ids=orphans[i : i + PAGE])
         if orphans:
-            self._bump()
+            self._bump(h)
         return len(orphans)

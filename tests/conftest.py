@@ -64,12 +64,8 @@ def seeded_pipeline(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
 def fresh_pipeline(tmp_path: Path, seeded_pipeline):  # type: ignore[no-untyped-def]
     """An empty store that reuses the loaded embedder (for tests that write)."""
     from rag.pipeline import RagPipeline
-    from rag.store import ChromaStore
 
-    p = RagPipeline(make_settings(tmp_path / "data"))
-    p.__dict__["embedder"] = seeded_pipeline.embedder
-    p.__dict__["store"] = ChromaStore(p.settings, p.embedder.name, p.embedder.dim)
-    return p
+    return RagPipeline(make_settings(tmp_path / "data"), embedder=seeded_pipeline.embedder)
 
 
 class UvicornThread:

@@ -16,13 +16,15 @@ from rag.settings import Settings
 router = APIRouter(tags=["ask"])
 
 
-def check_limits(settings: Settings, question: str, top_k: int | None) -> None:
+def check_limits(settings: Settings, question: str, top_k: int | None, field: str = "question") -> None:
     if len(question) > settings.max_question_chars:
-        raise InvalidRequest(f"question is {len(question)} characters; the limit is {settings.max_question_chars}")
+        raise InvalidRequest(
+            f"{field} is {len(question)} characters; the limit is {settings.max_question_chars}", loc=["body", field]
+        )
     if top_k is not None and top_k > settings.max_top_k:
-        raise InvalidRequest(f"top_k is {top_k}; the limit is {settings.max_top_k}")
+        raise InvalidRequest(f"top_k is {top_k}; the limit is {settings.max_top_k}", loc=["body", "top_k"])
     if not question.strip():
-        raise InvalidRequest("question must not be blank")
+        raise InvalidRequest(f"{field} must not be blank", loc=["body", field])
 
 
 @router.post(

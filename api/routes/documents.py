@@ -8,15 +8,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
-from api.deps import AdminDep, PipelineDep, SettingsDep
+from api.deps import PipelineDep, SettingsDep
 from api.schemas import NOT_BLANK, DeleteResponse, DocumentIn, DocumentList, IngestResponse
+from api.security import AdminDep
 from rag.errors import InvalidRequest
-from rag.ingest.ingester import Parsed
-from rag.ingest.parsers import content_id, make_doc_id
-from rag.models import Document, DocumentDetail, IngestReport
+from rag.ingest.ingester import Ingester, Parsed
+from rag.models import DocumentDetail, IngestReport
+from rag.pipeline import RagPipeline
+from rag.settings import Settings
 
 router = APIRouter(tags=["documents"])
-_MANY = TypeAdapter(DocumentIn | list[DocumentIn])
 MAX_DOCS_PER_REQUEST = 1000
 
 _BODY_SCHEMA: dict[str, Any] = {
@@ -73,24 +74,65 @@ def _response(report: IngestReport) -> IngestResponse:
     )
 
 
-def _to_parsed(items: list[DocumentIn]) -> list[Parsed]:
-    out = []
-    for i, d in enumerate(items):
-        doc = Document(
-            doc_id=make_doc_id(d.doc_id) if d.doc_id else content_id(d.title, d.text),
-            title=d.title.strip(),
-            text=d.text.replace("\r\n", "\n"),
-            source=d.source,
-            published=d.published,
-            url=d.url,
-            categories=d.categories,
+_ONE = TypeAdapter(DocumentIn)
+
+
+def _json_records(raw: bytes) -> list[Parsed]:
+    """A JSON body: one document or a list. Each record is checked against the published
+    `DocumentIn` contract on its own, so one bad record is a listed failure, not a lost batch."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidRequest(f"body is not valid JSON: {e}", loc=["body"]) from None
+    records = data if isinstance(data, list) else [data]
+    if not records:
+        raise InvalidRequest("no documents given", loc=["body"])
+    if len(records) > MAX_DOCS_PER_REQUEST:
+        raise InvalidRequest(f"at most {MAX_DOCS_PER_REQUEST} documents per request", loc=["body"])
+    parsed: list[Parsed] = []
+    for i, record in enumerate(records):
+        where = f"document[{i}]"
+        try:
+            item = _ONE.validate_python(record)
+        except ValidationError as e:
+            first = e.errors(include_url=False)[0]
+            field = ".".join(str(x) for x in first["loc"]) or "document"
+            parsed.append(Parsed(where, error=f"field '{field}': {first['msg']}"))
+            continue
+        parsed += Ingester.parse_records([item.model_dump(mode="json", exclude_none=True)], "document")
+        parsed[-1].input = where
+    if not isinstance(data, list) and parsed[0].error:  # a single document: a plain 422
+        raise InvalidRequest(parsed[0].error, loc=["body"])
+    return parsed
+
+
+async def _multipart(request: Request, settings: Settings, pipeline: RagPipeline) -> list[Parsed]:
+    try:
+        form = await request.form(max_files=MAX_DOCS_PER_REQUEST, max_part_size=settings.max_upload_bytes)
+    except Exception as e:  # malformed multipart bodies raise several types
+        raise InvalidRequest(f"malformed multipart body: {e}", loc=["body"]) from None
+    unknown = sorted({k for k, _ in form.multi_items() if k != "files"})
+    if unknown:
+        raise InvalidRequest(
+            f"unknown multipart field(s) {', '.join(map(repr, unknown))}: send files as 'files'", loc=["body"]
         )
-        out.append(
-            Parsed(input=f"document[{i}]", doc=doc)
-            if doc.text.strip()
-            else Parsed(input=f"document[{i}]", error="empty 'text'")
-        )
-    return out
+    uploads = form.getlist("files")
+    if not uploads:
+        raise InvalidRequest("multipart upload needs at least one file in the 'files' field", loc=["body", "files"])
+    parts: list[tuple[bytes, str | None, str]] = []
+    for i, f in enumerate(uploads):
+        if isinstance(f, str):  # a text part without a filename is a document too
+            parts.append((f.encode("utf-8", "surrogatepass"), None, f"files[{i}]"))
+        else:
+            parts.append((await f.read(), f.filename or None, f.filename or f"files[{i}]"))
+
+    def parse() -> list[Parsed]:  # parsing (HTML above all) is CPU work: never on the event loop
+        out: list[Parsed] = []
+        for raw, name, display in parts:
+            out += pipeline.ingester.parse_upload(raw, name, display=display, path=name)
+        return out
+
+    return await anyio.to_thread.run_sync(parse)
 
 
 @router.post(
@@ -104,39 +146,15 @@ def _to_parsed(items: list[DocumentIn]) -> list[Parsed]:
 )
 async def add_documents(request: Request, pipeline: PipelineDep, settings: SettingsDep, _: AdminDep) -> JSONResponse:
     ctype = request.headers.get("content-type", "")
-    parsed: list[Parsed] = []
     if ctype.startswith("multipart/form-data"):
-        try:
-            form = await request.form(max_files=MAX_DOCS_PER_REQUEST, max_part_size=settings.max_upload_bytes)
-        except Exception as e:  # malformed multipart bodies raise several types
-            raise InvalidRequest(f"malformed multipart body: {e}") from None
-        unknown = sorted({k for k, _ in form.multi_items() if k != "files"})
-        if unknown:
-            raise InvalidRequest(f"unknown multipart field(s) {', '.join(map(repr, unknown))}: send files as 'files'")
-        uploads = form.getlist("files")
-        if not uploads:
-            raise InvalidRequest("multipart upload needs at least one file in the 'files' field")
-        for i, f in enumerate(uploads):
-            if isinstance(f, str):  # a text part without a filename is a document too
-                raw, name = f.encode("utf-8", "surrogatepass"), f"files[{i}].txt"
-            else:
-                raw, name = await f.read(), f.filename or f"files[{i}].txt"
-            parsed += pipeline.ingester.parse_upload(raw, name, display=name, path=name)
+        parsed = await _multipart(request, settings, pipeline)
     elif ctype.startswith("application/json") or not ctype:
         raw = await request.body()
-        try:
-            items = _MANY.validate_json(raw)
-        except ValidationError as e:
-            errors = [{"loc": list(x["loc"]), "msg": x["msg"]} for x in e.errors(include_url=False)]
-            raise InvalidRequest(json.dumps(errors)) from None
-        items = items if isinstance(items, list) else [items]
-        if not items:
-            raise InvalidRequest("no documents given")
-        if len(items) > MAX_DOCS_PER_REQUEST:
-            raise InvalidRequest(f"at most {MAX_DOCS_PER_REQUEST} documents per request")
-        parsed = _to_parsed(items)
+        parsed = await anyio.to_thread.run_sync(_json_records, raw)
     else:
-        raise InvalidRequest(f"unsupported content type {ctype!r}: send application/json or multipart/form-data")
+        raise InvalidRequest(
+            f"unsupported content type {ctype!r}: send application/json or multipart/form-data", loc=["header"]
+        )
     report = await anyio.to_thread.run_sync(pipeline.ingest_parsed, parsed)
     body = _response(report)
     if report.failed == len(report.items):  # nothing stored: the request as a whole failed

@@ -15,7 +15,7 @@ router = APIRouter(tags=["search"])
 
 @router.post("/v1/search", response_model=SearchResponse, summary="Ranked passages (retrieval only)")
 async def search_route(body: SearchRequest, pipeline: PipelineDep, settings: SettingsDep) -> SearchResponse:
-    check_limits(settings, body.query, body.top_k)
+    check_limits(settings, body.query, body.top_k, field="query")
     started = time.perf_counter()
     passages = await anyio.to_thread.run_sync(pipeline.search, body.query, body.top_k, body.filters)
     ms = round((time.perf_counter() - started) * 1000, 2)

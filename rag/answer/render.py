@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag.answer.citations import Support
+from rag.answer.safety import neutralise, safe_link
 from rag.models import AskResponse, Citation
 
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
@@ -29,7 +30,7 @@ class Draft:
 
 def abstain_text(reason: str) -> str:
     text = "The indexed articles don't cover this"
-    return f"{text}: {reason}" if reason else f"{text}."
+    return f"{text}: {neutralise(reason)}" if reason else f"{text}."
 
 
 def render(draft: Draft) -> tuple[str, list[Citation]]:
@@ -53,7 +54,7 @@ def render(draft: Draft) -> tuple[str, list[Citation]]:
                         title=p.title,
                         source=p.source,
                         published=p.published,
-                        url=p.url,
+                        url=safe_link(p.url),
                         path=p.path,
                         text=p.text,
                         quote=s.quote,
@@ -64,7 +65,7 @@ def render(draft: Draft) -> tuple[str, list[Citation]]:
                 )
             if numbers[key] not in marks:
                 marks.append(numbers[key])
-        text = " ".join(claim.text.split())
+        text = neutralise(claim.text)
         parts.append(text + (" " + "".join(f"[{n}]" for n in marks) if marks else ""))
     return " ".join(parts), citations
 
@@ -105,5 +106,6 @@ def sources_block(resp: AskResponse) -> str:
         c = first[doc_id]
         date = c.published.isoformat() if c.published else "undated"
         marks = "".join(f"[{n}]" for n in numbers)
-        lines.append(f"{marks} {c.title} — {c.source or 'unknown outlet'}, {date} ({c.url or c.path or doc_id})")
+        where = safe_link(c.url) or neutralise(c.path or doc_id)
+        lines.append(f"{marks} {neutralise(c.title)} — {neutralise(c.source or 'unknown outlet')}, {date} ({where})")
     return "\n".join(lines)

@@ -58,7 +58,8 @@ class SentenceChunker:
                 pos = start + len(piece)
         return spans
 
-    def chunk(self, doc: Document, content_hash: str) -> list[Chunk]:
+    def chunk(self, doc: Document, version: str) -> list[Chunk]:
+        """`version` (a write id) goes into every chunk id, so two writes never share chunk ids."""
         spans = self._spans(doc.text, split_sentences(doc.text))
         groups: list[list[_Span]] = []
         current: list[_Span] = []
@@ -78,7 +79,7 @@ class SentenceChunker:
             size += span.tokens
         if current:
             groups.append(current)
-        prefix = content_hash[:10]
+        prefix = version[:16]
         return [
             Chunk(
                 chunk_id=f"{doc.doc_id}:{prefix}:{i:04d}",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from rag.embed import CachedEmbedder
 from rag.errors import InvalidDocument
 from rag.ingest.chunker import SentenceChunker, document_hash
-from rag.ingest.parsers import SUPPORTED_SUFFIXES, RecordError, parse_bytes
+from rag.ingest.parsers import SUPPORTED_SUFFIXES, RecordError, is_blank, parse_bytes, parse_record
 from rag.models import Chunk, Document, IngestItem, IngestReport
 from rag.settings import Settings
 from rag.store import ChromaStore
@@ -80,8 +83,13 @@ class Ingester:
         return self.parse_upload(raw, path.name, display=name, path=path.name)
 
     def parse_upload(
-        self, raw: bytes, filename: str, display: str | None = None, path: str | None = None
+        self, raw: bytes, filename: str | None, display: str | None = None, path: str | None = None
     ) -> list[Parsed]:
+        """One uploaded file. A part with no file name is a text article whose id is its content
+        hash, so two nameless uploads never overwrite each other."""
+        if not filename:
+            filename = f"{hashlib.sha1(raw).hexdigest()[:16]}.txt"
+            path = None
         display = display or filename
         out: list[Parsed] = []
         try:
@@ -91,9 +99,23 @@ class Ingester:
                 else:
                     out.append(Parsed(display if len(out) == 0 else f"{display}#{len(out)}", doc=item))
         except InvalidDocument as e:
-            return [Parsed(display, error=str(e))]
+            return [*out, Parsed(display, error=str(e))]
+        except (ValueError, RecursionError) as e:  # a parser's failure on one input stays with that input
+            return [*out, Parsed(display, error=f"cannot parse ({type(e).__name__}: {str(e)[:200]})")]
         if not out:
             return [Parsed(display, error="no documents found")]
+        return out
+
+    @staticmethod
+    def parse_records(records: Sequence[Any], label: str = "document") -> list[Parsed]:
+        """JSON records from an API body, each judged on its own."""
+        out: list[Parsed] = []
+        for i, record in enumerate(records):
+            where = f"{label}[{i}]"
+            try:
+                out.append(Parsed(where, doc=parse_record(record, where)))
+            except InvalidDocument as e:
+                out.append(Parsed(where, error=str(e)))
         return out
 
     # -- ingestion ------------------------------------------------------------------------
@@ -115,7 +137,6 @@ class Ingester:
         embedded_before = self._embedder.computed
         report = IngestReport()
         items = list(parsed)
-        self._store.repair()
         pending: list[tuple[Parsed, Document, str]] = []
         done = 0
 
@@ -135,6 +156,12 @@ class Ingester:
                 done += 1
                 continue
             doc = p.doc
+            if is_blank(doc.text):
+                report.items.append(
+                    IngestItem(input=p.input, doc_id=doc.doc_id, status="failed", reason="no visible text")
+                )
+                done += 1
+                continue
             if len(doc.text) > self._settings.max_doc_chars:
                 report.items.append(
                     IngestItem(
@@ -159,21 +186,25 @@ class Ingester:
 
     def _write(self, batch: list[tuple[Parsed, Document, str]]) -> list[IngestItem]:
         records = self._store.doc_records([d.doc_id for _, d, _ in batch])
+        same = {d.doc_id: records[d.doc_id] for _, d, h in batch if records.get(d.doc_id, {}).get("content_hash") == h}
+        stored = self._store.visible_chunk_counts(same) if same else {}
+        write_id = uuid.uuid4().hex[:16]  # fresh per write: chunk ids are never reused
         results: list[IngestItem] = []
         todo: list[tuple[Parsed, Document, str, list[Chunk], str]] = []
         for p, doc, h in batch:
             existing = records.get(doc.doc_id)
-            if existing and existing.get("content_hash") == h:
+            if doc.doc_id in same and stored.get(doc.doc_id, 0) >= int(same[doc.doc_id].get("chunks", 0)) > 0:
                 results.append(
                     IngestItem(
-                        input=p.input, doc_id=doc.doc_id, status="unchanged", chunks=int(existing.get("chunks", 0))
+                        input=p.input, doc_id=doc.doc_id, status="unchanged", chunks=int(same[doc.doc_id]["chunks"])
                     )
                 )
                 continue
-            chunks = self._chunker.chunk(doc, h)
+            chunks = self._chunker.chunk(doc, write_id)
             if not chunks:
                 results.append(IngestItem(input=p.input, doc_id=doc.doc_id, status="failed", reason="no text to index"))
                 continue
+            # Same content whose chunks went missing is written again: a re-post heals it.
             todo.append((p, doc, h, chunks, "updated" if existing else "added"))
         if not todo:
             return results
@@ -186,7 +217,7 @@ class Ingester:
         for _, doc, h, chunks, _ in todo:
             writes.append((doc, h, chunks, vectors[pos : pos + len(chunks)]))
             pos += len(chunks)
-        self._store.write_documents(writes)
+        self._store.write_documents(writes, write_id)
         results += [
             IngestItem(input=p.input, doc_id=doc.doc_id, status=status, chunks=len(chunks))
             for p, doc, _, chunks, status in todo

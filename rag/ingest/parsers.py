@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup
+from pydantic import ValidationError
 
 from rag.errors import InvalidDocument
 from rag.ingest.dates import leading_date, parse_date
@@ -51,14 +52,46 @@ class RecordError:
     reason: str
 
 
+DOC_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,120}$")
+# Characters that print nothing: C0 controls (but tab and newlines), DEL, zero-width and
+# directional marks, the BOM and the soft hyphen. Text made only of these (and spaces) is blank.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_SAFE_URL = re.compile(r"^https?://[^\s/?#]+", re.I)
+
+
 def make_doc_id(value: str) -> str:
-    """A stable, URL-safe id: file stems and supplied ids are kept readable."""
-    cleaned = _DOC_ID.sub("-", value.strip()).strip("-.")
-    return cleaned[:120] or hashlib.sha1(value.encode()).hexdigest()[:16]
+    """A stable, URL-safe id from a file stem. A stem that is already a valid id is kept; any
+    other is cleaned and suffixed with a hash of the original, so `a b` and `a-b` never collide."""
+    value = value.strip()
+    if DOC_ID.fullmatch(value):
+        return value
+    cleaned = _DOC_ID.sub("-", value).strip("-.")[:100]
+    digest = hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned}-{digest}" if cleaned else digest
 
 
 def content_id(title: str, text: str) -> str:
-    return hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()[:16]
+    return hashlib.sha1(f"{title}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def is_blank(text: str) -> bool:
+    """True when nothing visible is left once invisible characters are removed."""
+    return not _INVISIBLE.sub("", text).strip()
+
+
+def clean_text(text: str) -> str:
+    """Body text as stored: newlines normalised, NUL bytes dropped (SQLite and clients choke on them)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def safe_url(url: str | None, where: str) -> str | None:
+    """Only http(s) URLs are stored: a `javascript:` or `data:` URL from an article must never
+    reach a client as a link."""
+    if url is None or not url.strip():
+        return None
+    if not _SAFE_URL.match(url.strip()):
+        raise InvalidDocument("field 'url' must be an http(s) URL", loc=["url"])
+    return url.strip()
 
 
 def _outlet(name: str) -> str:
@@ -219,6 +252,7 @@ def parse_html(html: str, name: str, path: str | None = None) -> Document:
         published = parse_date(str(t["datetime"]))
     canonical = soup.find("link", attrs={"rel": "canonical"})
     url = meta("og:url") or (str(canonical["href"]) if canonical and canonical.get("href") else None)
+    url = url.strip() if url and _SAFE_URL.match(url.strip()) else None
     source = meta("og:site_name", "publisher", "author")
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg"]):
         tag.decompose()
@@ -240,34 +274,59 @@ def parse_html(html: str, name: str, path: str | None = None) -> Document:
     )
 
 
+def _optional_str(record: dict[str, Any], key: str, where: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidDocument(f"field '{key}' must be a string, got {type(value).__name__}", loc=[key])
+    return value
+
+
 def parse_record(record: Any, where: str) -> Document:
-    """A JSON record `{doc_id?, title, text, source?, published?, url?}`."""
+    """A JSON record `{doc_id?, title, text, source?, published?, url?, categories?}`. Each field
+    is type-checked here, so one bad record is one failure with its reason, never a lost batch."""
     if not isinstance(record, dict):
-        raise InvalidDocument(f"{where}: expected a JSON object, got {type(record).__name__}")
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidDocument(f"{where}: missing or empty 'text'")
-    text = text.replace("\r\n", "\n").strip("\n")
-    title = record.get("title")
-    title = title.strip() if isinstance(title, str) and title.strip() else None
-    raw_id = record.get("doc_id") or record.get("id")
-    doc_id = make_doc_id(str(raw_id)) if raw_id else content_id(title or "", text)
+        raise InvalidDocument(f"expected a JSON object, got {type(record).__name__}")
+    text = _optional_str(record, "text", where)
+    if text is None or is_blank(text):
+        raise InvalidDocument("field 'text' is missing or has no visible characters", loc=["text"])
+    text = clean_text(text).strip("\n")
+    title = _optional_str(record, "title", where)
+    title = " ".join(title.split()) if title and not is_blank(title) else None
+    raw_id = record.get("doc_id", record.get("id"))
+    if raw_id is not None and not (isinstance(raw_id, int) and not isinstance(raw_id, bool)):
+        raw_id = _optional_str(record, "doc_id" if "doc_id" in record else "id", where)
+    if raw_id is not None and not DOC_ID.fullmatch(str(raw_id)):
+        raise InvalidDocument(
+            f"field 'doc_id' {str(raw_id)[:40]!r} must be 1-120 letters, digits, '_', '.' or '-'",
+            loc=["doc_id"],
+        )
+    doc_id = str(raw_id) if raw_id is not None else content_id(title or "", text)
     outlet, start = _dateline(text)
-    source = record.get("source")
+    source = _optional_str(record, "source", where)
     categories = record.get("categories") or []
     if isinstance(categories, str):
         categories = [categories]
-    published_raw = record.get("published") or record.get("date")
-    return Document(
-        doc_id=doc_id,
-        title=title or _headline_from_lead(text[start:]),
-        text=text,
-        source=str(source).strip() if source else outlet,
-        published=parse_date(str(published_raw)) if published_raw else _body_date(text),
-        url=record.get("url") or None,
-        path=record.get("path") or None,
-        categories=[str(c) for c in categories],
-    )
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise InvalidDocument("field 'categories' must be a list of strings", loc=["categories"])
+    date_key = "published" if record.get("published") is not None else "date"
+    published_raw = _optional_str(record, date_key, where)
+    try:
+        return Document(
+            doc_id=doc_id,
+            title=title or _headline_from_lead(text[start:]),
+            text=text,
+            source=source.strip() or None if source else outlet,
+            published=parse_date(published_raw) if published_raw else _body_date(text),
+            url=safe_url(_optional_str(record, "url", where), where),
+            path=_optional_str(record, "path", where) or None,
+            categories=[c for c in categories if c.strip()],
+        )
+    except ValidationError as e:  # a last guard: never let one record escape as a crash
+        first = e.errors()[0]
+        field = ".".join(str(x) for x in first.get("loc", ()))
+        raise InvalidDocument(f"field '{field}': {first.get('msg')}", loc=[field]) from None
 
 
 def parse_records_text(raw: str, name: str, jsonl: bool) -> Iterator[Document | RecordError]:
@@ -313,6 +372,8 @@ def parse_bytes(raw: bytes, filename: str, path: str | None = None) -> Iterator[
     """Dispatch on the file name's suffix; text is the default."""
     suffix = Path(filename).suffix.lower()
     text = decode_bytes(raw)
+    if is_blank(text):
+        raise InvalidDocument("no visible text (only whitespace, control or zero-width characters)")
     stem = Path(filename).stem
     if suffix in JSONL_SUFFIXES or suffix in JSON_SUFFIXES:
         yield from parse_records_text(text, filename, jsonl=suffix in JSONL_SUFFIXES)

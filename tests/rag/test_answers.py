@@ -90,9 +90,7 @@ def llm_pipeline(seeded_pipeline, request):  # type: ignore[no-untyped-def]
                 "llm_timeout_s": 10,
             }
         )
-        p = RagPipeline(settings)
-        for part in ("embedder", "store", "lexical_manager", "checker", "extractive"):
-            p.__dict__[part] = getattr(seeded_pipeline, part)
+        p = RagPipeline(settings, embedder=seeded_pipeline.embedder, store=seeded_pipeline.store)
         yield p, seen
 
 

@@ -10,17 +10,15 @@ import pytest
 from api.app import create_app
 from rag.errors import StoreUnavailable
 from rag.pipeline import RagPipeline
-from rag.store import ChromaStore
 from tests.conftest import SEEDS, UvicornThread, make_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.chroma_server]
 
 
 def server_pipeline(seeded_pipeline, tmp_path, port: int) -> RagPipeline:  # type: ignore[no-untyped-def]
-    p = RagPipeline(make_settings(tmp_path / "node", chroma_host="127.0.0.1", chroma_port=port))
-    p.__dict__["embedder"] = seeded_pipeline.embedder
-    p.__dict__["store"] = ChromaStore(p.settings, p.embedder.name, p.embedder.dim)
-    return p
+    return RagPipeline(
+        make_settings(tmp_path / "node", chroma_host="127.0.0.1", chroma_port=port), embedder=seeded_pipeline.embedder
+    )
 
 
 def test_ingest_and_ask_through_chroma_server(seeded_pipeline, chroma_server, tmp_path) -> None:  # type: ignore[no-untyped-def]

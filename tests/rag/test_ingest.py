@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_changed_file_replaces_its_chunks(fresh_pipeline, tmp_path: Path) -> Non
     assert report.count("updated") == 1
     rows = list(fresh_pipeline.store.committed_chunks())
     assert rows and all("heavy" in text or "reopened" in text for _, text, _ in rows)
-    raw = fresh_pipeline.store._chunks.get(where={"doc_id": "port"}, include=["documents"])
+    raw = fresh_pipeline.store._h().chunks.get(where={"doc_id": "port"}, include=["documents"])
     assert not any("normal" in t for t in raw["documents"]), "stale chunks left behind"
 
 
@@ -44,7 +45,7 @@ def test_delete_removes_document_and_chunks(fresh_pipeline, tmp_path: Path) -> N
     fresh_pipeline.ingest_paths([f])
     assert fresh_pipeline.delete_document("port") > 0
     assert fresh_pipeline.list_documents() == []
-    assert fresh_pipeline.store._chunks.count() == 0
+    assert fresh_pipeline.store._h().chunks.count() == 0
     with pytest.raises(DocumentNotFound):
         fresh_pipeline.delete_document("port")
     assert fresh_pipeline.ask("When did the port reopen?").abstained
@@ -65,30 +66,63 @@ def test_bad_inputs_are_reported_and_nothing_is_lost(fresh_pipeline, tmp_path: P
     assert {d.doc_id for d in fresh_pipeline.list_documents()} >= {"port"}
 
 
-def test_uncommitted_chunks_stay_invisible_and_are_repaired(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
-    """Simulates a crash between writing chunks and committing the document record."""
-    store = fresh_pipeline.store
-    doc = Document(doc_id="ghost", title="Ghost", text="A ghost document that never committed.")
-    chunks = fresh_pipeline.chunker.chunk(doc, "h" * 64)
-    store._connect()
-    store._chunks.upsert(
+def _uncommitted_write(pipeline, doc_id: str, written_at: float) -> int:  # type: ignore[no-untyped-def]
+    """Chunks written by a writer that has not committed (or crashed before committing)."""
+    doc = Document(doc_id=doc_id, title="Ghost", text=f"A ghost document {doc_id} that never committed.")
+    chunks = pipeline.chunker.chunk(doc, f"w-{doc_id}")
+    pipeline.store._h().chunks.upsert(
         ids=[c.chunk_id for c in chunks],
         documents=[c.text for c in chunks],
-        metadatas=[{"doc_id": "ghost", "content_hash": "h" * 64, "start": c.start, "end": c.end} for c in chunks],
-        embeddings=[fresh_pipeline.embedder.embed([c.text])[0].tolist() for c in chunks],
+        metadatas=[
+            {"doc_id": doc_id, "write_id": f"w-{doc_id}", "written_at": written_at, "start": c.start, "end": c.end}
+            for c in chunks
+        ],
+        embeddings=[pipeline.embedder.embed([c.text])[0].tolist() for c in chunks],
     )
+    return len(chunks)
+
+
+def test_uncommitted_chunks_stay_invisible_and_only_old_ones_are_repaired(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A crash between writing chunks and committing the record leaves invisible chunks; repair
+    removes them only past the grace period, since a young one may be another node's write in flight."""
+    store = fresh_pipeline.store
+    crashed = _uncommitted_write(fresh_pipeline, "ghost", written_at=time.time() - 2 * 3600)
+    in_flight = _uncommitted_write(fresh_pipeline, "inflight", written_at=time.time())
     assert fresh_pipeline.list_documents() == []
     assert list(store.committed_chunks()) == []
     assert fresh_pipeline.retrieve("ghost document") == []
-    assert store.repair() == len(chunks)
-    assert store._chunks.count() == 0
+    assert store.repair() == crashed
+    assert store._h().chunks.count() == in_flight
+
+
+def test_repost_heals_a_document_whose_chunks_are_missing(fresh_pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "port.txt"
+    f.write_text(ARTICLE)
+    fresh_pipeline.ingest_paths([f])
+    chunks = fresh_pipeline.store._h().chunks
+    chunks.delete(ids=chunks.get(include=[])["ids"])  # lost, as another node's old repair used to do
+    report = fresh_pipeline.ingest_paths([f])
+    assert report.count("updated") == 1, report.items
+    assert fresh_pipeline.retrieve("port reopened")[0].doc_id == "port"
+    assert fresh_pipeline.ingest_paths([f]).count("unchanged") == 1
+
+
+def test_update_removes_only_the_replaced_version(fresh_pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "port.txt"
+    f.write_text(ARTICLE)
+    fresh_pipeline.ingest_paths([f])
+    other = _uncommitted_write(fresh_pipeline, "port", written_at=time.time())  # a concurrent writer's chunks
+    f.write_text(ARTICLE + "\nShips queued overnight.\n")
+    fresh_pipeline.ingest_paths([f])
+    [doc] = fresh_pipeline.list_documents()
+    assert fresh_pipeline.store._h().chunks.count() == doc.chunks + other
 
 
 def test_documents_persist_across_processes(fresh_pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "port.txt"
     f.write_text(ARTICLE)
     fresh_pipeline.ingest_paths([f])
-    fresh_pipeline.store._reset()  # release the embedded store before another process opens it
+    fresh_pipeline.store.close()  # release the embedded store before another process opens it
     env = {**os.environ, "RAG_DATA_DIR": str(fresh_pipeline.settings.data_dir)}
     out = subprocess.run(
         [sys.executable, "-m", "rag.cli", "docs", "--json"],
@@ -128,6 +162,6 @@ def test_broken_store_database_is_unavailable_not_a_crash(fresh_pipeline, monkey
     def broken(*args: object, **kwargs: object) -> int:
         raise InternalError("Database error: error returned from database: (code: 5898) disk I/O error")
 
-    monkeypatch.setattr(store._docs, "count", broken)
+    monkeypatch.setattr(store._h().docs, "count", broken)
     with pytest.raises(StoreUnavailable, match="disk I/O"):
         store.count_docs()
