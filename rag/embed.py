@@ -203,11 +203,14 @@ class CachedEmbedder:
             found.update(new)
             if self._db is not None:
                 with self._lock:
-                    self._db.executemany(
-                        "INSERT OR REPLACE INTO emb (k, v) VALUES (?, ?)",
-                        [(k, v.astype(np.float32).tobytes()) for k, v in new.items()],
-                    )
-                    self._db.commit()
+                    try:
+                        self._db.executemany(
+                            "INSERT OR REPLACE INTO emb (k, v) VALUES (?, ?)",
+                            [(k, v.astype(np.float32).tobytes()) for k, v in new.items()],
+                        )
+                        self._db.commit()
+                    except sqlite3.OperationalError:  # full disk, locked file: the cache is optional
+                        self._db.rollback()
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

@@ -97,12 +97,14 @@ class RagPipeline:
 
     # -- documents --------------------------------------------------------------------------
     def ingest_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        self.store.check_disk()
         with self._write_lock:
             report = self.ingester.ingest_paths(paths, progress)
         self.lexical_index()
         return report
 
     def ingest_parsed(self, parsed: list[Parsed], progress: Progress | None = None) -> IngestReport:
+        self.store.check_disk()  # before any embedding work
         with self._write_lock:
             report = self.ingester.ingest(parsed, progress)
         self.lexical_index()

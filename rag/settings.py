@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     # Chunks of a write that never committed are removed by `rag repair` (and `rag ingest`) only
     # once they are this old: a younger one may belong to a write still in flight on another node.
     orphan_grace_s: float = 3600.0
+    # Embedded store: writes are refused (503) while the data dir's disk has less free space than
+    # this plus the write's size. Chroma must never meet a full disk itself: its embedded engine
+    # does not recover from a failed write without a restart. (Elasticsearch's flood-stage
+    # watermark, for the same reason.)
+    min_free_disk_mb: int = 100
 
     # Embeddings: the bundled MiniLM, or "openai:<model>" for an OpenAI-compatible endpoint.
     embed_model: str = DEFAULT_EMBED_MODEL

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import functools
+import shutil
 import threading
 import time
 import uuid
@@ -377,6 +378,24 @@ class ChromaStore:
         return counts
 
     # -- writes ---------------------------------------------------------------------------
+    def check_disk(self, write_bytes: int = 0) -> None:
+        """Refuse a write while the embedded store's disk is (nearly) full: 503 until space is freed.
+        A Chroma server guards its own disk."""
+        if self._settings.uses_chroma_server:
+            return
+        path = self._settings.chroma_dir
+        probe = path if path.exists() else path.parent
+        if not probe.exists():
+            return
+        free = shutil.disk_usage(probe).free
+        needed = self._settings.min_free_disk_mb * 1024 * 1024 + 4 * write_bytes
+        if free < needed:
+            self.problem = (
+                f"vector store refuses writes: {free // (1024 * 1024)} MB free on its disk, "
+                f"{needed // (1024 * 1024) + 1} MB needed (RAG_MIN_FREE_DISK_MB); reads still work"
+            )
+            raise StoreUnavailable(self.problem)
+
     @_unavailable
     def write_documents(self, batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]], write_id: str) -> None:
         """Chunks first, then the registry records (the commit), then the replaced versions go.
@@ -385,6 +404,7 @@ class ChromaStore:
         h = self._h()
         if not batch:
             return
+        self.check_disk(sum(len(d.text) * 3 + len(c) * self.dim * 8 for d, _, c, _ in batch))
         now = time.time()
         before = {i: version_key(m) for i, m in self.doc_records([d.doc_id for d, _, _, _ in batch]).items()}
         ids: list[str] = []
@@ -444,6 +464,7 @@ class ChromaStore:
         if not got["ids"]:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         key = version_key(got["metadatas"][0] or {})
+        self.check_disk()
         h.docs.delete(ids=[doc_id])  # un-commit first: the chunks become invisible at once
         self._bump(h)
         # Only the deleted version's chunks: a write of the same id in flight elsewhere keeps its own.
