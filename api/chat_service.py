@@ -8,6 +8,12 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage
+from openai.types.chat.chat_completion import Choice
+from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
+from openai.types.chat.chat_completion_chunk import ChoiceDelta
+
 from api.schemas import ChatCompletionRequest
 from api.sse import deltas
 from rag.answer.render import sources_block
@@ -74,47 +80,48 @@ class ChatService:
             },
         }
 
+    def usage(self, req: ChatCompletionRequest, content: str) -> CompletionUsage:
+        """Tokens as the embedder's tokenizer counts them (what this service actually reads)."""
+        count = self._pipeline.embedder.count_tokens
+        prompt = sum(count([m.text()])[0] for m in req.messages if m.text())
+        completion = count([content])[0] if content else 0
+        return CompletionUsage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+
     def completion(self, req: ChatCompletionRequest, resp: AskResponse) -> dict[str, Any]:
         content = content_of(resp)
-        prompt_tokens = sum(len(m.text().split()) for m in req.messages)
-        completion_tokens = len(content.split())
-        return {
-            "id": f"chatcmpl-{uuid.uuid4().hex}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": req.model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                }
+        body = ChatCompletion(
+            id=f"chatcmpl-{uuid.uuid4().hex}",
+            object="chat.completion",
+            created=int(time.time()),
+            model=req.model,
+            choices=[
+                Choice(
+                    index=0,
+                    message=ChatCompletionMessage(role="assistant", content=content),
+                    finish_reason="stop",
+                    logprobs=None,
+                )
             ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-            },
-            **self._extra(resp),
-        }
+            usage=self.usage(req, content),
+        )
+        return {**body.model_dump(mode="json", exclude_none=True), **self._extra(resp)}
 
     def chunks(self, req: ChatCompletionRequest, resp: AskResponse) -> Iterator[str]:
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        content = content_of(resp)
 
-        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-            body = {
-                "id": cid,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": req.model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
-                **extra,
-            }
-            return f"data: {json.dumps(body, ensure_ascii=False, default=str)}\n\n"
+        def chunk(choices: list[ChunkChoice], **extra: Any) -> str:
+            body = ChatCompletionChunk(
+                id=cid, object="chat.completion.chunk", created=created, model=req.model, choices=choices, **extra
+            )
+            data = body.model_dump(mode="json", exclude_none=True)
+            data["choices"] = [{**c, "finish_reason": c.get("finish_reason")} for c in data["choices"]]
+            return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
-        yield chunk({"role": "assistant", "content": ""})
-        for piece in deltas(content_of(resp)):
-            yield chunk({"content": piece})
-        yield chunk({}, "stop", **self._extra(resp))
+        yield chunk([ChunkChoice(index=0, delta=ChoiceDelta(role="assistant", content=""))])
+        for piece in deltas(content):
+            yield chunk([ChunkChoice(index=0, delta=ChoiceDelta(content=piece))])
+        yield chunk([ChunkChoice(index=0, delta=ChoiceDelta(), finish_reason="stop")], **self._extra(resp))
+        if req.stream_options is not None and req.stream_options.include_usage:
+            yield chunk([], usage=self.usage(req, content))  # what Open WebUI asks for
         yield "data: [DONE]\n\n"

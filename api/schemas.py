@@ -130,6 +130,11 @@ class ChatMessage(BaseModel):
         return " ".join(self.text_parts())
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    include_usage: bool | None = None
+
+
 class ChatCompletionRequest(BaseModel):
     """Unknown fields (tools, user, seed, ...) are accepted and ignored, as frontends send them.
     The question is the last user message; at least one user message must have text."""
@@ -138,6 +143,7 @@ class ChatCompletionRequest(BaseModel):
     model: str = Field(default="newsrag", max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: bool | None = False
+    stream_options: StreamOptions | None = None
     temperature: float | None = None
     max_tokens: PositiveInt | None = None
     top_p: float | None = None

@@ -222,3 +222,17 @@ def test_health_ready_metrics(api_server) -> None:  # type: ignore[no-untyped-de
     assert 'rag_answers_total{abstained="true",answerer="extractive"}' in text
     r = httpx.get(f"{api_server.url}/healthz", headers={"X-Request-ID": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"
+
+
+def test_usage_counts_real_tokens_and_streams_a_usage_chunk(api_server) -> None:  # type: ignore[no-untyped-def]
+    """What Open WebUI asks for: `stream_options.include_usage` gives a final chunk with usage."""
+    client = OpenAI(base_url=f"{api_server.url}/v1", api_key="unused")
+    question = "What did Oman say about " + "the Palestinian issue and the talks " * 10 + "?"
+    msg = [{"role": "user", "content": question}]
+    resp = client.chat.completions.create(model="newsrag", messages=msg)
+    assert resp.usage is not None and resp.usage.prompt_tokens > 60
+    chunks = list(
+        client.chat.completions.create(model="newsrag", messages=msg, stream=True, stream_options={"include_usage": True})
+    )
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == resp.usage.completion_tokens > 0
