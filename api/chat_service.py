@@ -65,7 +65,10 @@ class ChatService:
             raise InvalidRequest("messages must contain a user message with text", loc=["body", "messages"])
         standalone = standalone_question(turns)
         return self._pipeline.ask(
-            standalone.question, answerer=answerer_for(req.model, self._settings), exclude=standalone.exclude
+            standalone.question,
+            answerer=answerer_for(req.model, self._settings),
+            exclude=standalone.exclude,
+            as_of=req.as_of,
         )
 
     @staticmethod
@@ -74,6 +77,8 @@ class ChatService:
             "citations": [c.model_dump(mode="json") for c in resp.citations],
             "rag": {
                 "abstained": resp.abstained,
+                "as_of": resp.as_of.isoformat() if resp.as_of else None,
+                "time_window": resp.time_window.model_dump(mode="json") if resp.time_window else None,
                 "answerer": resp.answerer,
                 "timings": resp.timings.model_dump(),
                 "warnings": resp.warnings,

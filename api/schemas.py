@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from rag.models import Filters, IngestItem, IsoDate, Passage, Timings
+from rag.models import AsOf, Filters, IngestItem, IsoDate, Passage, Timings
+from rag.temporal import TimeWindow
+
+AS_OF = (
+    "Answer as of this moment (ISO date or datetime; default: now): nothing published after it is "
+    "retrieved or cited, and time phrases in the question ('last week') are read against it."
+)
 
 # Request bodies are strict: `"stream": 0` or `"top_k": "5"` is a 422, not silently coerced.
 # Limits that come from settings (question length, top_k) are written into the OpenAPI
@@ -47,6 +54,7 @@ class AskRequest(BaseModel):
     top_k: PositiveInt | None = Field(default=None, description="Passages to retrieve.")
     filters: Filters | None = None
     answerer: Literal["extractive", "openai"] | None = None
+    as_of: AsOf | None = Field(default=None, description=AS_OF)
     stream: bool = Field(default=False, description="Server-Sent Events: citations, delta..., done.")
 
 
@@ -55,10 +63,13 @@ class SearchRequest(BaseModel):
     query: Text = Field(min_length=1, pattern=NOT_BLANK)
     top_k: PositiveInt | None = None
     filters: Filters | None = None
+    as_of: AsOf | None = Field(default=None, description=AS_OF)
 
 
 class SearchResponse(BaseModel):
     passages: list[Passage]
+    as_of: dt.date | None = None
+    time_window: TimeWindow | None = None
     timings: Timings
 
 
@@ -144,6 +155,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: bool | None = False
     stream_options: StreamOptions | None = None
+    as_of: AsOf | None = Field(default=None, description=AS_OF + " An extra field (openai SDK: extra_body).")
     temperature: float | None = None
     max_tokens: PositiveInt | None = None
     top_p: float | None = None

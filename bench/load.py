@@ -4,6 +4,8 @@
     .venv/bin/python bench/load.py [--url http://127.0.0.1:8000] [--clients 32] [--seconds 60]
 
 Reports throughput, p50/p95/p99 latency and errors; writes bench/results/load.json.
+`--hostile` adds one client that keeps sending a 40,000-id filter (it must get 422 every time,
+and nobody else may see a 500 or a reset); its statuses are reported apart.
 """
 
 from __future__ import annotations
@@ -39,11 +41,24 @@ async def client(url: str, questions: list[str], stop: float, lat: list[float], 
                 errors.append(type(e).__name__)
 
 
+async def hostile(url: str, stop: float, statuses: dict[str, int]) -> None:
+    huge = {"question": "What did Oman say?", "filters": {"doc_ids": [f"d{i}" for i in range(40_000)]}}
+    async with httpx.AsyncClient(timeout=120) as http:
+        while time.perf_counter() < stop:
+            try:
+                r = await http.post(f"{url}/v1/ask", json=huge)
+                key = str(r.status_code)
+            except httpx.HTTPError as e:
+                key = type(e).__name__
+            statuses[key] = statuses.get(key, 0) + 1
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", default="http://127.0.0.1:8000")
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--hostile", action="store_true", help="add one client sending oversized filters")
     args = ap.parse_args()
     if not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise SystemExit("load tests target loopback only")
@@ -52,7 +67,9 @@ async def main() -> None:
     errors: list[str] = []
     start = time.perf_counter()
     stop = start + args.seconds
-    await asyncio.gather(*(client(args.url, questions, stop, lat, errors, i) for i in range(args.clients)))
+    hostile_statuses: dict[str, int] = {}
+    extra = [hostile(args.url, stop, hostile_statuses)] if args.hostile else []
+    await asyncio.gather(*(client(args.url, questions, stop, lat, errors, i) for i in range(args.clients)), *extra)
     elapsed = time.perf_counter() - start
     result = {
         "clients": args.clients,
@@ -60,11 +77,14 @@ async def main() -> None:
         "requests": len(lat) + len(errors),
         "throughput_rps": round(len(lat) / elapsed, 2),
         "errors": len(errors),
+        "error_kinds": {e: errors.count(e) for e in sorted(set(errors))},
         "p50_ms": round(percentile(lat, 50), 1),
         "p95_ms": round(percentile(lat, 95), 1),
         "p99_ms": round(percentile(lat, 99), 1),
     }
-    write_result("load", result)
+    if args.hostile:
+        result["hostile_statuses"] = hostile_statuses
+    write_result("load-hostile" if args.hostile else "load", result)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,9 @@ class Round:
     lost: dict[str, list[str]] = field(default_factory=dict)  # node -> doc ids not found
 
 
-def race_round(a: str, b: str, seed: int, headers: dict[str, str] | None = None, batch: int = 48, singles: int = 20) -> Round:
+def race_round(
+    a: str, b: str, seed: int, headers: dict[str, str] | None = None, batch: int = 48, singles: int = 20
+) -> Round:
     rng = random.Random(seed)
     result = Round()
     lock = threading.Lock()

@@ -47,9 +47,11 @@ def prepare(
     limit: int | None,
     max_docs: int | None,
     progress_factory: Callable[[int], IngestBar] | None = None,
+    questions: Path | None = None,
 ) -> tuple[RagPipeline, list[GoldItem]]:
-    """A pipeline over the benchmark's scratch store, ingested once per (corpus, selection, embedder, chunking)."""
-    corpus, questions = directory / "corpus.jsonl", directory / "questions.jsonl"
+    """A pipeline over the benchmark's scratch store, ingested once per (corpus, selection, embedder, chunking).
+    `questions`: another gold file over the same corpus (e.g. eval/gold/realtimeqa_typed.jsonl)."""
+    corpus, questions = directory / "corpus.jsonl", questions or directory / "questions.jsonl"
     if not corpus.exists() or not questions.exists():
         raise FileNotFoundError(f"{directory} needs corpus.jsonl and questions.jsonl")
     items = deterministic_subset(load_gold(questions), limit)

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+SECRET_SETTINGS = {"openai_api_key", "api_keys", "admin_keys"}
+
 
 def _parse_floor(spec: str) -> tuple[str, float]:
     name, sep, value = spec.partition("=")
@@ -32,22 +34,31 @@ def eval_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics JSON.")] = False,
     fail_under: Annotated[list[str] | None, typer.Option(help="METRIC=VALUE; exit 1 when below (repeatable).")] = None,
     compare: Annotated[Path | None, typer.Option(help="A previous run's --out folder.")] = None,
+    questions: Annotated[
+        Path | None, typer.Option(help="Benchmark: a gold file over its corpus instead of its questions.jsonl.")
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option(help="Benchmark: only the 'tuning' (earlier weeks) or 'validation' half.")
+    ] = None,
 ) -> None:
     """Score answers against gold Q&A: retrieval, answers, citations, abstention, latency."""
     from tqdm import tqdm
 
     from eval.benchmark import prepare
-    from eval.gold import GoldError, deterministic_subset, load_gold
+    from eval.gold import GoldError, deterministic_subset, load_gold, split_items
     from eval.report import compare as compare_runs
     from eval.report import markdown, write_reports
     from eval.runner import METRICS, run
     from rag.errors import RagError
     from rag.pipeline import RagPipeline
     from rag.progress import IngestBar
+    from rag.resources import fingerprints
     from rag.settings import Settings
 
     if (gold is None) == (benchmark is None):
         raise typer.BadParameter("give exactly one of --gold FILE or --benchmark DIR")
+    if split not in (None, "tuning", "validation"):
+        raise typer.BadParameter("--split must be tuning or validation")
     if retrieval not in (None, "hybrid", "dense", "lexical"):
         raise typer.BadParameter("--retrieval must be hybrid, dense or lexical")
     floors = [_parse_floor(f) for f in fail_under or []]
@@ -66,6 +77,7 @@ def eval_command(
                 limit,
                 max_docs,
                 lambda n: IngestBar(n, desc=f"index {benchmark.name}", disable=quiet),
+                questions,
             )
         else:
             assert gold is not None
@@ -81,6 +93,7 @@ def eval_command(
                     err=True,
                     fg=typer.colors.YELLOW,
                 )
+        items = split_items(items, split)
         bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
         result: dict[str, Any] = run(pipeline, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1))
         bar.close()
@@ -96,6 +109,10 @@ def eval_command(
         "limit": limit,
         "max_docs": max_docs,
         "prompt": "answer-v1",
+        "split": split,
+        # Every weight, threshold and window the answers depended on, and the word lists' checksums.
+        "settings": settings.model_dump(mode="json", exclude=SECRET_SETTINGS),
+        "resources": fingerprints(),
     }
     if compare is not None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -23,6 +24,12 @@ class GoldItem(BaseModel):
     type: str = "fact"
     filters: Filters | None = None
     question_date: str | None = None
+    as_of: str | None = None  # ISO date the question is asked on; benchmarks give `question_date`
+
+    def as_of_date(self) -> dt.date | None:
+        """The day the question was asked: `as_of`, else `question_date` (YYYY/MM/DD or ISO)."""
+        raw = self.as_of or self.question_date
+        return dt.date.fromisoformat(raw.replace("/", "-")[:10]) if raw else None
 
     def gold_docs(self) -> set[str]:
         """Seed file names ('000_x.txt') and plain ids both map to stored doc ids."""
@@ -47,6 +54,21 @@ def load_gold(path: Path) -> list[GoldItem]:
     if not items:
         raise GoldError(f"{path}: no questions")
     return items
+
+
+SPLITS = ("tuning", "validation")
+
+
+def split_of(item: GoldItem, weeks: list[str]) -> str | None:
+    """Benchmarks split by week: the earlier half of the question weeks tunes, the later validates."""
+    if not item.question_date:
+        return None
+    return "tuning" if weeks.index(item.question_date) < (len(weeks) + 1) // 2 else "validation"
+
+
+def split_items(items: list[GoldItem], split: str | None) -> list[GoldItem]:
+    weeks = sorted({i.question_date for i in items if i.question_date})
+    return items if split is None else [i for i in items if split_of(i, weeks) == split]
 
 
 def deterministic_subset(items: list[GoldItem], limit: int | None) -> list[GoldItem]:

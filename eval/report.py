@@ -37,7 +37,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"# Evaluation report: {result['config'].get('name', 'run')}",
         "",
-        "Config: " + ", ".join(f"{k}={v}" for k, v in result["config"].items()),
+        "Config: " + ", ".join(f"{k}={v}" for k, v in result["config"].items() if k not in ("settings", "resources")),
         "",
         f"{s['n']} questions in {s['seconds']} s.",
         "",
@@ -47,6 +47,15 @@ def markdown(result: dict[str, Any]) -> str:
     for k, v in s["metrics"].items():
         ci = s["ci95"].get(k)
         lines.append(f"| {k} | {v:.3f} | {f'{ci[0]:.3f} – {ci[1]:.3f}' if ci else ''} |")
+    if s.get("by_split"):
+        names = list(s["by_split"])
+        lines += ["", "| metric | " + " | ".join(f"{n} (n={s['by_split'][n]['n']})" for n in names) + " |"]
+        lines.append("|---|" + "---|" * len(names))
+        for k in s["metrics"]:
+            cells = [
+                f"{s['by_split'][n]['metrics'][k]:.3f}" if k in s["by_split"][n]["metrics"] else "–" for n in names
+            ]
+            lines.append(f"| {k} | " + " | ".join(cells) + " |")
     lines += ["", "| stage | p50 ms | p95 ms |", "|---|---|---|"]
     for stage, v in s["latency_ms"].items():
         lines.append(f"| {stage} | {v['p50']} | {v['p95']} |")

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.gold import GoldItem
+from eval.gold import SPLITS, GoldItem, split_of
 from eval.metrics import (
     answer_containment,
     bootstrap_ci,
@@ -181,15 +181,21 @@ def run(
     """Retrieval mode and every other knob come from `pipeline.settings`."""
     rows = []
     started = time.perf_counter()
+    weeks = sorted({i.question_date for i in items if i.question_date})
     for i, item in enumerate(items, 1):
-        t0 = time.perf_counter()
-        passages = pipeline.retrieve(item.question, max(RETRIEVAL_DEPTH, top_k or 0), item.filters)
-        search_ms = (time.perf_counter() - t0) * 1000
-        ranked = list(dict.fromkeys(p.doc_id for p in passages))
-        resp = pipeline.ask(item.question, top_k=top_k, filters=item.filters, answerer=answerer)
-        rows.append(score_one(pipeline, item, resp, ranked, search_ms))
+        # One retrieval per question: the ranking the answer was made from is the one scored.
+        resp = pipeline.ask(
+            item.question, top_k=top_k, filters=item.filters, answerer=answerer, as_of=item.as_of_date()
+        )
+        ranked = list(dict.fromkeys(p.doc_id for p in resp.passages))
+        row = score_one(pipeline, item, resp, ranked, resp.timings.retrieve_ms)
+        row["split"] = split_of(item, weeks)
+        rows.append(row)
         if progress:
             progress(i)
     summary = aggregate(rows)
+    splits = {name: aggregate(part) for name in SPLITS if (part := [r for r in rows if r.get("split") == name])}
+    if splits:
+        summary["by_split"] = {name: {"metrics": agg["metrics"], "n": agg["n"]} for name, agg in splits.items()}
     summary["seconds"] = round(time.perf_counter() - started, 2)
     return {"summary": summary, "questions": rows}

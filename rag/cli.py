@@ -102,7 +102,24 @@ def delete(doc_id: Annotated[str, typer.Argument(help="Document id (see `rag doc
     typer.echo(f"deleted {doc_id} ({n} chunks)")
 
 
+def _as_of(value: str | None) -> dt.date | None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from rag.models import AsOf
+
+    if value is None:
+        return None
+    try:
+        return TypeAdapter(AsOf).validate_python(value)
+    except ValidationError as e:
+        raise typer.BadParameter(e.errors()[0]["msg"], param_hint="--as-of") from None
+
+
 def print_answer(resp: AskResponse) -> None:
+    if resp.time_window is not None:
+        window = resp.time_window
+        since = window.from_.isoformat() if window.from_ else "…"
+        typer.secho(f"(read {window.phrase!r} as published {since} to {window.to.isoformat()})", err=True)
     typer.echo(resp.answer)
     if resp.citations:
         typer.echo("\n" + sources_block(resp))
@@ -120,6 +137,10 @@ def ask(
     until: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or before.")] = None,
     doc: Annotated[list[str] | None, typer.Option("--doc", help="Only this document id (repeatable).")] = None,
     answerer: Annotated[str | None, typer.Option(help="extractive | openai")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Answer as of this date or datetime (ISO); nothing published later is used."),
+    ] = None,
 ) -> None:
     """Answer a question with cited sources."""
     filters = Filters(
@@ -129,7 +150,8 @@ def ask(
         published_to=until.date() if until else None,
     )
     try:
-        resp = _pipeline().ask(question, top_k=top_k, filters=filters, answerer=answerer)
+        day = _as_of(as_of)
+        resp = _pipeline().ask(question, top_k=top_k, filters=filters, answerer=answerer, as_of=day)
     except RagError as e:
         raise _fail(e) from e
     if json_out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import shutil
@@ -167,10 +168,19 @@ class LexicalIndex:
     def query_terms(self, query: str) -> list[str]:
         return [normalize_word(w) for w in self.correct(query) if w not in STOPWORDS]
 
-    def mask(self, filters: Filters | None) -> np.ndarray | None:
-        if filters is None or filters.is_empty() or not len(self):
+    @cached_property
+    def latest_day(self) -> int:
+        """The newest publication day in the index (YYYYMMDD), 0 when none is dated."""
+        return int(self.published_days.max()) if len(self.published_days) else 0
+
+    def mask(self, filters: Filters | None, as_of: dt.date | None = None) -> np.ndarray | None:
+        if (filters is None or filters.is_empty()) and as_of is None or not len(self):
             return None
         keep = np.ones(len(self), dtype=bool)
+        if as_of is not None:
+            keep &= self.published_days <= day_number(as_of)
+        if filters is None:
+            return keep
         if filters.sources:
             keep &= np.isin(self.source_keys, [s.lower() for s in filters.sources])
         if filters.doc_ids:
@@ -183,13 +193,15 @@ class LexicalIndex:
             keep &= self.published_days <= day_number(filters.published_to)
         return keep
 
-    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int, filters: Filters | None = None, as_of: dt.date | None = None
+    ) -> list[tuple[str, float]]:
         if self.bm25 is None or not len(self):
             return []
         q = [t for t in self.query_terms(query) if t in self.terms]
         if not q:
             return []
-        mask = self.mask(filters)
+        mask = self.mask(filters, as_of)
         if mask is not None and not mask.any():
             return []
         k = min(k, len(self))

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from rag.temporal import TimeWindow
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -22,6 +24,26 @@ def _iso_date(value: Any) -> Any:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def _iso_date_or_datetime(value: Any) -> Any:
+    """`as_of`: 'YYYY-MM-DD' or an ISO datetime ('2023-11-01T12:00:00Z'); the day is what counts,
+    in UTC when the datetime carries an offset."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, dt.date) or value is None:
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return dt.date.fromisoformat(value)
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return _iso_date_or_datetime(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    raise ValueError("expected an ISO date (YYYY-MM-DD) or datetime (YYYY-MM-DDTHH:MM[:SS][+HH:MM])")
+
+
+AsOf = Annotated[dt.date, BeforeValidator(_iso_date_or_datetime)]
 
 
 class Document(BaseModel):
@@ -128,8 +150,23 @@ class AskResponse(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
     answerer: str
+    as_of: dt.date | None = Field(default=None, description="Nothing published after this day was used.")
+    time_window: TimeWindow | None = Field(
+        default=None, description="The published-date window read from a time phrase in the question."
+    )
     timings: Timings = Field(default_factory=Timings)
     warnings: list[str] = Field(default_factory=list)
+    passages: list[Passage] = Field(
+        default_factory=list,
+        exclude=True,
+        description="The ranked passages the answer was made from (for the eval harness; not serialised).",
+    )
+
+
+class SearchResult(BaseModel):
+    passages: list[Passage]
+    as_of: dt.date | None = Field(default=None, description="Nothing published after this day was searched.")
+    time_window: TimeWindow | None = Field(default=None, description="The window read from a time phrase.")
 
 
 class DocumentInfo(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import time
@@ -9,10 +10,11 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from rag.answer.analysis import QuestionInfo, analyze
+from rag.answer import abstention
 from rag.answer.citations import CitationChecker
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag.answer.llm import OpenAIAnswerer
+from rag.answer.question import Question, analyze
 from rag.answer.render import Draft, render
 from rag.embed import CachedEmbedder, build_embedder, force_offline
 from rag.errors import InvalidRequest, LLMUnavailable
@@ -26,15 +28,52 @@ from rag.models import (
     Filters,
     IngestReport,
     Passage,
+    SearchResult,
     Timings,
 )
-from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, to_passage
+from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior, to_passage
 from rag.settings import Settings
-from rag.store import ChromaStore
+from rag.store import ChromaStore, day_number
+from rag.temporal import TimeWindow
 from rag.text import STOPWORDS, terms
 
 ANSWERERS = ("extractive", "openai")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+EMPTY_WINDOW = Filters(published_from=dt.date.max, published_to=dt.date.min)
+
+
+def as_of_day(as_of: dt.date | dt.datetime | None) -> dt.date:
+    """The day questions are asked on: today (UTC) unless given."""
+    if as_of is None:
+        return dt.datetime.now(dt.UTC).date()
+    if isinstance(as_of, dt.datetime):
+        return as_of.astimezone(dt.UTC).date() if as_of.tzinfo else as_of.date()
+    return as_of
+
+
+def _within(filters: Filters | None, window: TimeWindow | None) -> Filters | None:
+    """The filters narrowed to a question's time window; EMPTY_WINDOW when they do not overlap."""
+    if window is None:
+        return filters
+    base = filters or Filters()
+    start = max(d for d in (base.published_from, window.from_, dt.date.min) if d is not None)
+    end = min(d for d in (base.published_to, window.to) if d is not None)
+    if start > end:
+        return EMPTY_WINDOW
+    return base.model_copy(update={"published_from": start if start > dt.date.min else None, "published_to": end})
+
+
+def _untimed(filters: Filters | None) -> bool:
+    return filters is None or not (filters.published_from or filters.published_to)
+
+
+def _first_leaders(passages: list[Passage], k: int) -> list[Passage]:
+    """The first `k` ranked passages with the near-duplicates grouped under them."""
+    leaders = [p.chunk_id for p in passages if p.duplicate_of is None][:k]
+    keep = set(leaders)
+    return [p for p in passages if p.chunk_id in keep or p.duplicate_of in keep]
 
 
 class RagPipeline:
@@ -77,7 +116,10 @@ class RagPipeline:
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:
-        cfg = ExtractiveConfig(self.settings.max_answer_sentences, self.settings.abstain_threshold)
+        s = self.settings
+        cfg = ExtractiveConfig(
+            s.max_answer_sentences, s.abstain_threshold, s.answer_type_weight, s.list_weight, s.role_weight
+        )
         return ExtractiveAnswerer(self.embedder, cfg)
 
     @cached_property
@@ -154,29 +196,60 @@ class RagPipeline:
         filters: Filters | None = None,
         mode: str | None = None,
         index: LexicalIndex | None = None,
+        as_of: dt.date | None = None,
+        recency: bool = True,
     ) -> list[Passage]:
-        """`index`: the snapshot the caller already holds, so one ask reads the generation once."""
-        k = top_k or self.settings.top_k
-        mode = mode or self.settings.retrieval
-        depth = max(self.settings.candidate_depth, 4 * k)
+        """`index`: the snapshot the caller already holds, so one ask reads the generation once.
+        `as_of`: nothing published after it; `recency`: fuse the recency prior (off when the
+        question or the filters name a time)."""
+        s = self.settings
+        k = top_k or s.top_k
+        mode = mode or s.retrieval
+        depth = max(s.candidate_depth, 4 * k)
         index = self.lexical_index() if index is None else index
-        dense = DenseRetriever(self.store, self.embedder, depth, filters) if mode != "lexical" else None
-        lexical = LexicalRetriever(index, self.store.chunk_rows, depth, filters) if mode != "dense" else None
+        # Bound retrieval by as_of only when it excludes something: an unneeded filter costs time.
+        bound = as_of if as_of is not None and day_number(as_of) < index.latest_day else None
+        dense = DenseRetriever(self.store, self.embedder, depth, filters, bound) if mode != "lexical" else None
+        lexical = LexicalRetriever(index, self.store.chunk_rows, depth, filters, bound) if mode != "dense" else None
+        prior = RankingPrior(
+            as_of=as_of,
+            recency_weight=s.recency_weight if recency else 0.0,
+            recency_half_life_days=s.recency_half_life_days,
+            doc_evidence_weight=s.doc_evidence_weight,
+            title_weight=s.title_weight,
+            query_terms=frozenset(t for t in terms(query) if t not in STOPWORDS),
+        )
         hybrid = HybridRetriever(
             dense,
             lexical,
             self.store.chunk_embeddings,
             self.store.committed_versions,
             top_k=k,
-            rrf_k=self.settings.rrf_k,
-            dedup_threshold=self.settings.dedup_threshold,
+            rrf_k=s.rrf_k,
+            dedup_threshold=s.dedup_threshold,
+            prior=prior,
         )
         return [to_passage(n) for n in hybrid.retrieve(query)]
 
-    def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        """Retrieval only, with the same spelling repair as `ask`."""
+    def search(
+        self,
+        query: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        as_of: dt.date | dt.datetime | None = None,
+    ) -> SearchResult:
+        """Retrieval only, with the same spelling repair, time reading and prior as `ask`."""
         index = self.lexical_index()
-        return self.retrieve(self.corrected(query, index), top_k, filters, index=index)
+        fixed = self.corrected(query, index)
+        day = as_of_day(as_of)
+        info = analyze(fixed, day, self.settings.day_lag_days)
+        scoped = _within(filters, info.time_window)
+        passages = (
+            []
+            if scoped is EMPTY_WINDOW
+            else self.retrieve(info.text, top_k, scoped, index=index, as_of=day, recency=_untimed(scoped))
+        )
+        return SearchResult(passages=passages, as_of=day, time_window=info.time_window)
 
     # -- answering --------------------------------------------------------------------------
     def ask(
@@ -186,6 +259,7 @@ class RagPipeline:
         filters: Filters | None = None,
         answerer: str | None = None,
         exclude: set[str] | None = None,
+        as_of: dt.date | dt.datetime | None = None,
     ) -> AskResponse:
         question = " ".join(question.split())
         if not question:
@@ -195,14 +269,15 @@ class RagPipeline:
             raise InvalidRequest(
                 f"unknown answerer {name!r}; choose one of {', '.join(ANSWERERS)}", loc=["body", "answerer"]
             )
+        day = as_of_day(as_of)
         t0 = time.perf_counter()
         index = self.lexical_index()
         fixed = self.corrected(question, index)
         warnings: list[str] = []
         if fixed != question:
             warnings.append(f"searched for: {fixed}")
-        info = analyze(fixed)
-        outlets = self._mentioned_outlets(fixed, index)
+        info = analyze(fixed, day, self.settings.day_lag_days)
+        outlets = self._mentioned_outlets(info.text, index)
         if outlets:
             info.outlets = outlets
             outlet_words = {w for o in outlets for w in terms(o)}
@@ -210,31 +285,33 @@ class RagPipeline:
             info.content_terms = [t for t in info.content_terms if t not in outlet_words]
             if filters is None or not filters.sources:
                 filters = (filters or Filters()).model_copy(update={"sources": outlets})
-        missing = [e for e in info.entities if e not in STOPWORDS and not all(t in index.terms for t in terms(e))]
-        passages = [] if missing or not len(index) else self.retrieve(fixed, top_k, filters, index=index)
-        t1 = time.perf_counter()
-        draft: Draft
-        if missing:
-            draft = Draft(abstained=True, abstain_reason="no indexed article mentions " + ", ".join(missing) + ".")
-        elif not passages:
-            draft = Draft(
-                abstained=True,
-                abstain_reason="no indexed article matches this question"
-                + (" and filters." if filters and not filters.is_empty() else "."),
+        scoped = _within(filters, info.time_window)
+        missing = abstention.unknown_entities(info, index)
+        passages: list[Passage] = []
+        if not missing and len(index) and scoped is not EMPTY_WINDOW:
+            passages = self.retrieve(
+                info.text,
+                max(top_k or self.settings.top_k, self.settings.ranking_depth),
+                scoped,
+                index=index,
+                as_of=day,
+                recency=_untimed(scoped),
             )
-        elif name == "openai":
+        # "Which outlets reported X?" lists every article that reports it: the whole ranking.
+        used = passages if info.wants_outlets else _first_leaders(passages, top_k or self.settings.top_k)
+        t1 = time.perf_counter()
+        draft = abstention.before_answering(info, missing, used, scoped)
+        if draft is None and name == "openai":
             try:
                 draft = self.llm.answer(
-                    fixed,
-                    [p for p in passages if p.duplicate_of is None]
-                    + [p for p in passages if p.duplicate_of is not None],
+                    info.text,
+                    [p for p in used if p.duplicate_of is None] + [p for p in used if p.duplicate_of is not None],
                 )
             except LLMUnavailable as e:
                 warnings.append(f"openai answerer unavailable ({e}); answered extractively instead")
                 name = "extractive"
-                draft = self._extract(info, passages, exclude)
-        else:
-            draft = self._extract(info, passages, exclude)
+        if draft is None:
+            draft = self._extract(info, used, exclude)
         text, citations = render(draft)
         t2 = time.perf_counter()
         return AskResponse(
@@ -242,8 +319,11 @@ class RagPipeline:
             citations=citations,
             abstained=draft.abstained or not citations,
             answerer=name,
+            as_of=day,
+            time_window=info.time_window,
             timings=Timings(retrieve_ms=round((t1 - t0) * 1000, 2), answer_ms=round((t2 - t1) * 1000, 2)),
             warnings=warnings + draft.warnings,
+            passages=passages,
         )
 
     @staticmethod
@@ -252,6 +332,6 @@ class RagPipeline:
         q = " " + " ".join(terms(question, keep_stopwords=True)) + " "
         return [key for key, kt in index.outlet_terms.items() if kt and f" {kt} " in q]
 
-    def _extract(self, info: QuestionInfo, passages: list[Passage], exclude: set[str] | None) -> Draft:
+    def _extract(self, info: Question, passages: list[Passage], exclude: set[str] | None) -> Draft:
         texts = self.store.doc_texts([p.doc_id for p in passages])
         return self.extractive.answer(info, passages, texts, exclude)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from rag.embed import CachedEmbedder
 from rag.lexical import LexicalIndex
 from rag.models import Filters, Passage
 from rag.store import ChromaStore, version_key
+from rag.text import term_set
 
 
 def _node(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> NodeWithScore:
@@ -50,13 +52,20 @@ def to_passage(n: NodeWithScore) -> Passage:
 class DenseRetriever(BaseRetriever):
     """Cosine nearest neighbours of the query embedding in Chroma."""
 
-    def __init__(self, store: ChromaStore, embedder: CachedEmbedder, depth: int, filters: Filters | None = None):
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: CachedEmbedder,
+        depth: int,
+        filters: Filters | None = None,
+        as_of: dt.date | None = None,
+    ):
         super().__init__()
-        self._store, self._embedder, self._depth, self._filters = store, embedder, depth, filters
+        self._store, self._embedder, self._depth, self._filters, self._as_of = store, embedder, depth, filters, as_of
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vector = self._embedder.embed([query_bundle.query_str])[0]
-        hits = self._store.query(vector, self._depth, self._filters)
+        hits = self._store.query(vector, self._depth, self._filters, self._as_of)
         return [_node(cid, text, meta, sim) for cid, text, meta, sim in hits]
 
 
@@ -69,14 +78,36 @@ class LexicalRetriever(BaseRetriever):
         rows: Callable[[list[str]], dict[str, tuple[str, dict[str, Any]]]],
         depth: int,
         filters: Filters | None = None,
+        as_of: dt.date | None = None,
     ):
         super().__init__()
-        self._index, self._rows, self._depth, self._filters = index, rows, depth, filters
+        self._index, self._rows, self._depth, self._filters, self._as_of = index, rows, depth, filters, as_of
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        hits = self._index.search(query_bundle.query_str, self._depth, self._filters)
+        hits = self._index.search(query_bundle.query_str, self._depth, self._filters, self._as_of)
         rows = self._rows([cid for cid, _ in hits])
         return [_node(cid, *rows[cid], score) for cid, score in hits if cid in rows]
+
+
+@dataclass(frozen=True)
+class RankingPrior:
+    """What the fusion adds to reciprocal-rank scores, in units of one top-ranked hit
+    (1 / (rrf_k + 1)). All weights come from Settings and are recorded with every eval run.
+
+    - recency: news questions without a time phrase are about the latest reporting as of
+      `as_of`; an article `age` days old gets `recency_weight * 0.5 ** (age / half_life)`.
+      A prior, not a cut-off: a strong old match still outranks a weak new one.
+    - article evidence: hit@k counts articles, so a chunk borrows `doc_evidence_weight` times
+      the fused score of the other matching chunks of its article, and `title_weight` times
+      the share of the query's content terms that its headline contains.
+    """
+
+    as_of: dt.date | None = None
+    recency_weight: float = 0.0
+    recency_half_life_days: float = 7.0
+    doc_evidence_weight: float = 0.0
+    title_weight: float = 0.0
+    query_terms: frozenset[str] = frozenset()
 
 
 class HybridRetriever(BaseRetriever):
@@ -96,11 +127,36 @@ class HybridRetriever(BaseRetriever):
         top_k: int,
         rrf_k: int = 60,
         dedup_threshold: float = 0.9,
+        prior: RankingPrior | None = None,
     ):
         super().__init__()
         self._dense, self._lexical = dense, lexical
         self._embeddings, self._committed = embeddings, committed
         self._top_k, self._rrf_k, self._dedup = top_k, rrf_k, dedup_threshold
+        self._prior = prior or RankingPrior()
+
+    def _apply_prior(self, fused: dict[str, NodeWithScore], scores: dict[str, float]) -> dict[str, float]:
+        prior = self._prior
+        unit = 1.0 / (self._rrf_k + 1)
+        by_doc: dict[str, list[str]] = {}
+        for cid, n in fused.items():
+            by_doc.setdefault(str(n.node.metadata.get("doc_id", "")), []).append(cid)
+        doc_total = {d: sum(scores[c] for c in cids) for d, cids in by_doc.items()}
+        out: dict[str, float] = {}
+        for cid, n in fused.items():
+            meta = n.node.metadata
+            score = scores[cid]
+            if prior.doc_evidence_weight:
+                score += prior.doc_evidence_weight * (doc_total[str(meta.get("doc_id", ""))] - scores[cid])
+            if prior.title_weight and prior.query_terms:
+                title = term_set(str(meta.get("title", "")))
+                score += unit * prior.title_weight * len(prior.query_terms & title) / len(prior.query_terms)
+            published = meta.get("published")
+            if prior.recency_weight and prior.as_of is not None and published:
+                age = max(0, (prior.as_of - dt.date.fromisoformat(str(published))).days)
+                score += unit * prior.recency_weight * 0.5 ** (age / prior.recency_half_life_days)
+            out[cid] = score
+        return out
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         fused: dict[str, NodeWithScore] = {}
@@ -116,6 +172,7 @@ class HybridRetriever(BaseRetriever):
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (self._rrf_k + rank)
         if not fused:
             return []
+        scores = self._apply_prior(fused, scores)
         # Only chunks of committed document versions are visible.
         versions = self._committed(list({n.node.metadata.get("doc_id", "") for n in fused.values()}))
         ranked = sorted(

@@ -47,11 +47,24 @@ class Settings(BaseSettings):
     candidate_depth: int = 40
     rrf_k: int = 60
     dedup_threshold: float = 0.9
+    # Ranking prior (see rag.retrieve.RankingPrior), calibrated on the tuning half of the
+    # RealTime QA dev weeks only (eval/tune.py); units of one top-ranked hit.
+    recency_weight: float = 0.0
+    recency_half_life_days: float = 7.0
+    doc_evidence_weight: float = 0.0
+    title_weight: float = 0.0
+    # Ranked articles kept for the answer and returned with it (eval scores this ranking).
+    ranking_depth: int = 10
+    # A day named in a question ("on October 27") is reported that day or the next.
+    day_lag_days: int = 1
 
     # Answering
     answerer: Literal["extractive", "openai"] = "extractive"
     max_answer_sentences: int = 5
     abstain_threshold: float = 0.42
+    answer_type_weight: float = 0.1
+    list_weight: float = 0.35
+    role_weight: float = 0.2
     support_threshold: float = 0.5
 
     # OpenAI-compatible LLM (only used when answerer=openai or embed_model=openai:...)

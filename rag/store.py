@@ -81,10 +81,13 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def where_clause(filters: Filters | None) -> dict[str, Any] | None:
-    if filters is None or filters.is_empty():
-        return None
+def where_clause(filters: Filters | None, as_of: dt.date | None = None) -> dict[str, Any] | None:
+    """`as_of`: nothing published after it (undated articles, day 0, pass)."""
     parts: list[dict[str, Any]] = []
+    if as_of is not None:
+        parts.append({"published_day": {"$lte": day_number(as_of)}})
+    if filters is None or filters.is_empty():
+        return parts[0] if parts else None
     if filters.sources:
         parts.append({"source_key": {"$in": [s.lower() for s in filters.sources]}})
     if filters.doc_ids:
@@ -320,7 +323,7 @@ class ChromaStore:
 
     @_unavailable
     def query(
-        self, embedding: np.ndarray, n: int, filters: Filters | None
+        self, embedding: np.ndarray, n: int, filters: Filters | None, as_of: dt.date | None = None
     ) -> list[tuple[str, str, dict[str, Any], float]]:
         """Nearest chunks as (chunk_id, text, metadata, cosine similarity)."""
         h = self._h()
@@ -330,7 +333,7 @@ class ChromaStore:
         got = h.chunks.query(
             query_embeddings=[embedding.tolist()],
             n_results=min(n, count),
-            where=where_clause(filters),
+            where=where_clause(filters, as_of),
             include=["metadatas", "documents", "distances"],
         )
         return [

@@ -40,7 +40,9 @@ async def ask_route(
     wants_sse = body.stream or "text/event-stream" in request.headers.get("accept", "")
 
     def run() -> AskResponse:
-        return pipeline.ask(body.question, top_k=body.top_k, filters=body.filters, answerer=body.answerer)
+        return pipeline.ask(
+            body.question, top_k=body.top_k, filters=body.filters, answerer=body.answerer, as_of=body.as_of
+        )
 
     if not wants_sse:
         resp = await anyio.to_thread.run_sync(run)

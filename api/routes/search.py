@@ -17,6 +17,8 @@ router = APIRouter(tags=["search"])
 async def search_route(body: SearchRequest, pipeline: PipelineDep, settings: SettingsDep) -> SearchResponse:
     check_limits(settings, body.query, body.top_k, field="query")
     started = time.perf_counter()
-    passages = await anyio.to_thread.run_sync(pipeline.search, body.query, body.top_k, body.filters)
+    result = await anyio.to_thread.run_sync(pipeline.search, body.query, body.top_k, body.filters, body.as_of)
     ms = round((time.perf_counter() - started) * 1000, 2)
-    return SearchResponse(passages=passages, timings=Timings(retrieve_ms=ms))
+    return SearchResponse(
+        passages=result.passages, as_of=result.as_of, time_window=result.time_window, timings=Timings(retrieve_ms=ms)
+    )

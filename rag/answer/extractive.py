@@ -9,14 +9,17 @@ cites them all.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
-from rag.answer.analysis import QuestionInfo, attribute, speaker_match
+from rag.answer import abstention
+from rag.answer.attribution import ROLE_WORDS, attribute, speaker_match
 from rag.answer.citations import Support
+from rag.answer.question import Question
 from rag.answer.render import Claim, Draft
 from rag.embed import CachedEmbedder
 from rag.models import Passage
@@ -43,8 +46,34 @@ class Candidate:
 
 @dataclass(frozen=True)
 class ExtractiveConfig:
+    """Weights of the sentence score; from Settings, recorded with every eval run."""
+
     max_sentences: int = 5
     abstain_threshold: float = 0.42
+    answer_type_weight: float = 0.1  # a sentence holding a thing of the asked kind (number, date, ...)
+    list_weight: float = 0.35  # "which ministers ...": a sentence that enumerates three or more names
+    role_weight: float = 0.2  # "What is X's position?": a sentence stating X's title
+
+
+_NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
+
+
+_LIST_SHAPE = re.compile(r"N(?:,\s*N)+,?\s+(?:and|or)\s+N|N(?:,\s*N){2,}")
+
+
+def enumerated_names(sentence: str) -> int:
+    """How many names a sentence enumerates ('A, B and C' is 3; 'A and B' is not a list).
+    Each capitalised name group becomes 'N' and the list shape is matched on that."""
+    shape = _NAME_GROUP.sub("N", sentence)
+    return max((m.group(0).count("N") for m in _LIST_SHAPE.finditer(shape)), default=0)
+
+
+def states_role(name_terms: list[str], sentence: str) -> bool:
+    """'X, the assistant minister of ...' / 'Assistant Minister X': the sentence names X with a title."""
+    st = term_set(sentence)
+    if not name_terms or not all(t in st for t in name_terms):
+        return False
+    return bool(re.search(r",\s+(?:the|a|an|who is|who was)\s+[a-z]", sentence) or ROLE_WORDS & st)
 
 
 @lru_cache(maxsize=256)
@@ -97,19 +126,22 @@ class ExtractiveAnswerer:
     # -- answering --------------------------------------------------------------------------
     def answer(
         self,
-        info: QuestionInfo,
+        info: Question,
         passages: list[Passage],
         doc_texts: dict[str, str],
         exclude: set[str] | None = None,
     ) -> Draft:
         cands, doc_terms = self._candidates(passages, doc_texts, exclude or set())
         if not cands:
-            return Draft(abstained=True, abstain_reason="no passage was retrieved for this question.")
+            return abstention.no_candidates()
+        cfg = self._config
         q_vec, *vectors = self._embedder.embed([info.text] + [c.text for c in cands])
         topic_vec = self._embedder.embed([info.topic])[0] if info.topic else None
         topic_terms = terms(info.topic) if info.topic else []
         content = info.content_terms
         speaker_q = info.is_speaker_question
+        question_names = frozenset(t for e in info.entities for t in terms(e))
+        role_terms = terms(info.role_of) if info.role_of else []
         for c, v in zip(cands, vectors, strict=True):
             c.vector = v
             c.semantic = float(np.clip(v @ (topic_vec if topic_vec is not None and speaker_q else q_vec), 0, 1))
@@ -124,6 +156,7 @@ class ExtractiveAnswerer:
                 c.lexical = coverage(content, st)
                 c.score = 0.55 * c.semantic + 0.45 * c.lexical
             c.score -= 0.01 * min(c.rank, 10)
+            c.score += self._type_bonus(info, c.text, question_names, role_terms)
 
         pool = cands
         if speaker_q:
@@ -138,8 +171,7 @@ class ExtractiveAnswerer:
                     c.score = 0.55 * c.semantic + 0.45 * c.lexical - 0.01 * min(c.rank, 10)
                 pool = [c for c in cands if names <= term_set(c.text)]
                 if not pool:
-                    who = info.speaker or "that speaker"
-                    return Draft(abstained=True, abstain_reason=f"no retrieved article reports what {who} said.")
+                    return abstention.speaker_not_quoted(info)
         elif info.entities:
             # The question's names must appear in the sentence's article: all of one or two names
             # ("What did Japan say?" is not answered from articles about Oman), three in four of a
@@ -149,16 +181,29 @@ class ExtractiveAnswerer:
             need = len(entity_terms) if len(entity_terms) <= 2 else math.ceil(0.75 * len(entity_terms))
             pool = [c for c in cands if sum(n in doc_terms.get(c.passage.doc_id, ()) for n in entity_terms) >= need]
             if not pool:
-                return Draft(
-                    abstained=True, abstain_reason="no retrieved article mentions " + ", ".join(info.entities) + "."
-                )
+                return abstention.names_absent(info)
+        typed = [c for c in pool if abstention.has_asked_kind(info, c.text, question_names) is not False]
+        if not typed:
+            return abstention.nothing_of_asked_kind(info)
+        pool = typed
         pool.sort(key=lambda c: -c.score)
-        best = pool[0]
-        if best.score < self._config.abstain_threshold:
-            return Draft(abstained=True, abstain_reason="no passage answers the question closely enough.")
+        weak = abstention.too_weak(pool[0].score, cfg.abstain_threshold)
+        if weak is not None:
+            return weak
         if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:
             return Draft(claims=self._per_outlet(pool))
         return Draft(claims=self._select(pool, speaker_q))
+
+    def _type_bonus(self, info: Question, text: str, question_names: frozenset[str], role_terms: list[str]) -> float:
+        cfg = self._config
+        bonus = 0.0
+        if abstention.has_asked_kind(info, text, question_names):
+            bonus += cfg.answer_type_weight
+        if info.wants_list and enumerated_names(text) >= 3:
+            bonus += cfg.list_weight
+        if role_terms and states_role(role_terms, text):
+            bonus += cfg.role_weight
+        return bonus
 
     def _per_outlet(self, pool: list[Candidate]) -> list[Claim]:
         """'Which outlets reported X?': the best sentence of each article that reports it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rag.answer import abstention
 from rag.answer.citations import CitationChecker
 from rag.answer.prompts import (
     ABSTAIN_TOKEN,
@@ -92,12 +93,13 @@ class OpenAIAnswerer:
 
     def answer(self, question: str, passages: list[Passage]) -> Draft:
         if not passages:
-            return Draft(abstained=True, abstain_reason="no passage was retrieved for this question.")
+            return abstention.no_candidates()
         text = self.complete(build_messages(question, passages, self._settings.max_answer_sentences))
         if not text.strip():
             raise LLMUnavailable("the LLM returned an empty answer")
-        if ABSTAIN_TOKEN in text:
-            return Draft(abstained=True, abstain_reason="the passages do not answer the question.")
+        declined = abstention.llm_declined(text)
+        if declined is not None:
+            return declined
         draft = Draft()
         pairs: list[tuple[int, str, Passage]] = []
         for idx, (sentence, numbers) in enumerate(split_cited(text)):

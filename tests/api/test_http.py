@@ -232,7 +232,9 @@ def test_usage_counts_real_tokens_and_streams_a_usage_chunk(api_server) -> None:
     resp = client.chat.completions.create(model="newsrag", messages=msg)
     assert resp.usage is not None and resp.usage.prompt_tokens > 60
     chunks = list(
-        client.chat.completions.create(model="newsrag", messages=msg, stream=True, stream_options={"include_usage": True})
+        client.chat.completions.create(
+            model="newsrag", messages=msg, stream=True, stream_options={"include_usage": True}
+        )
     )
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
     assert chunks[-1].usage.completion_tokens == resp.usage.completion_tokens > 0

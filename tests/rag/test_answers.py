@@ -158,8 +158,67 @@ def test_one_unmatched_name_in_a_long_question_does_not_veto(seeded_pipeline) ->
 
 
 def test_survey_attribution_is_not_a_person() -> None:
-    from rag.answer.analysis import analyze
+    from rag.answer.question import analyze
 
     info = analyze("According to a recent survey, what percentage of adults disapprove?")
     assert info.is_speaker_question and info.speaker == "survey" and info.speaker_names == {"survey"}
     assert analyze("What did the new Prime Minister say?").speaker_roles == {"prime", "minist"}
+
+
+# -- time and question types (issue: time-aware answers) ------------------------------------------
+def test_as_of_cites_nothing_published_later(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    resp = seeded_pipeline.ask("What did Oman say?", as_of=dt.date(2023, 11, 1))
+    assert resp.citations and resp.as_of == dt.date(2023, 11, 1)
+    assert all(c.published is None or c.published <= dt.date(2023, 11, 1) for c in resp.citations)
+    assert all(p.published is None or p.published <= dt.date(2023, 11, 1) for p in resp.passages)
+
+
+def test_time_phrase_becomes_a_window(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    resp = seeded_pipeline.ask("What did China say in October 2023?")
+    assert resp.time_window is not None and resp.time_window.phrase == "in October 2023"
+    assert (resp.time_window.from_, resp.time_window.to) == (dt.date(2023, 10, 1), dt.date(2023, 10, 31))
+    assert resp.citations and all(c.published and c.published.month == 10 for c in resp.citations)
+
+
+def test_a_window_the_archive_does_not_cover_abstains(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    resp = seeded_pipeline.ask("What did China say in March 2023?")
+    assert resp.abstained and "2023-03-01" in resp.answer and not resp.citations
+
+
+def test_list_question_prefers_the_enumerating_sentence(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    resp = seeded_pipeline.ask("Which ministers were in the delegation that met Wang Yi in Beijing?")
+    assert "Ayman Safadi" in resp.answer and "Riyad Al-Maliki" in resp.answer
+
+
+def test_role_question_quotes_the_title(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    resp = seeded_pipeline.ask("What is Sayyid Badr Albusaidi's title?")
+    assert "Omani Foreign Minister Sayyid Badr Albusaidi" in resp.answer
+
+
+def test_number_question_without_a_number_in_the_archive_abstains(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Dates are not counts: '20th November 2023' does not answer 'how many'."""
+    resp = seeded_pipeline.ask("How many people were killed in Gaza?")
+    assert resp.abstained and "number" in resp.answer
+
+
+def test_outlet_question_lists_every_reporting_outlet(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    resp = seeded_pipeline.ask("Which outlets reported the phone call between Wang Yi and the Omani foreign minister?")
+    assert {"Xinhua", "TASS", "Global Times"} <= {c.source for c in resp.citations}
+
+
+def test_question_types() -> None:
+    from rag.answer.question import analyze
+
+    assert analyze("How many people died?").answer_type == "number"
+    assert analyze("When did the talks start?").answer_type == "date"
+    assert analyze("Where was the event?").answer_type == "place"
+    assert analyze("Who won the election?").answer_type == "person"
+    role = analyze("What is Wang Yi's position?")
+    assert (role.answer_type, role.role_of, role.is_speaker_question) == ("role", "Wang Yi", False)
+    assert analyze("What is China's position on Gaza?").is_speaker_question
+    assert analyze("Which ministers met Wang Yi?").wants_list
+    assert analyze("Which outlets reported the call?").answer_type == "outlets"

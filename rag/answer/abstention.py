@@ -1,0 +1,116 @@
+"""Every rule that makes the service answer "the indexed articles don't cover this", in one place.
+
+The pipeline asks `before_answering` (nothing to answer from); the answerers ask the rules
+below about their evidence. Each rule returns a Draft that abstains, with a reason a reader can
+check, or None.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from rag.answer.prompts import ABSTAIN_TOKEN
+from rag.answer.render import Draft
+from rag.models import Filters, Passage
+from rag.text import STOPWORDS, terms
+
+if TYPE_CHECKING:
+    from rag.answer.question import Question
+    from rag.lexical import LexicalIndex
+
+
+def _abstain(reason: str) -> Draft:
+    return Draft(abstained=True, abstain_reason=reason)
+
+
+def unknown_entities(question: Question, index: LexicalIndex) -> list[str]:
+    """Names in the question that no indexed article contains at all."""
+    return [e for e in question.entities if e not in STOPWORDS and not all(t in index.terms for t in terms(e))]
+
+
+def before_answering(
+    question: Question, missing: list[str], passages: list[Passage], filters: Filters | None
+) -> Draft | None:
+    if missing:
+        return _abstain("no indexed article mentions " + ", ".join(missing) + ".")
+    if passages:
+        return None
+    window = question.time_window
+    if window is not None:
+        since = window.from_.isoformat() if window.from_ else "the beginning"
+        return _abstain(
+            f"no indexed article published from {since} to {window.to.isoformat()} ({window.phrase!r}) matches."
+        )
+    return _abstain(
+        "no indexed article matches this question" + (" and filters." if filters and not filters.is_empty() else ".")
+    )
+
+
+def no_candidates() -> Draft:
+    return _abstain("no passage was retrieved for this question.")
+
+
+def speaker_not_quoted(question: Question) -> Draft:
+    return _abstain(f"no retrieved article reports what {question.speaker or 'that speaker'} said.")
+
+
+def names_absent(question: Question) -> Draft:
+    return _abstain("no retrieved article mentions " + ", ".join(question.entities) + ".")
+
+
+def too_weak(best_score: float, threshold: float) -> Draft | None:
+    if best_score < threshold:
+        return _abstain("no passage answers the question closely enough.")
+    return None
+
+
+def nothing_of_asked_kind(question: Question) -> Draft:
+    kinds = {"number": "a number", "date": "a date", "place": "a place", "person": "a name", "role": "a title or role"}
+    what = kinds.get(question.answer_type, "an answer")
+    return _abstain(f"the retrieved articles give no {what} for this question.")
+
+
+def llm_declined(text: str) -> Draft | None:
+    if ABSTAIN_TOKEN in text:
+        return _abstain("the passages do not answer the question.")
+    return None
+
+
+# -- evidence of the asked kind -----------------------------------------------------------------
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    r"thousands?|millions?|billions?|half|twice|double)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
+    r"tomorrow|(?:19|20)\d{2})\b",
+    re.I,
+)
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+# Numbers that are dates or times answer "when", not "how many": they are taken out first.
+_DATE_NUMBERS = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}(?:,?\s+\d{{4}})?|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    r"|\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
+    re.I,
+)
+_CLAUSES = re.compile(r"[;,]|\s(?:and|but|when|while|after|before|as)\s", re.I)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+
+def has_asked_kind(question: Question, sentence: str, question_names: frozenset[str]) -> bool | None:
+    """Whether a sentence holds something of the kind the question asks for (None: any sentence
+    may answer). Names the question itself contains do not count as answers."""
+    kind = question.answer_type
+    if kind == "number":
+        clauses = _CLAUSES.split(_DATE_NUMBERS.sub(" ", sentence))
+        counted = set(question.counted)
+        return any(_NUMBER.search(c) and counted <= set(terms(c)) for c in clauses)
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind in ("place", "person"):
+        found = {t for m in _CAPITALISED.finditer(sentence) for t in terms(m.group(0))}
+        return bool(found - question_names)
+    return None

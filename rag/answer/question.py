@@ -1,0 +1,175 @@
+"""Question analysis, in one place: a question becomes one typed `Question` (corrected text,
+speaker, entities, answer type, outlets, time window) that retrieval, the answerers and the
+abstention rules read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from rag.answer.attribution import ROLE_WORDS, SPEECH_VERBS, WORD_RE
+from rag.resources import words as resource_words
+from rag.temporal import TimeWindow, find_time_window
+from rag.text import STOPWORDS, normalize_word, terms, words
+
+_SPEAKER_Q = [
+    re.compile(
+        r"^(?:so\s+|and\s+|but\s+)?(?:what|how)\s+(?P<else>else\s+)?(?:did|does|do|has|have|had|was|were|is|are|would|will)\s+"
+        r"(?P<x>.+?)\s+(?P<verb>say|said|saying|think|thought|tell|told|state|stated|announce|argue|claim|"
+        r"believe|feel|stress|emphasi[sz]e|express|respond|react|comment|propose|urge|call\s+for|"
+        r"want|warn|note|add|mean|praise|applaud|appreciate|ask\s+for|demand)\b(?P<rest>.*)$",
+        re.I,
+    ),
+    re.compile(
+        r"^what\s+(?:is|was|are|were)\s+(?P<x>.+?)['’]s?\s+(?:position|stance|view|views|response|"
+        r"reaction|message|statement|statements|opinion|take|remarks|comments)\b(?P<rest>.*)$",
+        re.I,
+    ),
+    re.compile(r"^according\s+to\s+(?P<x>[^,?]+),?(?P<rest>.*)$", re.I),
+]
+_OUTLETS_Q = re.compile(
+    r"\b(?:which|what)\s+(?:news\s+)?(?:outlets?|media|newspapers?|agenc(?:y|ies)|sources?|publications?|"
+    r"papers?|websites?)\b|\bwho\s+(?:reported|covered)\b",
+    re.I,
+)
+_QUESTION_WORDS = resource_words("question_words")
+
+
+@dataclass
+class Question:
+    text: str
+    speaker: str | None = None
+    speaker_names: set[str] = field(default_factory=set)
+    speaker_roles: set[str] = field(default_factory=set)
+    speaker_acronyms: set[str] = field(default_factory=set)
+    topic: str = ""
+    follow_up_else: bool = False
+    wants_outlets: bool = False
+    content_terms: list[str] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)  # surface words of proper names
+    outlets: list[str] = field(default_factory=list)  # outlet names the question mentions
+    answer_type: str = "fact"  # see ANSWER_TYPES
+    wants_list: bool = False  # "which ministers ...": a sentence that enumerates them
+    role_of: str | None = None  # "What is X's position?": X
+    counted: list[str] = field(default_factory=list)  # "how many people were killed": ["peopl", "kill"]
+    time_window: TimeWindow | None = None
+    as_of: dt.date | None = None
+
+    @property
+    def is_speaker_question(self) -> bool:
+        return self.speaker is not None and bool(self.speaker_names or self.speaker_roles)
+
+
+def _speaker_parts(x: str) -> tuple[set[str], set[str], set[str]]:
+    names: set[str] = set()
+    roles: set[str] = set()
+    acronyms: set[str] = set()
+    for m in WORD_RE.finditer(x):
+        w = m.group(0)
+        if w.isupper() and 2 <= len(w) <= 5:
+            acronyms.add(w)
+        for t in terms(w):
+            (roles if t in ROLE_WORDS else names).add(t)
+    return names, roles, acronyms
+
+
+def entities_of(question: str) -> list[str]:
+    """Capitalised words after the first (proper names), lower-cased."""
+    out: list[str] = []
+    for i, m in enumerate(WORD_RE.finditer(question)):
+        w = m.group(0).strip("'’-")
+        if i == 0 or not w or w.lower() in _QUESTION_WORDS or w.lower() in STOPWORDS:
+            continue
+        if w[0].isupper():
+            out += words(w)
+    return list(dict.fromkeys(out))
+
+
+def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) -> Question:
+    """`as_of` resolves time phrases; the phrase is then taken out of the text that is matched
+    against articles ("October" is not a name an article must contain)."""
+    q = " ".join(question.strip().split())
+    info = Question(text=q, as_of=as_of)
+    if as_of is not None:
+        info.time_window = find_time_window(q, as_of, day_lag_days)
+    if info.time_window is not None:
+        q = " ".join(q.replace(info.time_window.phrase, " ").split())
+        info.text = q
+    body = q.rstrip("?.! ")
+    role = _ROLE_Q.fullmatch(body)
+    for rx in [] if role else _SPEAKER_Q:
+        m = rx.match(body)
+        if not m:
+            continue
+        # "a recent survey" -> "survey": articles and time words are not part of who said it.
+        x = re.sub(
+            r"^(?:(?:the|a|an|this|that)\s+)?(?:(?:recent|new|latest|last|week's|month's)\s+)*",
+            "",
+            m.group("x").strip(),
+            flags=re.I,
+        )
+        if len(x.split()) > 10:
+            continue
+        info.speaker = x
+        info.speaker_names, info.speaker_roles, info.speaker_acronyms = _speaker_parts(x)
+        info.follow_up_else = bool(m.groupdict().get("else"))
+        rest = m.group("rest").strip()
+        info.topic = re.sub(r"^(?:about|on|regarding|concerning|of|to)\s+", "", rest, flags=re.I)
+        break
+    verbs = {normalize_word(v) for v in SPEECH_VERBS} | {"say", "think", "else"}
+    info.content_terms = [t for t in terms(q) if t not in verbs]
+    info.entities = entities_of(q)
+    info.wants_outlets = bool(_OUTLETS_Q.search(q))
+    info.answer_type, info.wants_list = answer_type(q)
+    counted = _COUNTED.match(q)
+    if counted:
+        info.counted = [normalize_word(w.lower()) for w in counted.groups() if w]
+    if role:
+        info.role_of = role.group("x").strip()
+        info.answer_type = "role"
+    return info
+
+
+# -- answer types ------------------------------------------------------------------------------
+ANSWER_TYPES = ("person", "number", "date", "place", "role", "outlets", "fact")
+_NUMBER_Q = re.compile(
+    r"^(?:how\s+(?:many|much|long|old|far|big|large|high|often)|what\s+(?:is\s+|was\s+)?(?:the\s+)?(?:number|amount|total|percentage|share|price|cost|death\s+toll|toll|figure|rate|sum)\b)",
+    re.I,
+)
+# "how many people were killed" / "how many people died": the counted noun and, when the verb
+# follows directly, the verb; a count only answers when it stands in a clause with both.
+_COUNTED = re.compile(
+    r"how\s+many\s+([a-z]+)(?:\s+(?:were|was|have\s+been|had\s+been|are|is|have|had|has))?\s+([a-z]+(?:ed|ied)|died|fled|left|lost|won|made|took|went|came)\b",
+    re.I,
+)
+_DATE_Q = re.compile(
+    r"^(?:when\b|what\s+(?:date|day|year|month|time)\b|on\s+what\s+(?:date|day)\b|in\s+what\s+year\b)", re.I
+)
+_PLACE_Q = re.compile(
+    r"^(?:where\b|in\s+(?:which|what)\s+(?:country|city|state|region|place|town|province)\b|(?:which|what)\s+(?:country|countries|city|cities|state|states|region|place|town|province|continent)\b)",
+    re.I,
+)
+_PERSON_Q = re.compile(
+    r"^(?:who\b|whom\b|whose\b|(?:which|what)\s+(?:\w+\s+)?(?:person|people|minister|ministers|official|officials|leader|leaders|president|player|players|actor|actress|singer|star|ceo|executive|senator|senators|lawmaker|lawmakers|judge|candidate|athlete|coach|author|celebrity)\b|name\s+the\b)",
+    re.I,
+)
+_LIST_Q = re.compile(
+    r"^(?:which|what|name|list)\s+(?:(?:other|two|three|four|five|several)\s+)?(?:\w+\s+)?(?:\w+s)\b(?!\s+(?:is|was|has|did|does)\b)",
+    re.I,
+)
+# "What is Wang Yi's position?" (nothing after: the title, not a stance on something)
+_ROLE_Q = re.compile(r"what\s+(?:is|was)\s+(?P<x>.+?)['’]s?\s+(?:position|title|role|job|post|office|rank)", re.I)
+
+
+def answer_type(question: str) -> tuple[str, bool]:
+    """(what kind of thing answers it, whether it asks for several of them)."""
+    q = question.strip()
+    if _OUTLETS_Q.search(q):
+        return "outlets", True
+    wants_list = bool(_LIST_Q.match(q)) and not q.lower().startswith(("what is", "what was", "what does", "what did"))
+    for kind, rx in (("number", _NUMBER_Q), ("date", _DATE_Q), ("place", _PLACE_Q), ("person", _PERSON_Q)):
+        if rx.match(q):
+            return kind, wants_list
+    return "fact", wants_list

@@ -1,0 +1,26 @@
+"""Word lists and tables the library reads, shipped as package data (one word or row a line).
+
+Every list that shapes answers lives here, not in code, so it can be read, reviewed and
+recorded with an evaluation run (`eval` copies their checksums into results.json)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib import resources
+
+
+@cache
+def words(name: str) -> frozenset[str]:
+    """The words of `rag/resources/<name>.txt`; lines starting with '#' are comments."""
+    raw = resources.files("rag").joinpath(f"resources/{name}.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def fingerprints() -> dict[str, str]:
+    """name -> short sha256 of every resource file, for results.json."""
+    out: dict[str, str] = {}
+    for entry in sorted(resources.files("rag").joinpath("resources").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".txt", ".tsv")):
+            out[entry.name] = hashlib.sha256(entry.read_bytes()).hexdigest()[:12]
+    return out

@@ -1,0 +1,190 @@
+"""Time phrases in a question ("in October 2023", "last week", "two days ago", "since October 7")
+resolved against the question's `as_of` into a published-date window.
+
+dateparser resolves the dates themselves (month names, formats, relative words, the year of a
+bare "October 27" as the latest one before `as_of`); this module only finds the phrase and
+decides how wide the window is: a day, a week, a month, a year, or "since".
+A day-sized event is reported that day or the next, so a day window spans `day_lag_days` more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d{2}"
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "a few": 3, "several": 3,
+}  # fmt: skip
+_COUNT = r"(?P<n>\d{1,3}|a couple of|a few|several|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_UNIT = r"(?P<unit>day|week|month|year)s?"
+
+
+class TimeWindow(BaseModel):
+    """How a question was read in time: articles published from `from` to `to` (inclusive)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    from_: dt.date | None = Field(default=None, alias="from", description="Earliest publication date.")
+    to: dt.date = Field(description="Latest publication date (never after as_of).")
+    phrase: str = Field(description="The words of the question the window comes from.")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    kind: str
+
+
+def _rx(body: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{body})(?![\w-])", re.I)
+
+
+# Most specific first; the first rule that matches wins.
+_RULES = [
+    _Rule(
+        _rx(
+            rf"(?:since|from)\s+(?P<date>{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?|{_DAY}\s+{_MONTH}(?:\s+{_YEAR})?|\d{{4}}-\d{{2}}-\d{{2}})"
+        ),
+        "since",
+    ),
+    _Rule(_rx(rf"(?:since|from)\s+(?P<date>{_MONTH}(?:\s+{_YEAR})?)"), "since_month"),
+    _Rule(_rx(r"(?P<date>\d{4}-\d{2}-\d{2})"), "day"),
+    _Rule(_rx(rf"(?:on\s+)?(?P<date>(?:{_MONTH}\s+{_DAY}|{_DAY}\s+(?:of\s+)?{_MONTH})(?:,?\s+{_YEAR})?)"), "day"),
+    _Rule(_rx(rf"(?:in\s+|during\s+)?(?P<date>{_MONTH}(?:\s+of)?\s+{_YEAR})"), "month"),
+    _Rule(_rx(rf"(?:in|during|throughout)\s+(?P<date>{_MONTH})"), "month"),
+    _Rule(_rx(rf"(?:in|during|throughout)\s+(?P<date>{_YEAR})"), "year"),
+    _Rule(_rx(rf"(?:in\s+|over\s+|during\s+)?the\s+(?:last|past|previous)\s+{_COUNT}\s+{_UNIT}"), "last_n"),
+    _Rule(_rx(rf"{_COUNT}\s+{_UNIT}\s+ago"), "ago"),
+    _Rule(_rx(r"yesterday"), "yesterday"),
+    _Rule(_rx(r"today|tonight|this (?:morning|afternoon|evening)"), "today"),
+    _Rule(_rx(r"(?:this|the)\s+past\s+week|(?:in\s+|over\s+)?the\s+past\s+week"), "past_week"),
+    _Rule(_rx(r"this\s+week(?:end)?"), "this_week"),
+    _Rule(_rx(r"last\s+week(?:end)?"), "last_week"),
+    _Rule(_rx(r"this\s+month"), "this_month"),
+    _Rule(_rx(r"last\s+month"), "last_month"),
+    _Rule(_rx(r"this\s+year"), "this_year"),
+    _Rule(_rx(r"last\s+year"), "last_year"),
+]
+
+
+def _parse(text: str, as_of: dt.date) -> dt.date | None:
+    import dateparser
+
+    settings = {
+        "RELATIVE_BASE": dt.datetime.combine(as_of, dt.time()),
+        "PREFER_DATES_FROM": "past",
+        "PREFER_DAY_OF_MONTH": "first",
+    }
+    got = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    return got.date() if got else None
+
+
+def _month_bounds(d: dt.date) -> tuple[dt.date, dt.date]:
+    start = d.replace(day=1)
+    nxt = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, nxt - dt.timedelta(days=1)
+
+
+def _count(text: str) -> int:
+    text = text.lower()
+    return int(text) if text.isdigit() else _NUMBER_WORDS.get(text, 1)
+
+
+def _shift_months(d: dt.date, months: int) -> dt.date:
+    index = d.year * 12 + d.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+# A time phrase that dates something else than the reporting asked about is no window:
+# "later/earlier this year" (the event's time, reported now), "compared to a year ago" (a
+# comparison), "the insurrection on January 6, 2021" (a date inside a noun phrase names the event).
+_NOT_A_WINDOW_BEFORE = re.compile(
+    r"(?:\b(?:later|earlier|compared\s+(?:to|with)|than|from|since|anniversary\s+of)\s+$)|"
+    r"(?:\bthe\s+[a-z]+(?:\s+[a-z]+)?\s+$)",
+    re.I,
+)
+
+
+def _dates_the_reporting(question: str, m: re.Match[str]) -> bool:
+    before = question[: m.start()]
+    if m.group(0).lower().startswith(("since", "from")):
+        return True
+    if re.match(r"(?:on|in|during|throughout)\b", m.group(0), re.I) and re.search(r"\bthe\s+\w+\s+$", before):
+        return False  # "the insurrection on January 6"
+    return not _NOT_A_WINDOW_BEFORE.search(before)
+
+
+def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> TimeWindow | None:
+    """The published-date window a question's time phrase asks for, or None when it names no time."""
+    for rule in _RULES:
+        m = rule.pattern.search(question)
+        if not m:
+            continue
+        if not _dates_the_reporting(question, m):
+            return None
+        window = _resolve(rule.kind, m, as_of, day_lag_days)
+        if window is None:
+            continue
+        start, end = window  # a window after as_of stays empty (from > to): nothing can answer it yet
+        return TimeWindow.model_validate({"from": start, "to": min(end, as_of), "phrase": m.group(0).strip()})
+    return None
+
+
+def _resolve(kind: str, m: re.Match[str], as_of: dt.date, lag: int) -> tuple[dt.date | None, dt.date] | None:
+    one = dt.timedelta(days=1)
+    if kind in ("since", "day", "month", "since_month", "year"):
+        raw = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", m.group("date"))
+        d = _parse(raw, as_of)
+        if d is None:
+            return None
+        if kind == "since":
+            return d, as_of
+        if kind == "since_month":
+            return d.replace(day=1), as_of
+        if kind == "day":
+            return d, d + lag * one
+        if kind == "month":
+            return _month_bounds(d)
+        return dt.date(d.year, 1, 1), dt.date(d.year, 12, 31)
+    if kind in ("last_n", "ago"):
+        n, unit = _count(m.group("n")), m.group("unit").lower()
+        span = {"day": 1, "week": 7}.get(unit)
+        if kind == "last_n":
+            if span is not None:
+                return as_of - n * span * one, as_of
+            months = n * (12 if unit == "year" else 1)
+            return _shift_months(as_of, months), as_of
+        if unit == "day":
+            d = as_of - n * one
+            return d, d + lag * one
+        if unit == "week":
+            d = as_of - 7 * n * one
+            return d - 3 * one, d + 3 * one
+        first = _shift_months(as_of, n * (12 if unit == "year" else 1))
+        return (
+            (first, _month_bounds(first)[1])
+            if unit == "month"
+            else (dt.date(first.year, 1, 1), dt.date(first.year, 12, 31))
+        )
+    monday = as_of - as_of.weekday() * one  # "last week" is the calendar week before this one
+    return {
+        "yesterday": (as_of - one, as_of),
+        "today": (as_of, as_of),
+        "past_week": (as_of - 7 * one, as_of),
+        # News-speak: "this week" is the last seven days (on a Monday the calendar week is one day).
+        "this_week": (as_of - 6 * one, as_of),
+        "last_week": (monday - 7 * one, monday - one),
+        "this_month": (as_of.replace(day=1), as_of),
+        "last_month": _month_bounds(_shift_months(as_of, 1)),
+        "this_year": (dt.date(as_of.year, 1, 1), as_of),
+        "last_year": (dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year - 1, 12, 31)),
+    }.get(kind)

@@ -1,0 +1,72 @@
+"""Time phrases resolved against a fixed as_of (Wednesday 2023-11-01)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rag.temporal import find_time_window
+
+AS_OF = dt.date(2023, 11, 1)
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end", "phrase"),
+    [
+        ("What did China say on October 27?", D(2023, 10, 27), D(2023, 10, 28), "on October 27"),
+        ("What did China say on Oct. 27, 2023?", D(2023, 10, 27), D(2023, 10, 28), "on Oct. 27, 2023"),
+        ("What did China say in November 2023?", D(2023, 11, 1), D(2023, 11, 1), "in November 2023"),
+        ("What did China say in October 2023?", D(2023, 10, 1), D(2023, 10, 31), "in October 2023"),
+        ("What has Israel said since October 7?", D(2023, 10, 7), AS_OF, "since October 7"),
+        ("What did Oman say last week?", D(2023, 10, 23), D(2023, 10, 29), "last week"),
+        ("What did Oman say yesterday?", D(2023, 10, 31), AS_OF, "yesterday"),
+        ("What happened this month?", D(2023, 11, 1), AS_OF, "this month"),
+        ("What happened two days ago?", D(2023, 10, 30), D(2023, 10, 31), "two days ago"),
+        ("What did Wang Yi say this week?", D(2023, 10, 26), AS_OF, "this week"),
+        ("What happened in the past 3 days?", D(2023, 10, 29), AS_OF, "in the past 3 days"),
+        ("What happened in May?", D(2023, 5, 1), D(2023, 5, 31), "in May"),
+        ("What happened in 2022?", D(2022, 1, 1), D(2022, 12, 31), "in 2022"),
+        ("What happened on 2023-10-20?", D(2023, 10, 20), D(2023, 10, 21), "2023-10-20"),
+        ("What happened last month?", D(2023, 10, 1), D(2023, 10, 31), "last month"),
+    ],
+)
+def test_time_phrases(question: str, start: dt.date, end: dt.date, phrase: str) -> None:
+    window = find_time_window(question, AS_OF)
+    assert window is not None
+    assert (window.from_, window.to, window.phrase) == (start, end, phrase)
+
+
+@pytest.mark.parametrize("question", ["What did Oman say?", "What may happen next?", "Who will march on Sunday?"])
+def test_no_time_phrase_no_window(question: str) -> None:
+    assert find_time_window(question, AS_OF) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many minutes did violence play out during the insurrection on January 6, 2021?",
+        "Which singer will launch a residency later this year?",
+        "Which city saw the biggest increase compared to a year ago?",
+        "The governor began sending buses earlier this year. Which city did he add?",
+    ],
+)
+def test_phrases_that_date_something_else_are_no_window(question: str) -> None:
+    assert find_time_window(question, AS_OF) is None
+
+
+def test_a_month_after_as_of_is_an_empty_window() -> None:
+    window = find_time_window("What did China say in October 2024?", AS_OF)
+    assert window is not None and window.from_ is not None and window.from_ > window.to
+
+
+def test_a_window_never_ends_after_as_of() -> None:
+    window = find_time_window("What happened this year?", AS_OF)
+    assert window is not None and window.to == AS_OF
+
+
+def test_window_serialises_with_from() -> None:
+    window = find_time_window("What did China say in October 2023?", AS_OF)
+    assert window is not None
+    assert window.model_dump(mode="json") == {"from": "2023-10-01", "to": "2023-10-31", "phrase": "in October 2023"}
