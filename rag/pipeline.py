@@ -34,8 +34,8 @@ from rag.models import (
 from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior, to_passage
 from rag.settings import Settings
 from rag.store import ChromaStore, day_number
-from rag.temporal import TimeWindow
-from rag.text import STOPWORDS, terms
+from rag.temporal import TimeWindow, mentions_day
+from rag.text import terms
 
 ANSWERERS = ("extractive", "openai")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
@@ -118,7 +118,13 @@ class RagPipeline:
     def extractive(self) -> ExtractiveAnswerer:
         s = self.settings
         cfg = ExtractiveConfig(
-            s.max_answer_sentences, s.abstain_threshold, s.answer_type_weight, s.list_weight, s.role_weight
+            s.max_answer_sentences,
+            s.abstain_threshold,
+            s.answer_type_weight,
+            s.list_weight,
+            s.role_weight,
+            s.fact_sentences,
+            s.fact_floor,
         )
         return ExtractiveAnswerer(self.embedder, cfg)
 
@@ -215,9 +221,6 @@ class RagPipeline:
             as_of=as_of,
             recency_weight=s.recency_weight if recency else 0.0,
             recency_half_life_days=s.recency_half_life_days,
-            doc_evidence_weight=s.doc_evidence_weight,
-            title_weight=s.title_weight,
-            query_terms=frozenset(t for t in terms(query) if t not in STOPWORDS),
         )
         hybrid = HybridRetriever(
             dense,
@@ -243,13 +246,30 @@ class RagPipeline:
         fixed = self.corrected(query, index)
         day = as_of_day(as_of)
         info = analyze(fixed, day, self.settings.day_lag_days)
-        scoped = _within(filters, info.time_window)
-        passages = (
-            []
-            if scoped is EMPTY_WINDOW
-            else self.retrieve(info.text, top_k, scoped, index=index, as_of=day, recency=_untimed(scoped))
-        )
+        passages = self._retrieve_in_time(info, top_k or self.settings.top_k, filters, index, day)
         return SearchResult(passages=passages, as_of=day, time_window=info.time_window)
+
+    def _retrieve_in_time(
+        self, info: Question, k: int, filters: Filters | None, index: LexicalIndex, as_of: dt.date
+    ) -> list[Passage]:
+        """Passages published in the question's time window. A day ("on October 27") is also
+        answered by later articles that name it: those are retrieved from the day to as_of and
+        kept only when the passage mentions the day."""
+        window = info.time_window
+        scoped = _within(filters, window)
+        found = []
+        if scoped is not EMPTY_WINDOW:
+            found = self.retrieve(info.text, k, scoped, index=index, as_of=as_of, recency=_untimed(scoped))
+        if window is not None and window.day is not None:
+            later = _within(filters, window.model_copy(update={"to": as_of}))
+            if later is not EMPTY_WINDOW:
+                seen = {p.chunk_id for p in found}
+                found += [
+                    p
+                    for p in self.retrieve(info.text, k, later, index=index, as_of=as_of, recency=False)
+                    if p.chunk_id not in seen and p.duplicate_of is None and mentions_day(p.text, window.day)
+                ]
+        return found
 
     # -- answering --------------------------------------------------------------------------
     def ask(
@@ -288,15 +308,9 @@ class RagPipeline:
         scoped = _within(filters, info.time_window)
         missing = abstention.unknown_entities(info, index)
         passages: list[Passage] = []
-        if not missing and len(index) and scoped is not EMPTY_WINDOW:
-            passages = self.retrieve(
-                info.text,
-                max(top_k or self.settings.top_k, self.settings.ranking_depth),
-                scoped,
-                index=index,
-                as_of=day,
-                recency=_untimed(scoped),
-            )
+        if not missing and len(index):
+            depth = max(top_k or self.settings.top_k, self.settings.ranking_depth)
+            passages = self._retrieve_in_time(info, depth, filters, index, day)
         # "Which outlets reported X?" lists every article that reports it: the whole ranking.
         used = passages if info.wants_outlets else _first_leaders(passages, top_k or self.settings.top_k)
         t1 = time.perf_counter()

@@ -20,7 +20,6 @@ from rag.embed import CachedEmbedder
 from rag.lexical import LexicalIndex
 from rag.models import Filters, Passage
 from rag.store import ChromaStore, version_key
-from rag.text import term_set
 
 
 def _node(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> NodeWithScore:
@@ -97,17 +96,16 @@ class RankingPrior:
     - recency: news questions without a time phrase are about the latest reporting as of
       `as_of`; an article `age` days old gets `recency_weight * 0.5 ** (age / half_life)`.
       A prior, not a cut-off: a strong old match still outranks a weak new one.
-    - article evidence: hit@k counts articles, so a chunk borrows `doc_evidence_weight` times
-      the fused score of the other matching chunks of its article, and `title_weight` times
-      the share of the query's content terms that its headline contains.
+
+    Per-article evidence (a chunk borrowing the scores of its article's other matching chunks,
+    weights 0.25/0.5, or a bonus for query terms in the headline, 0.5/1.0) was calibrated the same
+    way: the best setting with either scored hit@5 + MRR@10 = 1.61 on the tuning weeks against
+    1.69 without, so it is not part of the fusion.
     """
 
     as_of: dt.date | None = None
     recency_weight: float = 0.0
     recency_half_life_days: float = 7.0
-    doc_evidence_weight: float = 0.0
-    title_weight: float = 0.0
-    query_terms: frozenset[str] = frozenset()
 
 
 class HybridRetriever(BaseRetriever):
@@ -137,25 +135,15 @@ class HybridRetriever(BaseRetriever):
 
     def _apply_prior(self, fused: dict[str, NodeWithScore], scores: dict[str, float]) -> dict[str, float]:
         prior = self._prior
+        if not prior.recency_weight or prior.as_of is None:
+            return scores
         unit = 1.0 / (self._rrf_k + 1)
-        by_doc: dict[str, list[str]] = {}
+        out = dict(scores)
         for cid, n in fused.items():
-            by_doc.setdefault(str(n.node.metadata.get("doc_id", "")), []).append(cid)
-        doc_total = {d: sum(scores[c] for c in cids) for d, cids in by_doc.items()}
-        out: dict[str, float] = {}
-        for cid, n in fused.items():
-            meta = n.node.metadata
-            score = scores[cid]
-            if prior.doc_evidence_weight:
-                score += prior.doc_evidence_weight * (doc_total[str(meta.get("doc_id", ""))] - scores[cid])
-            if prior.title_weight and prior.query_terms:
-                title = term_set(str(meta.get("title", "")))
-                score += unit * prior.title_weight * len(prior.query_terms & title) / len(prior.query_terms)
-            published = meta.get("published")
-            if prior.recency_weight and prior.as_of is not None and published:
+            published = n.node.metadata.get("published")
+            if published:
                 age = max(0, (prior.as_of - dt.date.fromisoformat(str(published))).days)
-                score += unit * prior.recency_weight * 0.5 ** (age / prior.recency_half_life_days)
-            out[cid] = score
+                out[cid] += unit * prior.recency_weight * 0.5 ** (age / prior.recency_half_life_days)
         return out
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:

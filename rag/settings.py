@@ -49,10 +49,8 @@ class Settings(BaseSettings):
     dedup_threshold: float = 0.9
     # Ranking prior (see rag.retrieve.RankingPrior), calibrated on the tuning half of the
     # RealTime QA dev weeks only (eval/tune.py); units of one top-ranked hit.
-    recency_weight: float = 0.0
-    recency_half_life_days: float = 7.0
-    doc_evidence_weight: float = 0.0
-    title_weight: float = 0.0
+    recency_weight: float = 2.0  # eval/tune.py on the tuning weeks, 2026-11-25 (plateau 2-4)
+    recency_half_life_days: float = 8.0  # same run (plateau 4-16 days)
     # Ranked articles kept for the answer and returned with it (eval scores this ranking).
     ranking_depth: int = 10
     # A day named in a question ("on October 27") is reported that day or the next.
@@ -65,6 +63,8 @@ class Settings(BaseSettings):
     answer_type_weight: float = 0.1
     list_weight: float = 0.35
     role_weight: float = 0.2
+    fact_sentences: int = 4  # eval/tune.py on the tuning weeks, 2026-11-25 (3 -> 4)
+    fact_floor: float = 0.8
     support_threshold: float = 0.5
 
     # OpenAI-compatible LLM (only used when answerer=openai or embed_model=openai:...)

@@ -36,6 +36,11 @@ class TimeWindow(BaseModel):
     from_: dt.date | None = Field(default=None, alias="from", description="Earliest publication date.")
     to: dt.date = Field(description="Latest publication date (never after as_of).")
     phrase: str = Field(description="The words of the question the window comes from.")
+    day: dt.date | None = Field(
+        default=None,
+        exclude=True,
+        description="Set when the phrase names one day: articles published later that mention that day also answer.",
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,18 @@ _RULES = [
     _Rule(_rx(r"this\s+year"), "this_year"),
     _Rule(_rx(r"last\s+year"), "last_year"),
 ]
+
+
+_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]  # fmt: skip
+
+
+def mentions_day(text: str, day: dt.date) -> bool:
+    """Whether a text names `day` ("October 27", "Oct. 27", "27 October", "27th of October", "2023-10-27")."""
+    month = _MONTH_NAMES[day.month - 1]
+    mon = rf"{month[:3]}(?:{month[3:]}|\.)?" if len(month) > 4 else month
+    d = rf"{day.day}(?:st|nd|rd|th)?"
+    rx = rf"\b(?:{mon}\s+{d}\b|{d}\s+(?:of\s+)?{mon}\b)|{day.isoformat()}"
+    return re.search(rx, text, re.I) is not None
 
 
 def _parse(text: str, as_of: dt.date) -> dt.date | None:
@@ -135,7 +152,10 @@ def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> Ti
         if window is None:
             continue
         start, end = window  # a window after as_of stays empty (from > to): nothing can answer it yet
-        return TimeWindow.model_validate({"from": start, "to": min(end, as_of), "phrase": m.group(0).strip()})
+        day = start if rule.kind == "day" else None
+        return TimeWindow.model_validate(
+            {"from": start, "to": min(end, as_of), "phrase": m.group(0).strip(), "day": day}
+        )
     return None
 
 

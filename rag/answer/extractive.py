@@ -53,6 +53,8 @@ class ExtractiveConfig:
     answer_type_weight: float = 0.1  # a sentence holding a thing of the asked kind (number, date, ...)
     list_weight: float = 0.35  # "which ministers ...": a sentence that enumerates three or more names
     role_weight: float = 0.2  # "What is X's position?": a sentence stating X's title
+    fact_sentences: int = 4  # sentences quoted for a question that is not about a speaker
+    fact_floor: float = 0.8  # ... each scoring at least this share of the best one
 
 
 _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
@@ -206,18 +208,29 @@ class ExtractiveAnswerer:
         return bonus
 
     def _per_outlet(self, pool: list[Candidate]) -> list[Claim]:
-        """'Which outlets reported X?': the best sentence of each article that reports it."""
+        """'Which outlets reported X?': every outlet whose article reports it, each with its best
+        sentence, before a second article of an outlet already listed (up to max_sentences)."""
         floor = pool[0].score * 0.75
-        best: dict[str, Candidate] = {}
+        first: dict[str, Candidate] = {}
+        more: list[Candidate] = []
+        seen_docs: set[str] = set()
         for c in pool:
-            if c.score >= floor and c.passage.doc_id not in best:
-                best[c.passage.doc_id] = c
-        chosen = list(best.values())[: self._config.max_sentences]
+            if c.score < floor or c.passage.doc_id in seen_docs:
+                continue
+            seen_docs.add(c.passage.doc_id)
+            outlet = (c.passage.source or c.passage.doc_id).lower()
+            if outlet not in first:
+                first[outlet] = c
+            else:
+                more.append(c)
+        chosen = list(first.values())
+        chosen += more[: max(0, self._config.max_sentences - len(chosen))]
         return [Claim(c.text, [Support(c.passage, c.text, c.start, c.end, round(c.score, 4), True)]) for c in chosen]
 
     def _select(self, pool: list[Candidate], speaker_q: bool) -> list[Claim]:
-        limit = self._config.max_sentences if speaker_q else min(3, self._config.max_sentences)
-        floor = pool[0].score * (0.7 if speaker_q else 0.8)
+        cfg = self._config
+        limit = cfg.max_sentences if speaker_q else min(cfg.fact_sentences, cfg.max_sentences)
+        floor = pool[0].score * (0.7 if speaker_q else cfg.fact_floor)
         chosen: list[tuple[Candidate, list[Candidate]]] = []
         for c in pool:
             if c.score < floor:
