@@ -238,3 +238,27 @@ def test_usage_counts_real_tokens_and_streams_a_usage_chunk(api_server) -> None:
     )
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
     assert chunks[-1].usage.completion_tokens == resp.usage.completion_tokens > 0
+
+
+def test_as_of_on_every_route(api_server) -> None:  # type: ignore[no-untyped-def]
+    """`as_of` on /v1/ask, /v1/search and chat (as the openai SDK sends it, via extra_body)."""
+    url = api_server.url
+    ask = httpx.post(f"{url}/v1/ask", json={"question": "What did Oman say?", "as_of": "2023-11-01"}, timeout=60).json()
+    assert ask["as_of"] == "2023-11-01" and ask["citations"]
+    assert all(c["published"] <= "2023-11-01" for c in ask["citations"] if c["published"])
+    search = httpx.post(
+        f"{url}/v1/search", json={"query": "China in October 2023", "as_of": "2023-11-30T10:00:00+00:00"}, timeout=60
+    ).json()
+    assert search["time_window"] == {"from": "2023-10-01", "to": "2023-10-31", "phrase": "in October 2023"}
+    assert search["passages"] and all(p["published"].startswith("2023-10") for p in search["passages"])
+    client = OpenAI(base_url=f"{url}/v1", api_key="unused")
+    resp = client.chat.completions.create(
+        model="newsrag",
+        messages=[{"role": "user", "content": "What did Oman say?"}],
+        extra_body={"as_of": "2023-11-01"},
+    )
+    extra = resp.model_extra or {}
+    assert extra["rag"]["as_of"] == "2023-11-01"
+    assert all(c["published"] <= "2023-11-01" for c in extra["citations"] if c["published"])
+    bad = httpx.post(f"{url}/v1/ask", json={"question": "What did Oman say?", "as_of": "yesterday"}, timeout=60)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "as_of"
