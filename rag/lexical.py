@@ -21,8 +21,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from rag.filtering import conditions, mask
 from rag.models import Filters
-from rag.store import day_number
 from rag.text import STOPWORDS, normalize_word, terms, words
 
 FORMAT = 2
@@ -174,24 +174,8 @@ class LexicalIndex:
         return int(self.published_days.max()) if len(self.published_days) else 0
 
     def mask(self, filters: Filters | None, as_of: dt.date | None = None) -> np.ndarray | None:
-        if (filters is None or filters.is_empty()) and as_of is None or not len(self):
-            return None
-        keep = np.ones(len(self), dtype=bool)
-        if as_of is not None:
-            keep &= self.published_days <= day_number(as_of)
-        if filters is None:
-            return keep
-        if filters.sources:
-            keep &= np.isin(self.source_keys, [s.lower() for s in filters.sources])
-        if filters.doc_ids:
-            keep &= np.isin(self.doc_ids, list(filters.doc_ids))
-        if filters.published_from or filters.published_to:
-            keep &= self.published_days > 0
-        if filters.published_from:
-            keep &= self.published_days >= day_number(filters.published_from)
-        if filters.published_to:
-            keep &= self.published_days <= day_number(filters.published_to)
-        return keep
+        columns = {"source_key": self.source_keys, "doc_id": self.doc_ids, "published_day": self.published_days}
+        return mask(columns, len(self), conditions(filters, as_of)) if len(self) else None
 
     def search(
         self, query: str, k: int, filters: Filters | None = None, as_of: dt.date | None = None

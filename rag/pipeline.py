@@ -18,6 +18,7 @@ from rag.answer.question import Question, analyze
 from rag.answer.render import Draft, render
 from rag.embed import CachedEmbedder, build_embedder, force_offline
 from rag.errors import InvalidRequest, LLMUnavailable
+from rag.filtering import day_number
 from rag.ingest.chunker import SentenceChunker
 from rag.ingest.ingester import Ingester, Parsed, Progress
 from rag.lexical import LexicalIndex, LexicalIndexManager
@@ -33,7 +34,7 @@ from rag.models import (
 )
 from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior, to_passage
 from rag.settings import Settings
-from rag.store import ChromaStore, day_number
+from rag.store import ChromaStore
 from rag.temporal import TimeWindow, mentions_day
 from rag.text import terms
 

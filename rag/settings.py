@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     candidate_depth: int = 40
     rrf_k: int = 60
     dedup_threshold: float = 0.9
+    # A filtered dense search first takes this many times the wanted chunks unfiltered and filters
+    # them in Python (Chroma's own filtered search is much slower); 1 turns that off.
+    filter_overfetch: int = 4
     # Ranking prior (see rag.retrieve.RankingPrior), calibrated on the tuning half of the
     # RealTime QA dev weeks only (eval/tune.py); units of one top-ranked hit.
     recency_weight: float = 2.0  # eval/tune.py on the tuning weeks, 2026-11-25 (plateau 2-4)
