@@ -83,6 +83,36 @@ def docs(
 
 
 @app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="Folder to watch (recursive).", exists=True, file_okay=False)],
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between scans.")] = 2.0,
+    new_only: Annotated[bool, typer.Option(help="Skip the files already there at start.")] = False,
+) -> None:
+    """Ingest files added to or changed in FOLDER until stopped (Ctrl-C); one line per batch."""
+    from rag.ingest.watch import FolderWatcher
+
+    pipeline = _pipeline()
+    watcher = FolderWatcher(folder, pipeline.ingest_paths, pipeline.settings.data_dir, interval)
+    if new_only:
+        watcher.mark_existing()
+
+    def on_batch(report: Any) -> None:
+        for item in report.items:
+            if item.status == "failed":
+                typer.secho(f"failed: {item.input}: {item.reason}", err=True, fg=typer.colors.YELLOW)
+        typer.echo(report.summary(), nl=True)
+
+    def on_error(e: RagError) -> None:
+        typer.secho(f"error: {e} (will retry)", err=True, fg=typer.colors.RED)
+
+    typer.echo(f"watching {folder} every {interval:g}s (Ctrl-C stops)")
+    try:
+        watcher.run(on_batch, on_error)
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+
+
+@app.command()
 def repair() -> None:
     """Remove chunks left by writes that crashed before committing (older than RAG_ORPHAN_GRACE_S)."""
     try:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bs4 import BeautifulSoup
 from pydantic import ValidationError
 
 from rag.errors import InvalidDocument
@@ -27,7 +26,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ".news"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 JSON_SUFFIXES = frozenset({".json"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | JSON_SUFFIXES | HTML_SUFFIXES
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | JSON_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
 
 _HEADER_FIELD = re.compile(r"^(?P<key>[A-Z][A-Za-z ]{1,30}?)(?: \d+)?:\s?(?P<value>.*)$")
 _DATE_PREFIX = re.compile(r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\s+(?P<rest>.*)$")
@@ -234,44 +234,88 @@ def parse_news_text(text: str, name: str, path: str | None = None) -> Document:
 
 
 def parse_html(html: str, name: str, path: str | None = None) -> Document:
-    soup = BeautifulSoup(html, "html.parser")
+    """A saved article page, through trafilatura: the main text without navigation, cookie
+    banners, share buttons or related-story boxes; title, date (htmldate), site name as outlet,
+    author and canonical URL from the page's metadata."""
+    import trafilatura
 
-    def meta(*keys: str) -> str | None:
-        for key in keys:
-            tag = soup.find("meta", attrs={"property": key}) or soup.find("meta", attrs={"name": key})
-            if tag and tag.get("content"):
-                return str(tag["content"]).strip()
-        return None
-
-    title = meta("og:title") or (soup.title.get_text(strip=True) if soup.title else None)
-    h1 = soup.find("h1")
-    if not title and h1:
-        title = h1.get_text(" ", strip=True)
-    published = parse_date(meta("article:published_time", "date", "pubdate", "dc.date"))
-    if not published and (t := soup.find("time")) and t.get("datetime"):
-        published = parse_date(str(t["datetime"]))
-    canonical = soup.find("link", attrs={"rel": "canonical"})
-    url = meta("og:url") or (str(canonical["href"]) if canonical and canonical.get("href") else None)
-    url = url.strip() if url and _SAFE_URL.match(url.strip()) else None
-    source = meta("og:site_name", "publisher", "author")
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg"]):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks = [el.get_text(" ", strip=True) for el in root.find_all(["p", "h2", "h3", "h4", "li", "blockquote", "pre"])]
-    blocks = [b for b in blocks if b]
-    text = "\n\n".join(blocks) if blocks else root.get_text("\n", strip=True)
-    if not text.strip():
-        raise InvalidDocument("HTML has no readable text")
+    extracted = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    meta: dict[str, Any] = {}
+    if extracted is not None:
+        meta = extracted if isinstance(extracted, dict) else extracted.as_dict()
+    text = str(meta.get("text") or "")
+    title = str(meta.get("title") or "").strip() or None
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if title and lines and lines[0] == title:
+        lines = lines[1:]  # the headline is the title, not the body
+    text = clean_text("\n\n".join(lines))
+    if is_blank(text):
+        raise InvalidDocument("HTML has no readable article text")
     outlet, _ = _dateline(text)
+    url = str(meta.get("url") or "").strip() or None
     return Document(
         doc_id=make_doc_id(name),
         title=title or _headline_from_lead(text),
         text=text,
-        source=source or outlet,
-        published=published or _body_date(text),
-        url=url,
+        source=str(meta.get("sitename") or "").strip() or outlet,
+        published=parse_date(str(meta.get("date") or "")) or _body_date(text),
+        url=url if url and _SAFE_URL.match(url) else None,
         path=path,
+        categories=[c for c in str(meta.get("categories") or "").split(";") if c.strip()],
     )
+
+
+def _fragment_text(fragment: str) -> str:
+    """A feed entry's HTML content as text, one paragraph a block (trafilatura wants whole pages)."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    for bad in root.xpath("//script|//style|//iframe|//noscript"):
+        bad.drop_tree()
+    blocks = [" ".join(b.text_content().split()) for b in root.xpath("//p|//li|//h1|//h2|//h3|//h4|//blockquote")]
+    blocks = [b for b in blocks if b]
+    return "\n\n".join(blocks) if blocks else " ".join(root.text_content().split())
+
+
+def parse_feed(raw: str, name: str) -> Iterator[Document | RecordError]:
+    """An RSS or Atom feed file: one article per entry, with its full content when the feed
+    carries it (else its summary), its link and date, and the feed's title as outlet."""
+    import feedparser
+
+    feed = feedparser.parse(raw)
+    if not feed.entries:
+        reason = f"not a readable feed ({feed.bozo_exception})" if feed.bozo else "the feed has no entries"
+        yield RecordError(name, reason)
+        return
+    outlet = str(feed.feed.get("title") or "").strip() or None
+    stem = Path(name).stem
+    for i, entry in enumerate(feed.entries):
+        where = f"{name}#{i + 1}"
+        content = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
+        body_html = max(content, key=len) if content else str(entry.get("summary") or "")
+        text = clean_text(_fragment_text(body_html) if "<" in body_html else body_html).strip()
+        if is_blank(text):
+            yield RecordError(where, "entry has no content or summary")
+            continue
+        link = str(entry.get("link") or "").strip()
+        key = str(entry.get("id") or link or entry.get("title") or text[:200])
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        title = " ".join(str(entry.get("title") or "").split())
+        yield Document(
+            doc_id=f"{make_doc_id(stem)}-{hashlib.sha1(key.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}",
+            title=title or _headline_from_lead(text),
+            text=text,
+            source=outlet,
+            published=dt.date(*stamp[:3]) if stamp else _body_date(text),
+            url=link if _SAFE_URL.match(link) else None,
+            path=name,
+            categories=[str(t.get("term")) for t in entry.get("tags", []) if t.get("term")],
+        )
 
 
 def _optional_str(record: dict[str, Any], key: str, where: str) -> str | None:
@@ -377,6 +421,8 @@ def parse_bytes(raw: bytes, filename: str, path: str | None = None) -> Iterator[
     stem = Path(filename).stem
     if suffix in JSONL_SUFFIXES or suffix in JSON_SUFFIXES:
         yield from parse_records_text(text, filename, jsonl=suffix in JSONL_SUFFIXES)
+    elif suffix in FEED_SUFFIXES:
+        yield from parse_feed(text, filename)
     elif suffix in HTML_SUFFIXES or text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
         yield parse_html(text, stem, path)
     else:
