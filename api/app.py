@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors, openapi
 from api.metrics import Metrics
 from api.middleware import ServiceMiddleware
-from api.routes import ask, documents, health, openai_compat, search
+from api.routes import ask, documents, health, openai_compat, playground, search
 from api.security import require_reader
 from rag import __version__
 from rag.errors import RagError
@@ -47,6 +47,8 @@ def create_app(settings: Settings, pipeline: RagPipeline | None = None) -> FastA
     errors.install(app)
     openapi.install(app, settings)
     app.include_router(health.router)  # /healthz is open; /readyz and /metrics guard themselves
+    app.include_router(playground.router)  # the page is open; its API calls carry the key
+    app.mount("/static", playground.static_files, name="static")
     for module in (ask, search, documents, openai_compat):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     if settings.cors_origin_list:

@@ -103,6 +103,10 @@ class DocumentList(BaseModel):
     offset: int
 
 
+class OutletList(BaseModel):
+    outlets: list[str]
+
+
 class DeleteResponse(BaseModel):
     deleted: str
     chunks: int

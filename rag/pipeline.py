@@ -85,6 +85,7 @@ class RagPipeline:
         force_offline()
         self.settings = settings
         self._write_lock = threading.Lock()  # one writer at a time per process
+        self._outlets: tuple[str, list[str]] | None = None
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         if store is not None:
@@ -166,6 +167,15 @@ class RagPipeline:
 
     def list_documents(self, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
         return self.store.list_docs(limit, offset)
+
+    def outlets(self) -> list[str]:
+        """Outlet names for filters, read once per store generation."""
+        generation = self.store.generation()
+        cached = self._outlets
+        if cached is None or cached[0] != generation:
+            cached = (generation, self.store.outlets())
+            self._outlets = cached
+        return cached[1]
 
     def count_documents(self) -> int:
         return self.store.count_docs()

@@ -247,6 +247,15 @@ class ChromaStore:
         return infos
 
     @_unavailable
+    def outlets(self) -> list[str]:
+        """Distinct outlet names of the registry, sorted case-insensitively."""
+        h = self._h()
+        names = {
+            str(m.get("source")) for _, metas, _ in self._pages(h.docs, ["metadatas"]) for m in metas if m.get("source")
+        }
+        return sorted(names, key=str.lower)
+
+    @_unavailable
     def get_doc(self, doc_id: str) -> DocumentDetail:
         got = self._h().docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from api.deps import PipelineDep, SettingsDep
-from api.schemas import NOT_BLANK, DeleteResponse, DocumentIn, DocumentList, IngestResponse
+from api.schemas import NOT_BLANK, DeleteResponse, DocumentIn, DocumentList, IngestResponse, OutletList
 from api.security import AdminDep
 from rag.errors import InvalidRequest
 from rag.ingest.ingester import Ingester, Parsed
@@ -167,6 +167,11 @@ async def add_documents(request: Request, pipeline: PipelineDep, settings: Setti
             status_code=422,
         )
     return JSONResponse(body.model_dump(mode="json"), status_code=207 if report.failed else 200)
+
+
+@router.get("/v1/outlets", response_model=OutletList, summary="The outlets the archive holds (for filters)")
+async def list_outlets(pipeline: PipelineDep) -> OutletList:
+    return OutletList(outlets=await anyio.to_thread.run_sync(pipeline.outlets))
 
 
 @router.get("/v1/documents", response_model=DocumentList, summary="List documents (paged)")
