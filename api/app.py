@@ -13,9 +13,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors, openapi
 from api.metrics import Metrics
 from api.middleware import ServiceMiddleware
-from api.routes import ask, documents, health, openai_compat, playground, search
+from api.routes import ask, collections, documents, health, openai_compat, playground, search
 from api.security import require_reader
 from rag import __version__
+from rag.collections import CollectionManager
 from rag.errors import RagError
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
@@ -43,13 +44,14 @@ def create_app(settings: Settings, pipeline: RagPipeline | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.pipeline = pipeline
+    app.state.collections = CollectionManager(pipeline)
     app.state.metrics = metrics
     errors.install(app)
     openapi.install(app, settings)
     app.include_router(health.router)  # /healthz is open; /readyz and /metrics guard themselves
     app.include_router(playground.router)  # the page is open; its API calls carry the key
     app.mount("/static", playground.static_files, name="static")
-    for module in (ask, search, documents, openai_compat):
+    for module in (ask, search, documents, collections, openai_compat):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     if settings.cors_origin_list:
         app.add_middleware(

@@ -17,6 +17,7 @@ from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from api.schemas import ChatCompletionRequest
 from api.sse import deltas
 from rag.answer.render import sources_block
+from rag.collections import CollectionManager
 from rag.conversation import Turn, standalone_question
 from rag.errors import InvalidRequest
 from rag.models import AskResponse
@@ -24,6 +25,26 @@ from rag.pipeline import RagPipeline
 from rag.settings import Settings
 
 MODEL_PREFIX = "newsrag"
+
+
+def offered_models_for(settings: Settings, collections: list[str]) -> list[str]:
+    """One model per collection and answerer ('newsrag-world', 'newsrag-world-openai'), after the
+    default collection's historical names."""
+    with_llm = bool(settings.openai_base_url or settings.openai_api_key or settings.answerer == "openai")
+    models = offered_models(settings)
+    for name in collections:
+        models.append(f"{MODEL_PREFIX}-{name}")
+        if with_llm:
+            models.append(f"{MODEL_PREFIX}-{name}-openai")
+    return models
+
+
+def collection_for(model: str) -> str | None:
+    """'newsrag-world[-extractive|-openai]' -> 'world'; the plain names -> None (the default)."""
+    rest = model.removeprefix(f"{MODEL_PREFIX}-") if model.startswith(f"{MODEL_PREFIX}-") else ""
+    for suffix in ("-extractive", "-openai"):
+        rest = rest.removesuffix(suffix)
+    return rest if rest and rest not in ("extractive", "openai") else None
 
 
 def offered_models(settings: Settings) -> list[str]:
@@ -47,9 +68,13 @@ def content_of(resp: AskResponse) -> str:
 
 
 class ChatService:
-    def __init__(self, pipeline: RagPipeline, settings: Settings):
-        self._pipeline = pipeline
+    def __init__(self, collections: CollectionManager, settings: Settings):
+        self._collections = collections
         self._settings = settings
+
+    @property
+    def _pipeline(self) -> RagPipeline:
+        return self._collections.default
 
     def answer(self, req: ChatCompletionRequest) -> AskResponse:
         limit = self._settings.max_question_chars
@@ -64,7 +89,8 @@ class ChatService:
         if not any(t.role == "user" and t.content.strip() for t in turns):
             raise InvalidRequest("messages must contain a user message with text", loc=["body", "messages"])
         standalone = standalone_question(turns)
-        return self._pipeline.ask(
+        pipeline = self._collections.get(collection_for(req.model))
+        return pipeline.ask(
             standalone.question,
             answerer=answerer_for(req.model, self._settings),
             exclude=standalone.exclude,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.metrics import Metrics
+from rag.collections import CollectionManager
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
 
@@ -16,9 +17,24 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_pipeline(request: Request) -> RagPipeline:
-    pipeline: RagPipeline = request.app.state.pipeline
-    return pipeline
+def get_collections(request: Request) -> CollectionManager:
+    collections: CollectionManager = request.app.state.collections
+    return collections
+
+
+def get_pipeline(
+    request: Request,
+    collection: Annotated[
+        str | None,
+        Query(
+            max_length=63,
+            pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+            description="The archive to use (default: the default collection).",
+        ),
+    ] = None,
+) -> RagPipeline:
+    """Sync on purpose: FastAPI runs it in a worker thread, since finding a collection reads the store."""
+    return get_collections(request).get(collection)
 
 
 def get_metrics(request: Request) -> Metrics:
@@ -29,3 +45,4 @@ def get_metrics(request: Request) -> Metrics:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PipelineDep = Annotated[RagPipeline, Depends(get_pipeline)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+CollectionsDep = Annotated[CollectionManager, Depends(get_collections)]

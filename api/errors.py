@@ -24,7 +24,7 @@ from rag.errors import (
 log = logging.getLogger("api.errors")
 
 STATUS: dict[type[RagError], int] = {
-    DocumentNotFound: 404,
+    DocumentNotFound: 404,  # and CollectionNotFound
     InvalidRequest: 422,
     InvalidDocument: 422,
     StoreUnavailable: 503,

@@ -106,6 +106,8 @@ def build_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
                 responses["403"] = _error("The key is not an admin key")
             if path not in NO_STORE:
                 responses["503"] = _error("The store is unavailable; retry after `Retry-After` seconds")
+            if any(p.get("name") == "collection" for p in op.get("parameters", [])):
+                responses.setdefault("404", {"description": "No such collection"})
             if "404" in responses:
                 responses["404"] = _error(responses["404"].get("description", "Not found"))
             if not keys:  # no keys configured: no route asks for one, so the schema must not say so

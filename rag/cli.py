@@ -17,14 +17,28 @@ from rag.settings import Settings
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over news archives.")
 
 
-def _settings() -> Settings:
-    return Settings()
+CollectionOpt = Annotated[
+    str | None, typer.Option("--collection", help="The archive to use (default: RAG_COLLECTION, 'news').")
+]
 
 
-def _pipeline(settings: Settings | None = None) -> Any:
+def _settings(collection: str | None = None) -> Settings:
+    settings = Settings()
+    if collection:
+        from rag.collections import check_name
+
+        try:
+            check_name(collection)
+        except RagError as e:
+            raise typer.BadParameter(str(e), param_hint="--collection") from None
+        settings = settings.model_copy(update={"collection": collection})
+    return settings
+
+
+def _pipeline(settings: Settings | None = None, collection: str | None = None) -> Any:
     from rag.pipeline import RagPipeline
 
-    return RagPipeline(settings or _settings())
+    return RagPipeline(settings or _settings(collection))
 
 
 def _fail(e: Exception) -> typer.Exit:
@@ -37,11 +51,12 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories (recursive).")],
     quiet_if_unchanged: Annotated[bool, typer.Option(help="Print only the summary line when nothing changed.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the per-input report as JSON.")] = False,
+    collection: CollectionOpt = None,
 ) -> None:
     """Parse, chunk, embed and store articles (.txt/.md news, .jsonl/.json records, .html)."""
     from rag.progress import IngestBar
 
-    pipeline = _pipeline()
+    pipeline = _pipeline(collection=collection)
     try:
         pipeline.repair()
         parsed = pipeline.ingester.parse_paths(paths)
@@ -67,10 +82,11 @@ def docs(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     limit: Annotated[int | None, typer.Option(min=1)] = None,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    collection: CollectionOpt = None,
 ) -> None:
     """List stored documents: id, title, outlet, date, chunk count."""
     try:
-        items = _pipeline().list_documents(limit, offset)
+        items = _pipeline(collection=collection).list_documents(limit, offset)
     except RagError as e:
         raise _fail(e) from e
     if json_out:
@@ -87,11 +103,12 @@ def watch(
     folder: Annotated[Path, typer.Argument(help="Folder to watch (recursive).", exists=True, file_okay=False)],
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between scans.")] = 2.0,
     new_only: Annotated[bool, typer.Option(help="Skip the files already there at start.")] = False,
+    collection: CollectionOpt = None,
 ) -> None:
     """Ingest files added to or changed in FOLDER until stopped (Ctrl-C); one line per batch."""
     from rag.ingest.watch import FolderWatcher
 
-    pipeline = _pipeline()
+    pipeline = _pipeline(collection=collection)
     watcher = FolderWatcher(folder, pipeline.ingest_paths, pipeline.settings.data_dir, interval)
     if new_only:
         watcher.mark_existing()
@@ -113,20 +130,22 @@ def watch(
 
 
 @app.command()
-def repair() -> None:
+def repair(collection: CollectionOpt = None) -> None:
     """Remove chunks left by writes that crashed before committing (older than RAG_ORPHAN_GRACE_S)."""
     try:
-        n = _pipeline().repair()
+        n = _pipeline(collection=collection).repair()
     except RagError as e:
         raise _fail(e) from e
     typer.echo(f"removed {n} orphaned chunks")
 
 
 @app.command()
-def delete(doc_id: Annotated[str, typer.Argument(help="Document id (see `rag docs`).")]) -> None:
+def delete(
+    doc_id: Annotated[str, typer.Argument(help="Document id (see `rag docs`).")], collection: CollectionOpt = None
+) -> None:
     """Remove one document and all of its chunks."""
     try:
-        n = _pipeline().delete_document(doc_id)
+        n = _pipeline(collection=collection).delete_document(doc_id)
     except RagError as e:
         raise _fail(e) from e
     typer.echo(f"deleted {doc_id} ({n} chunks)")
@@ -171,6 +190,7 @@ def ask(
         str | None,
         typer.Option("--as-of", help="Answer as of this date or datetime (ISO); nothing published later is used."),
     ] = None,
+    collection: CollectionOpt = None,
 ) -> None:
     """Answer a question with cited sources."""
     filters = Filters(
@@ -181,7 +201,9 @@ def ask(
     )
     try:
         day = _as_of(as_of)
-        resp = _pipeline().ask(question, top_k=top_k, filters=filters, answerer=answerer, as_of=day)
+        resp = _pipeline(collection=collection).ask(
+            question, top_k=top_k, filters=filters, answerer=answerer, as_of=day
+        )
     except RagError as e:
         raise _fail(e) from e
     if json_out:

@@ -208,6 +208,22 @@ class ChromaStore:
         return client.get_or_create_collection(name, embedding_function=None, **create)
 
     @_unavailable
+    def collection_names(self) -> list[str]:
+        """The archives in this store: every `<name>_docs` collection that has its `<name>_chunks`."""
+        names = {str(getattr(c, "name", c)) for c in self._h().client.list_collections()}
+        return sorted(
+            n[: -len("_docs")] for n in names if n.endswith("_docs") and n[: -len("_docs")] + "_chunks" in names
+        )
+
+    @_unavailable
+    def drop(self) -> None:
+        """Delete this store's two collections (a whole archive: `DELETE /v1/collections/{name}`)."""
+        h = self._h()
+        self._handles = None
+        for suffix in ("_chunks", "_docs"):
+            h.client.delete_collection(f"{self._settings.collection}{suffix}")
+
+    @_unavailable
     def ping(self) -> None:
         self._h().client.heartbeat()
 

@@ -9,20 +9,22 @@ import anyio
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.chat_service import ChatService, offered_models
-from api.deps import MetricsDep, PipelineDep, SettingsDep
+from api.chat_service import ChatService, offered_models_for
+from api.deps import CollectionsDep, MetricsDep, SettingsDep
 from api.schemas import ChatCompletionRequest
 from rag.errors import RagError
 
 router = APIRouter(tags=["openai-compatible"])
 
 
-@router.get("/v1/models", summary="Models (answerers) this server offers")
-async def models(settings: SettingsDep) -> dict[str, Any]:
+@router.get("/v1/models", summary="Models: one per collection and answerer ('newsrag-world')")
+async def models(settings: SettingsDep, collections: CollectionsDep) -> dict[str, Any]:
     now = int(time.time())
+    names = await anyio.to_thread.run_sync(collections.names)
+    offered = offered_models_for(settings, names)
     return {
         "object": "list",
-        "data": [{"id": m, "object": "model", "created": now, "owned_by": "newsrag"} for m in offered_models(settings)],
+        "data": [{"id": m, "object": "model", "created": now, "owned_by": "newsrag"} for m in offered],
     }
 
 
@@ -32,9 +34,9 @@ async def models(settings: SettingsDep) -> dict[str, Any]:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def chat_completions(
-    req: ChatCompletionRequest, pipeline: PipelineDep, settings: SettingsDep, metrics: MetricsDep
+    req: ChatCompletionRequest, collections: CollectionsDep, settings: SettingsDep, metrics: MetricsDep
 ) -> Any:
-    service = ChatService(pipeline, settings)
+    service = ChatService(collections, settings)
     if not req.stream:
         resp = await anyio.to_thread.run_sync(service.answer, req)
         metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()

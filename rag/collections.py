@@ -1,0 +1,86 @@
+"""Several archives in one service ("world", "business"): one pipeline per collection, all sharing
+the one loaded embedder. A collection is a pair of Chroma collections (`<name>_chunks`,
+`<name>_docs`) plus its own lexical index, so documents, questions and deletes never cross."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+
+from rag.embed import CachedEmbedder
+from rag.errors import DocumentNotFound, InvalidRequest
+from rag.pipeline import RagPipeline
+from rag.settings import Settings
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+RESERVED = frozenset({"extractive", "openai"})  # answerer suffixes of chat model names
+
+
+class CollectionNotFound(DocumentNotFound):
+    code = "collection_not_found"
+
+
+def check_name(name: str) -> str:
+    if not NAME.fullmatch(name) or name in RESERVED or name.endswith(("-extractive", "-openai")):
+        raise InvalidRequest(
+            f"collection name {name[:70]!r} must be 1-63 lower-case letters, digits, '_' or '-' "
+            f"(not {', '.join(sorted(RESERVED))})",
+            loc=["collection"],
+        )
+    return name
+
+
+class CollectionManager:
+    def __init__(self, default: RagPipeline):
+        self.default = default
+        self._pipelines: dict[str, RagPipeline] = {default.settings.collection: default}
+        self._lock = threading.Lock()
+
+    @property
+    def settings(self) -> Settings:
+        return self.default.settings
+
+    @property
+    def embedder(self) -> CachedEmbedder:
+        return self.default.embedder
+
+    def names(self) -> list[str]:
+        """Every collection in the store (the default one even while it is empty)."""
+        return sorted(set(self.default.store.collection_names()) | {self.settings.collection})
+
+    def get(self, name: str | None) -> RagPipeline:
+        """The pipeline of an existing collection (None: the default one)."""
+        if name is None or name == self.settings.collection:
+            return self.default
+        check_name(name)
+        pipeline = self._pipelines.get(name)
+        if pipeline is not None:
+            return pipeline
+        if name not in self.default.store.collection_names():
+            raise CollectionNotFound(f"no collection named {name!r}; an admin creates it with POST /v1/collections")
+        return self._open(name)
+
+    def _open(self, name: str) -> RagPipeline:
+        with self._lock:
+            if name not in self._pipelines:
+                settings = self.settings.model_copy(update={"collection": name})
+                self._pipelines[name] = RagPipeline(settings, embedder=self.embedder)
+            return self._pipelines[name]
+
+    def create(self, name: str) -> bool:
+        """Create a collection; False when it existed already."""
+        check_name(name)
+        existed = name == self.settings.collection or name in self.default.store.collection_names()
+        self._open(name).store.ping()  # connecting creates both Chroma collections
+        return not existed
+
+    def delete(self, name: str) -> None:
+        check_name(name)
+        if name == self.settings.collection:
+            raise InvalidRequest("the default collection cannot be deleted", loc=["collection"])
+        pipeline = self.get(name)
+        with self._lock:
+            pipeline.store.drop()
+            self._pipelines.pop(name, None)
+        shutil.rmtree(pipeline.settings.data_dir / "bm25" / name, ignore_errors=True)
