@@ -134,8 +134,16 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
 
 # -- answer types ------------------------------------------------------------------------------
 ANSWER_TYPES = ("person", "number", "date", "place", "role", "outlets", "fact")
+
+
+def _alternatives(name: str) -> str:
+    """A word list from rag/resources as a regex alternation (longest first)."""
+    return "|".join(sorted((re.escape(w) for w in resource_words(name)), key=len, reverse=True))
+
+
 _NUMBER_Q = re.compile(
-    r"^(?:how\s+(?:many|much|long|old|far|big|large|high|often)|what\s+(?:is\s+|was\s+)?(?:the\s+)?(?:number|amount|total|percentage|share|price|cost|death\s+toll|toll|figure|rate|sum)\b)",
+    r"^(?:how\s+(?:many|much|long|old|far|big|large|high|often)|what\s+(?:is\s+|was\s+)?(?:the\s+)?"
+    rf"(?:\w+\s+)?(?:{_alternatives('number_nouns')})\b)",
     re.I,
 )
 # "how many people were killed" / "how many people died": the counted noun and, when the verb
@@ -148,11 +156,11 @@ _DATE_Q = re.compile(
     r"^(?:when\b|what\s+(?:date|day|year|month|time)\b|on\s+what\s+(?:date|day)\b|in\s+what\s+year\b)", re.I
 )
 _PLACE_Q = re.compile(
-    r"^(?:where\b|in\s+(?:which|what)\s+(?:country|city|state|region|place|town|province)\b|(?:which|what)\s+(?:country|countries|city|cities|state|states|region|place|town|province|continent)\b)",
+    rf"^(?:where\b|(?:in\s+)?(?:which|what)\s+(?:{_alternatives('place_nouns')})\b)",
     re.I,
 )
 _PERSON_Q = re.compile(
-    r"^(?:who\b|whom\b|whose\b|(?:which|what)\s+(?:\w+\s+)?(?:person|people|minister|ministers|official|officials|leader|leaders|president|player|players|actor|actress|singer|star|ceo|executive|senator|senators|lawmaker|lawmakers|judge|candidate|athlete|coach|author|celebrity)\b|name\s+the\b)",
+    rf"^(?:who\b|whom\b|whose\b|(?:which|what)\s+(?:\w+\s+)?(?:{_alternatives('person_nouns')})\b|name\s+the\b)",
     re.I,
 )
 _LIST_Q = re.compile(
