@@ -25,7 +25,7 @@ from rag.filtering import conditions, mask
 from rag.models import Filters
 from rag.text import STOPWORDS, normalize_word, terms, words
 
-FORMAT = 2
+FORMAT = 3  # 3: chunk embeddings kept beside the terms (vectors.npy)
 
 
 @dataclass
@@ -40,12 +40,15 @@ class LexicalIndex:
     vocabulary: dict[str, int]  # surface word -> document frequency, for spelling repair
     bm25: bm25s.BM25 | None
     terms: set[str] = field(default_factory=set)
+    # The committed chunks' embeddings, row-aligned with chunk_ids (memory-mapped once saved):
+    # a filter that keeps few chunks scores them here instead of a filtered search in Chroma.
+    vectors: np.ndarray | None = None
 
     @classmethod
     def build(
         cls,
         generation: str,
-        rows: Iterable[tuple[str, str, dict[str, Any]]],
+        rows: Iterable[tuple[str, str, dict[str, Any], np.ndarray]],
         token_cache: dict[str, tuple[list[str], set[str]]] | None = None,
     ) -> LexicalIndex:
         """`token_cache` (chunk id + title -> BM25 terms, surface words) lets a rebuild after a
@@ -58,7 +61,9 @@ class LexicalIndex:
         days: list[int] = []
         corpus: list[list[str]] = []
         vocab: Counter[str] = Counter()
-        for chunk_id, text, meta in rows:
+        vectors: list[np.ndarray] = []
+        for chunk_id, text, meta, vector in rows:
+            vectors.append(vector)
             ids.append(chunk_id)
             docs.append(str(meta.get("doc_id", "")))
             sources.append(str(meta.get("source_key", "")))
@@ -87,6 +92,7 @@ class LexicalIndex:
             vocabulary=dict(vocab),
             bm25=bm25,
             terms={t for doc in corpus for t in doc},
+            vectors=np.stack(vectors).astype(np.float32) if vectors else None,
         )
 
     def __len__(self) -> int:
@@ -110,6 +116,8 @@ class LexicalIndex:
                 "published_days": self.published_days.tolist(),
                 "vocabulary": self.vocabulary,
             }
+            if self.vectors is not None:
+                np.save(tmp / "vectors.npy", np.ascontiguousarray(self.vectors))
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             shutil.rmtree(directory, ignore_errors=True)
             tmp.rename(directory)  # fails (OSError) if another process swapped its copy in first
@@ -136,6 +144,7 @@ class LexicalIndex:
             vocabulary=meta["vocabulary"],
             bm25=bm25,
             terms=set(bm25.vocab_dict) if bm25 is not None else set(),
+            vectors=np.load(directory / "vectors.npy", mmap_mode="r") if (directory / "vectors.npy").exists() else None,
         )
 
     # -- querying -------------------------------------------------------------------------
@@ -176,6 +185,15 @@ class LexicalIndex:
     def mask(self, filters: Filters | None, as_of: dt.date | None = None) -> np.ndarray | None:
         columns = {"source_key": self.source_keys, "doc_id": self.doc_ids, "published_day": self.published_days}
         return mask(columns, len(self), conditions(filters, as_of)) if len(self) else None
+
+    def nearest(self, vector: np.ndarray, n: int, rows: np.ndarray) -> list[tuple[str, float]]:
+        """The `n` chunks among row numbers `rows` most similar to `vector` (cosine; embeddings are
+        normalised)."""
+        if self.vectors is None or not len(rows):
+            return []
+        scores = np.asarray(self.vectors[rows] @ vector, dtype=np.float32)
+        top = np.argsort(-scores)[:n]
+        return [(self.chunk_ids[int(rows[i])], float(scores[i])) for i in top]
 
     def search(
         self, query: str, k: int, filters: Filters | None = None, as_of: dt.date | None = None

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from rag.answer import abstention
 from rag.answer.citations import CitationChecker
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
@@ -226,7 +228,13 @@ class RagPipeline:
         index = self.lexical_index() if index is None else index
         # Bound retrieval by as_of only when it excludes something: an unneeded filter costs time.
         bound = as_of if as_of is not None and day_number(as_of) < index.latest_day else None
-        dense = DenseRetriever(self.store, self.embedder, depth, filters, bound) if mode != "lexical" else None
+        among = None
+        mask = index.mask(filters, bound)
+        if mask is not None and int(mask.sum()) <= s.filter_direct_max:
+            # The lexical index knows which committed chunks the filter keeps: few of them are
+            # scored directly (a filtered Chroma search costs several unfiltered ones).
+            among = (index, np.flatnonzero(mask))
+        dense = DenseRetriever(self.store, self.embedder, depth, filters, bound, among) if mode != "lexical" else None
         lexical = LexicalRetriever(index, self.store.chunk_rows, depth, filters, bound) if mode != "dense" else None
         prior = RankingPrior(
             as_of=as_of,

@@ -58,13 +58,23 @@ class DenseRetriever(BaseRetriever):
         depth: int,
         filters: Filters | None = None,
         as_of: dt.date | None = None,
+        among: tuple[LexicalIndex, np.ndarray] | None = None,
     ):
+        """`among`: when the lexical index knows the filter keeps only these rows (few of them),
+        their embeddings are scored in memory instead of a filtered search of the archive."""
         super().__init__()
         self._store, self._embedder, self._depth, self._filters, self._as_of = store, embedder, depth, filters, as_of
+        self._among = among
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vector = self._embedder.embed([query_bundle.query_str])[0]
-        hits = self._store.query(vector, self._depth, self._filters, self._as_of)
+        if self._among is not None and self._among[0].vectors is not None:
+            index, rows = self._among
+            scored = index.nearest(vector, self._depth, rows)
+            found = self._store.chunk_rows([cid for cid, _ in scored])
+            hits = [(cid, *found[cid], sim) for cid, sim in scored if cid in found]
+        else:
+            hits = self._store.query(vector, self._depth, self._filters, self._as_of)
         return [_node(cid, text, meta, sim) for cid, text, meta, sim in hits]
 
 

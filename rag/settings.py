@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # A filtered dense search first takes this many times the wanted chunks unfiltered and filters
     # them in Python (Chroma's own filtered search is much slower); 1 turns that off.
     filter_overfetch: int = 4
+    # A filtered dense search scores the chunks the filter keeps (known from the lexical index) by
+    # their embeddings, memory-mapped beside it: exact, and no slower than the unfiltered search
+    # (bench/filters.py). Above this many kept chunks it falls back to the over-fetch below.
+    filter_direct_max: int = 200_000
     # Ranking prior (see rag.retrieve.RankingPrior), calibrated on the tuning half of the
     # RealTime QA dev weeks only (eval/tune.py); units of one top-ranked hit.
     recency_weight: float = 2.0  # eval/tune.py on the tuning weeks, 2026-11-25 (plateau 2-4)

@@ -55,7 +55,13 @@ def test_overfetched_filtered_search_equals_chromas(fresh_pipeline) -> None:  # 
     fresh_pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in docs])
     store = fresh_pipeline.store
     vector = fresh_pipeline.embedder.embed(["harbour reopened after repairs"])[0]
-    for filters, as_of in [(Filters(sources=["Coast Daily"]), None), (None, dt.date(2023, 1, 20))]:
+    cases = [
+        (Filters(sources=["Coast Daily"]), None),
+        (None, dt.date(2023, 1, 20)),
+        (Filters(doc_ids=["n3", "n7", "n12"]), None),
+        (Filters(doc_ids=["n3", "n7", "n12"]), dt.date(2023, 1, 8)),
+    ]
+    for filters, as_of in cases:
         fast = store.query(vector, 5, filters, as_of)
         exact = store._nearest(store._h(), vector, 5, to_where(conditions(filters, as_of)))
         assert [h[0] for h in fast] == [h[0] for h in exact]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from rag.lexical import LexicalIndex
 
 
-def _row(cid: str, text: str, title: str = "T") -> tuple[str, str, dict[str, object]]:
-    return cid, text, {"doc_id": cid.split(":")[0], "title": title, "source_key": "", "published_day": 0}
+def _row(cid: str, text: str, title: str = "T") -> tuple[str, str, dict[str, object], np.ndarray]:
+    meta = {"doc_id": cid.split(":")[0], "title": title, "source_key": "", "published_day": 0}
+    return cid, text, meta, np.ones(4, dtype=np.float32) / 2
 
 
 def test_rebuild_reuses_tokens_and_prunes_removed_chunks() -> None:
