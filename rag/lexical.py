@@ -178,6 +178,12 @@ class LexicalIndex:
         return [normalize_word(w) for w in self.correct(query) if w not in STOPWORDS]
 
     @cached_property
+    def sorted_doc_ids(self) -> list[str]:
+        """The committed documents in id order (every committed document has chunks), so a page
+        of the document list costs one registry read of that page."""
+        return sorted({str(d) for d in self.doc_ids})
+
+    @cached_property
     def latest_day(self) -> int:
         """The newest publication day in the index (YYYYMMDD), 0 when none is dated."""
         return int(self.published_days.max()) if len(self.published_days) else 0

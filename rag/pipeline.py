@@ -36,7 +36,7 @@ from rag.models import (
 )
 from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior, to_passage
 from rag.settings import Settings
-from rag.store import ChromaStore
+from rag.store import ChromaStore, info_from_metadata
 from rag.temporal import TimeWindow, mentions_day
 from rag.text import terms
 
@@ -168,7 +168,16 @@ class RagPipeline:
             return self.store.repair()
 
     def list_documents(self, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
-        return self.store.list_docs(limit, offset)
+        """A page of the documents in id order: the ids come from the lexical snapshot of the
+        current generation, the records from one registry read of that page."""
+        return self.document_page(limit, offset)[0]
+
+    def document_page(self, limit: int | None = None, offset: int = 0) -> tuple[list[DocumentInfo], int]:
+        """(the page, the total number of documents)."""
+        ids = self.lexical_index().sorted_doc_ids
+        page = ids[offset : None if limit is None else offset + limit]
+        records = self.store.doc_records(page)
+        return [info_from_metadata(i, records[i]) for i in page if i in records], len(ids)
 
     def outlets(self) -> list[str]:
         """Outlet names for filters, read once per store generation."""

@@ -254,15 +254,6 @@ class ChromaStore:
         return out
 
     @_unavailable
-    def list_docs(self, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
-        h = self._h()
-        infos: list[DocumentInfo] = []
-        for ids, metas, _ in self._pages(h.docs, ["metadatas"], limit, offset):
-            infos += [info_from_metadata(i, m) for i, m in zip(ids, metas, strict=True)]
-        infos.sort(key=lambda d: d.doc_id)
-        return infos
-
-    @_unavailable
     def outlets(self) -> list[str]:
         """Distinct outlet names of the registry, sorted case-insensitively."""
         h = self._h()

@@ -179,11 +179,8 @@ async def list_documents(
     pipeline: PipelineDep, limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000)
 ) -> DocumentList:
     def run() -> DocumentList:
-        docs = pipeline.list_documents()
-        page = docs[offset : offset + limit]
-        return DocumentList(
-            items=[d.model_dump(mode="json") for d in page], total=len(docs), limit=limit, offset=offset
-        )
+        page, total = pipeline.document_page(limit, offset)
+        return DocumentList(items=[d.model_dump(mode="json") for d in page], total=total, limit=limit, offset=offset)
 
     return await anyio.to_thread.run_sync(run)
 

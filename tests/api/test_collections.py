@@ -57,3 +57,24 @@ def test_collections_are_separate_archives(fresh_pipeline) -> None:  # type: ign
         assert httpx.get(f"{url}/v1/documents", params={"collection": "world"}).status_code == 404
         assert httpx.get(f"{url}/v1/documents/b1", params={"collection": "business"}).status_code == 200
         assert httpx.delete(f"{url}/v1/collections/news", headers=admin).status_code == 422
+
+
+def test_paging_returns_every_document_once_in_id_order(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    docs = [
+        Document(doc_id=f"p{i:03d}", title=f"Note {i}", text=f"Council note number {i} was filed.") for i in range(57)
+    ]
+    fresh_pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in reversed(docs)])
+    with UvicornThread(create_app(fresh_pipeline.settings, fresh_pipeline)) as srv:
+        seen: list[str] = []
+        offset = 0
+        while True:
+            page = httpx.get(f"{srv.url}/v1/documents", params={"limit": 10, "offset": offset}).json()
+            assert page["total"] == 57
+            if not page["items"]:
+                break
+            seen += [d["doc_id"] for d in page["items"]]
+            offset += 10
+    assert seen == sorted(d.doc_id for d in docs)
