@@ -233,7 +233,8 @@ class LexicalIndexManager:
         self._lock = threading.Lock()
 
     def current(self, generation: str, rows: Any) -> LexicalIndex:
-        """The index for `generation`; `rows()` yields the store's chunks if a rebuild is due."""
+        """The index for `generation`; `rows(known_vectors)` yields the store's chunks if a rebuild
+        is due (fetching embeddings only for chunks not in `known_vectors`)."""
         index = self._index
         if index is not None and index.generation == generation:
             return index
@@ -244,7 +245,12 @@ class LexicalIndexManager:
             if loaded is not None and loaded.generation == generation:
                 self._index = loaded
                 return loaded
-            built = LexicalIndex.build(generation, rows(), self._tokens)
+            # The previous snapshot's embeddings are reused: a rebuild fetches only new chunks' vectors.
+            previous = self._index or loaded
+            known: dict[str, np.ndarray] = {}
+            if previous is not None and previous.vectors is not None:
+                known = {cid: previous.vectors[i] for i, cid in enumerate(previous.chunk_ids)}
+            built = LexicalIndex.build(generation, rows(known), self._tokens)
             with contextlib.suppress(OSError):  # a read-only data dir still serves from memory
                 built.save(self._dir)
             self._index = built

@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -304,23 +304,27 @@ class ChromaStore:
         }
 
     @_unavailable
-    def committed_chunks(self) -> Iterator[tuple[str, str, dict[str, Any], np.ndarray]]:
-        """Every visible chunk: (chunk_id, text, metadata, embedding)."""
+    def committed_chunks(
+        self, known_vectors: Mapping[str, np.ndarray] | None = None
+    ) -> Iterator[tuple[str, str, dict[str, Any], np.ndarray]]:
+        """Every visible chunk: (chunk_id, text, metadata, embedding). Embeddings already in
+        `known_vectors` (chunk ids never change content) are not fetched again."""
         h = self._h()
+        known = known_vectors or {}
         committed = self._committed_keys(h)
-        offset = 0
-        while True:
-            got = h.chunks.get(include=["metadatas", "documents", "embeddings"], limit=PAGE, offset=offset)
-            ids = got["ids"]
-            if not ids:
-                return
-            for cid, meta, text, vec in zip(ids, got["metadatas"], got["documents"], got["embeddings"], strict=True):
-                meta = meta or {}
-                if committed.get(str(meta.get("doc_id"))) == version_key(meta):
-                    yield cid, text or "", meta, np.asarray(vec, dtype=np.float32)
-            offset += len(ids)
-            if len(ids) < PAGE:
-                return
+        for ids, metas, texts in self._pages(h.chunks, ["metadatas", "documents"]):
+            visible = [
+                (cid, text or "", meta or {})
+                for cid, meta, text in zip(ids, metas, texts, strict=True)
+                if committed.get(str((meta or {}).get("doc_id"))) == version_key(meta or {})
+            ]
+            missing = [cid for cid, _, _ in visible if cid not in known]
+            fetched = self.chunk_embeddings(missing) if missing else {}
+            for cid, text, meta in visible:
+                vector = known.get(cid)
+                vector = vector if vector is not None else fetched.get(cid)
+                if vector is not None:  # None: the chunk went away between the two reads
+                    yield cid, text, meta, vector
 
     @_unavailable
     def query(
