@@ -240,8 +240,8 @@ class RagPipeline:
         among = None
         mask = index.mask(filters, bound)
         if mask is not None and int(mask.sum()) <= s.filter_direct_max:
-            # The lexical index knows which committed chunks the filter keeps: few of them are
-            # scored directly (a filtered Chroma search costs several unfiltered ones).
+            # The lexical index knows which committed chunks the filter keeps; they are scored by
+            # their memory-mapped embeddings (a filtered Chroma search costs several unfiltered ones).
             among = (index, np.flatnonzero(mask))
         dense = DenseRetriever(self.store, self.embedder, depth, filters, bound, among) if mode != "lexical" else None
         lexical = LexicalRetriever(index, self.store.chunk_rows, depth, filters, bound) if mode != "dense" else None
