@@ -50,7 +50,7 @@ def prepare(
     questions: Path | None = None,
 ) -> tuple[RagPipeline, list[GoldItem]]:
     """A pipeline over the benchmark's scratch store, ingested once per (corpus, selection, embedder, chunking).
-    `questions`: another gold file over the same corpus (e.g. eval/gold/realtimeqa_typed.jsonl)."""
+    `questions`: another gold file over the same corpus (e.g. eval/gold/rtqa_dev_typed.jsonl)."""
     corpus, questions = directory / "corpus.jsonl", questions or directory / "questions.jsonl"
     if not corpus.exists() or not questions.exists():
         raise FileNotFoundError(f"{directory} needs corpus.jsonl and questions.jsonl")
