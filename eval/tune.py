@@ -26,6 +26,7 @@ from rag.pipeline import RagPipeline
 from rag.settings import Settings
 
 ANSWER_GRID: dict[str, list[float]] = {
+    "answer_type_weight": [0.1, 0.2, 0.3],
     "fact_sentences": [3, 4, 5],
     "fact_floor": [0.7, 0.8],
 }

@@ -67,11 +67,11 @@ class Settings(BaseSettings):
     answerer: Literal["extractive", "openai"] = "extractive"
     max_answer_sentences: int = 5
     abstain_threshold: float = 0.42
-    answer_type_weight: float = 0.1
+    answer_type_weight: float = 0.3  # eval/tune.py, tuning weeks only, 2026-11-25
     list_weight: float = 0.35
     role_weight: float = 0.2
-    fact_sentences: int = 4  # eval/tune.py on the tuning weeks, 2026-11-25 (3 -> 4)
-    fact_floor: float = 0.8
+    fact_sentences: int = 5  # eval/tune.py on the tuning weeks, 2026-11-25
+    fact_floor: float = 0.7  # same run
     support_threshold: float = 0.5
 
     # OpenAI-compatible LLM (only used when answerer=openai or embed_model=openai:...)

@@ -66,7 +66,14 @@ def too_weak(best_score: float, threshold: float) -> Draft | None:
 
 
 def nothing_of_asked_kind(question: Question) -> Draft:
-    kinds = {"number": "a number", "date": "a date", "place": "a place", "person": "a name", "role": "a title or role"}
+    kinds = {
+        "number": "a number",
+        "date": "a date",
+        "place": "a place",
+        "person": "a name",
+        "name": "a name",
+        "role": "a title or role",
+    }
     what = kinds.get(question.answer_type, "an answer")
     return _abstain(f"the retrieved articles give no {what} for this question.")
 
@@ -110,7 +117,7 @@ def has_asked_kind(question: Question, sentence: str, question_names: frozenset[
         return any(_NUMBER.search(c) and counted <= set(terms(c)) for c in clauses)
     if kind == "date":
         return bool(_DATE.search(sentence))
-    if kind in ("place", "person"):
+    if kind in ("place", "person", "name"):
         found = {t for m in _CAPITALISED.finditer(sentence) for t in terms(m.group(0))}
         return bool(found - question_names)
     return None

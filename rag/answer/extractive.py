@@ -41,6 +41,7 @@ class Candidate:
     semantic: float = 0.0
     lexical: float = 0.0
     score: float = 0.0
+    relevance: float = 0.0  # the score before the answer-type bonuses
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
 
@@ -50,11 +51,11 @@ class ExtractiveConfig:
 
     max_sentences: int = 5
     abstain_threshold: float = 0.42
-    answer_type_weight: float = 0.1  # a sentence holding a thing of the asked kind (number, date, ...)
+    answer_type_weight: float = 0.3  # a sentence holding a thing of the asked kind (number, date, ...)
     list_weight: float = 0.35  # "which ministers ...": a sentence that enumerates three or more names
     role_weight: float = 0.2  # "What is X's position?": a sentence stating X's title
-    fact_sentences: int = 4  # sentences quoted for a question that is not about a speaker
-    fact_floor: float = 0.8  # ... each scoring at least this share of the best one
+    fact_sentences: int = 5  # sentences quoted for a question that is not about a speaker
+    fact_floor: float = 0.7  # ... each scoring at least this share of the best one
 
 
 _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
@@ -158,6 +159,7 @@ class ExtractiveAnswerer:
                 c.lexical = coverage(content, st)
                 c.score = 0.55 * c.semantic + 0.45 * c.lexical
             c.score -= 0.01 * min(c.rank, 10)
+            c.relevance = c.score  # abstention judges relevance; the bonus below only orders evidence
             c.score += self._type_bonus(info, c.text, question_names, role_terms)
 
         pool = cands
@@ -171,6 +173,7 @@ class ExtractiveAnswerer:
                 for c in cands:
                     c.lexical = coverage(content, term_set(c.text))
                     c.score = 0.55 * c.semantic + 0.45 * c.lexical - 0.01 * min(c.rank, 10)
+                    c.relevance = c.score
                 pool = [c for c in cands if names <= term_set(c.text)]
                 if not pool:
                     return abstention.speaker_not_quoted(info)
@@ -189,7 +192,7 @@ class ExtractiveAnswerer:
             return abstention.nothing_of_asked_kind(info)
         pool = typed
         pool.sort(key=lambda c: -c.score)
-        weak = abstention.too_weak(pool[0].score, cfg.abstain_threshold)
+        weak = abstention.too_weak(max(c.relevance for c in pool), cfg.abstain_threshold)
         if weak is not None:
             return weak
         if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:

@@ -133,7 +133,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
 
 
 # -- answer types ------------------------------------------------------------------------------
-ANSWER_TYPES = ("person", "number", "date", "place", "role", "outlets", "fact")
+ANSWER_TYPES = ("person", "number", "date", "place", "name", "role", "outlets", "fact")
 
 
 def _alternatives(name: str) -> str:
@@ -163,6 +163,7 @@ _PERSON_Q = re.compile(
     rf"^(?:who\b|whom\b|whose\b|(?:which|what)\s+(?:\w+\s+)?(?:{_alternatives('person_nouns')})\b|name\s+the\b)",
     re.I,
 )
+_WHICH_Q = re.compile(r"^(?:which|name\s+the)\s+\w+", re.I)
 _LIST_Q = re.compile(
     r"^(?:which|what|name|list)\s+(?:(?:other|two|three|four|five|several)\s+)?(?:\w+\s+)?(?:\w+s)\b(?!\s+(?:is|was|has|did|does)\b)",
     re.I,
@@ -171,13 +172,21 @@ _LIST_Q = re.compile(
 _ROLE_Q = re.compile(r"what\s+(?:is|was)\s+(?P<x>.+?)['’]s?\s+(?:position|title|role|job|post|office|rank)", re.I)
 
 
+_ASKING_SENTENCE = re.compile(r"(?:^|(?<=[.!?]))\s*([^.!?]*\?)\s*$")
+
+
 def answer_type(question: str) -> tuple[str, bool]:
-    """(what kind of thing answers it, whether it asks for several of them)."""
-    q = question.strip()
+    """(what kind of thing answers it, whether it asks for several of them). A question often
+    follows a sentence of context ("Senators agreed on a bill this week. Which measure ...?"):
+    the asking sentence is the one that decides."""
+    asking = _ASKING_SENTENCE.search(question.strip())
+    q = asking.group(1).strip() if asking else question.strip()
     if _OUTLETS_Q.search(q):
         return "outlets", True
     wants_list = bool(_LIST_Q.match(q)) and not q.lower().startswith(("what is", "what was", "what does", "what did"))
     for kind, rx in (("number", _NUMBER_Q), ("date", _DATE_Q), ("place", _PLACE_Q), ("person", _PERSON_Q)):
         if rx.match(q):
             return kind, wants_list
+    if _WHICH_Q.match(q):
+        return "name", wants_list  # "Which company ...?": a named thing answers it
     return "fact", wants_list
