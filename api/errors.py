@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag.collections import CollectionConflict
 from rag.errors import (
     DocumentNotFound,
     EmbedderMismatch,
@@ -30,6 +31,7 @@ STATUS: dict[type[RagError], int] = {
     StoreUnavailable: 503,
     LLMUnavailable: 502,
     EmbedderMismatch: 409,
+    CollectionConflict: 409,
 }
 
 

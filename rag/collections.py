@@ -9,7 +9,7 @@ import shutil
 import threading
 
 from rag.embed import CachedEmbedder
-from rag.errors import DocumentNotFound, InvalidRequest
+from rag.errors import DocumentNotFound, InvalidRequest, RagError
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
 
@@ -21,12 +21,24 @@ class CollectionNotFound(DocumentNotFound):
     code = "collection_not_found"
 
 
+class CollectionConflict(RagError):
+    """A name that is well-formed but cannot be used (reserved) or an archive that cannot go."""
+
+    code = "collection_conflict"
+
+
+def _reserved(name: str) -> bool:
+    return name in RESERVED or name.endswith(("-extractive", "-openai"))
+
+
 def check_name(name: str) -> str:
-    if not NAME.fullmatch(name) or name in RESERVED or name.endswith(("-extractive", "-openai")):
+    if not NAME.fullmatch(name):
         raise InvalidRequest(
-            f"collection name {name[:70]!r} must be 1-63 lower-case letters, digits, '_' or '-' "
-            f"(not {', '.join(sorted(RESERVED))})",
-            loc=["collection"],
+            f"collection name {name[:70]!r} must be 1-63 lower-case letters, digits, '_' or '-'", loc=["collection"]
+        )
+    if _reserved(name):
+        raise CollectionConflict(
+            f"collection name {name!r} is reserved: chat model names end in -extractive / -openai", loc=["name"]
         )
     return name
 
@@ -53,7 +65,8 @@ class CollectionManager:
         """The pipeline of an existing collection (None: the default one)."""
         if name is None or name == self.settings.collection:
             return self.default
-        check_name(name)
+        if not NAME.fullmatch(name) or _reserved(name):
+            raise CollectionNotFound(f"no collection named {name[:70]!r}")
         pipeline = self._pipelines.get(name)
         if pipeline is not None:
             return pipeline
@@ -76,10 +89,9 @@ class CollectionManager:
         return not existed
 
     def delete(self, name: str) -> None:
-        check_name(name)
         if name == self.settings.collection:
-            raise InvalidRequest("the default collection cannot be deleted", loc=["collection"])
-        pipeline = self.get(name)
+            raise CollectionConflict("the default collection cannot be deleted", loc=["name"])
+        pipeline = self.get(name)  # unknown, malformed or reserved: 404
         with self._lock:
             pipeline.store.drop()
             self._pipelines.pop(name, None)

@@ -56,7 +56,8 @@ def test_collections_are_separate_archives(fresh_pipeline) -> None:  # type: ign
         assert httpx.delete(f"{url}/v1/collections/world", headers=admin).status_code == 200
         assert httpx.get(f"{url}/v1/documents", params={"collection": "world"}).status_code == 404
         assert httpx.get(f"{url}/v1/documents/b1", params={"collection": "business"}).status_code == 200
-        assert httpx.delete(f"{url}/v1/collections/news", headers=admin).status_code == 422
+        assert httpx.delete(f"{url}/v1/collections/news", headers=admin).status_code == 409
+        assert httpx.post(f"{url}/v1/collections", json={"name": "world-openai"}, headers=admin).status_code == 409
 
 
 def test_paging_returns_every_document_once_in_id_order(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
