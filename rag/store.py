@@ -336,9 +336,6 @@ class ChromaStore:
         if count == 0:
             return []
         conds = conditions(filters, as_of)
-        if filters is not None and filters.doc_ids and len(filters.doc_ids) <= 100:
-            # A few named documents: score their chunks directly, O(their chunks), not the archive.
-            return self._nearest_in_docs(h, embedding, n, list(filters.doc_ids), conds)
         overfetch = self._settings.filter_overfetch
         if conds and overfetch > 1:
             # Chroma's filtered search is several times slower than a plain one. Most filters (an
@@ -349,20 +346,6 @@ class ChromaStore:
             if len(hits) >= n or n * overfetch >= count:
                 return hits[:n]
         return self._nearest(h, embedding, min(n, count), to_where(conds))
-
-    @staticmethod
-    def _nearest_in_docs(
-        h: _Handles, embedding: np.ndarray, n: int, doc_ids: list[str], conds: list[Any]
-    ) -> list[tuple[str, str, dict[str, Any], float]]:
-        got = h.chunks.get(where={"doc_id": {"$in": doc_ids}}, include=["metadatas", "documents", "embeddings"])
-        rows = [
-            (cid, text or "", dict(meta or {}), float(np.asarray(vec, dtype=np.float32) @ embedding))
-            for cid, text, meta, vec in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-            )
-            if matches(meta or {}, conds)
-        ]
-        return sorted(rows, key=lambda r: -r[3])[:n]
 
     @staticmethod
     def _nearest(
