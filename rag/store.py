@@ -421,16 +421,25 @@ class ChromaStore:
             raise StoreUnavailable(self.problem)
 
     @_unavailable
-    def write_documents(self, batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]], write_id: str) -> None:
+    def write_documents(
+        self,
+        batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]],
+        write_id: str,
+        replaced: Mapping[str, str] | None = None,
+    ) -> None:
         """Chunks first, then the registry records (the commit), then the replaced versions go.
 
-        `write_id` must be the id the chunks were made with (their ids embed it)."""
+        `write_id` must be the id the chunks were made with (their ids embed it). `replaced`: the
+        version key each document had when the caller read its record (read here when absent). A
+        version committed by another writer since then is not deleted here; repair takes it later."""
         h = self._h()
         if not batch:
             return
         self.check_disk(sum(len(d.text) * 3 + len(c) * self.dim * 8 for d, _, c, _ in batch))
         now = time.time()
-        before = {i: version_key(m) for i, m in self.doc_records([d.doc_id for d, _, _, _ in batch]).items()}
+        if replaced is None:
+            replaced = {i: version_key(m) for i, m in self.doc_records([d.doc_id for d, _, _, _ in batch]).items()}
+        before = {d.doc_id: replaced[d.doc_id] for d, _, _, _ in batch if d.doc_id in replaced}
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []

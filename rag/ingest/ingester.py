@@ -18,7 +18,7 @@ from rag.ingest.chunker import SentenceChunker, document_hash
 from rag.ingest.parsers import SUPPORTED_SUFFIXES, RecordError, is_blank, parse_bytes, parse_record
 from rag.models import Chunk, Document, IngestItem, IngestReport
 from rag.settings import Settings
-from rag.store import ChromaStore
+from rag.store import ChromaStore, version_key
 
 BATCH_CHUNKS = 128
 
@@ -217,7 +217,8 @@ class Ingester:
         for _, doc, h, chunks, _ in todo:
             writes.append((doc, h, chunks, vectors[pos : pos + len(chunks)]))
             pos += len(chunks)
-        self._store.write_documents(writes, write_id)
+        replaced = {doc.doc_id: version_key(records[doc.doc_id]) for _, doc, _, _, _ in todo if doc.doc_id in records}
+        self._store.write_documents(writes, write_id, replaced)  # the records were read above
         results += [
             IngestItem(input=p.input, doc_id=doc.doc_id, status=status, chunks=len(chunks))
             for p, doc, _, chunks, status in todo
