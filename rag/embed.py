@@ -140,6 +140,29 @@ class OpenAIEmbedder:
         return self._tokenizer.count(texts)
 
 
+class HashingEmbedder:
+    """BENCHMARK ONLY: signed feature hashing of lower-cased words into `dim` dimensions. Not a
+    semantic model; it exists so `bench/scale.py` can build 100k-chunk stores in minutes and time
+    the store and index rather than the model (`bench/ingest.py` times the model). Selected with
+    `RAG_EMBED_MODEL=bench:hashing`; the store records the name, so it never mixes with MiniLM."""
+
+    def __init__(self, dim: int = 384):
+        self.name = f"bench:hashing-{dim}"
+        self.dim = dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dim] += 1.0 if h >> 63 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return _BundledTokenizer().count(texts)
+
+
 class CachedEmbedder:
     """Wraps an embedder with a SQLite cache keyed by (model, text) hash.
 
@@ -229,6 +252,9 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
     """The configured embedder, cached under the data dir."""
     spec = settings.embed_model.strip()
     cache = settings.embed_cache or settings.data_dir / "embed_cache.sqlite"
+    if spec == "bench:hashing":
+        hashing = HashingEmbedder()
+        return CachedEmbedder(lambda: hashing, hashing.name, hashing.dim, None)
     if spec.startswith("openai:"):
         model = spec.split(":", 1)[1]
         return CachedEmbedder(lambda: OpenAIEmbedder(model, settings), spec, None, cache)

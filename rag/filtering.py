@@ -1,13 +1,11 @@
 """Retrieval filters, expressed once: as conditions on the chunk metadata fields, from which the
-Chroma `where` clause, the lexical index's mask and a Python predicate are all derived."""
+Chroma `where` clause, the lexical index's tantivy query and a Python predicate are all derived."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-
-import numpy as np
 
 from rag.models import Filters
 
@@ -40,6 +38,22 @@ def conditions(filters: Filters | None, as_of: dt.date | None = None) -> list[Co
     return out
 
 
+def to_tantivy(conds: list[Condition], schema: Any) -> Any:
+    """The conditions as one tantivy query over the lexical index's fields (same names), or None."""
+    import tantivy
+
+    clauses = []
+    for field, op, value in conds:
+        if op == "$in":
+            clauses.append(tantivy.Query.term_set_query(schema, field, list(value)))
+        else:
+            low, high = {"$gte": (value, None), "$gt": (value + 1, None), "$lte": (None, value)}[op]
+            clauses.append(tantivy.Query.range_query(schema, field, tantivy.FieldType.Integer, low, high))
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
+
+
 def to_where(conds: list[Condition]) -> dict[str, Any] | None:
     parts = [{field: {op: value}} for field, op, value in conds]
     if not parts:
@@ -61,21 +75,3 @@ def matches(meta: Mapping[str, Any], conds: list[Condition]) -> bool:
         if not _OPS[op](actual, value):
             return False
     return True
-
-
-def mask(columns: Mapping[str, np.ndarray], size: int, conds: list[Condition]) -> np.ndarray | None:
-    """A boolean row mask over column arrays (the lexical index keeps one per filter field)."""
-    if not conds:
-        return None
-    keep = np.ones(size, dtype=bool)
-    for field, op, value in conds:
-        column = columns[field]
-        if op == "$in":
-            keep &= np.isin(column, value)
-        elif op == "$gte":
-            keep &= column >= value
-        elif op == "$lte":
-            keep &= column <= value
-        elif op == "$gt":
-            keep &= column > value
-    return keep

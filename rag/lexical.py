@@ -1,165 +1,181 @@
-"""BM25 over the committed chunks, persisted beside the store and rebuilt when it changes."""
+"""The local lexical index: tantivy (BM25, incremental, crash-safe commits) plus the committed
+chunks' embeddings, kept in step with the store through its change log.
+
+Each process keeps its own copy on local disk (one *slot* per process, under
+`<data_dir>/lexical/<collection>/`). A write anywhere appends an entry to the store's change
+log; before serving, a process applies the entries it has not applied yet, document by
+document, at a cost proportional to the change. Applying is idempotent (a document's chunks are
+made to match its committed registry record), so entries are re-read over a short overlap
+window without harm. A full rebuild happens only when the slot is missing, corrupt, of another
+format, or mostly dead rows, with a progress bar and a log line saying why.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
+import logging
 import os
 import shutil
+import sys
 import threading
-import uuid
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
-import bm25s
 import numpy as np
+import tantivy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from rag.filtering import conditions, mask
+from rag.filtering import conditions, to_tantivy
 from rag.models import Filters
 from rag.text import STOPWORDS, normalize_word, terms, words
 
-FORMAT = 3  # 3: chunk embeddings kept beside the terms (vectors.npy)
+log = logging.getLogger(__name__)
+
+FORMAT = 4  # 4: tantivy segments + an append-only embedding file, applied from the change log
+_MAX_TERM = 100  # longer "words" (scraped garbage) are not indexed
+_WRITER_HEAP = 50_000_000
+_NO_INDEX = "no lexical index yet"
+
+ChunkRow = tuple[str, str, dict[str, Any], np.ndarray]  # chunk id, text, metadata, embedding
 
 
-@dataclass
+class ChangeSource(Protocol):
+    """What the index reads from the store (ChromaStore implements it)."""
+
+    def generation(self) -> str: ...
+    def changes_since(self, seq: int) -> list[tuple[int, list[str]]]: ...
+    def doc_records(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    def doc_chunks(self, versions: Mapping[str, str]) -> list[ChunkRow]: ...
+    def committed_chunks(self, known_vectors: Mapping[str, np.ndarray] | None = None) -> Iterator[ChunkRow]: ...
+
+
+def _version(meta: Mapping[str, Any]) -> str:
+    from rag.store import version_key
+
+    return version_key(dict(meta))
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("chunk_id", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("doc_id", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("version", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("source_key", tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("published_day", indexed=True, fast=True)
+    sb.add_integer_field("row", fast=True, stored=True)
+    sb.add_text_field("body", tokenizer_name="whitespace", index_option="freq")  # normalised BM25 terms
+    sb.add_text_field("surface", tokenizer_name="whitespace", index_option="basic")  # words, for spelling
+    return sb.build()
+
+
+def tokenize(title: str, text: str) -> tuple[str, str]:
+    """(BM25 terms, distinct surface words) of a chunk, space-joined: the same normalisation as
+    the questions' (stems, demonyms, outlet words)."""
+    surface = [w for w in words(f"{title}\n{text}") if len(w) <= _MAX_TERM]
+    body = [normalize_word(w) for w in surface if w not in STOPWORDS] or ["∅"]
+    return " ".join(body), " ".join(sorted(set(surface)))
+
+
+# -- embeddings: an append-only file of float32 rows ---------------------------------------
+class VectorRows:
+    """Row `i` is the embedding of the chunk indexed with `row = i`. Rows are appended before the
+    tantivy commit that references them, so a crash leaves at most unreferenced rows at the end.
+    Rows of replaced chunks stay (dead) until the slot is compacted by a rebuild."""
+
+    def __init__(self, path: Path | None, dim: int):
+        self._path, self.dim = path, dim
+        self._memory = np.zeros((0, dim), dtype=np.float32)
+        self._file: IO[bytes] | None = None
+        if path is not None:
+            self._file = open(path, "ab")  # noqa: SIM115 - held for the process's life
+            size = path.stat().st_size
+            whole = size - size % (4 * dim)
+            if whole != size:  # a torn last row from a crash
+                self._file.truncate(whole)
+            self.rows = whole // (4 * dim)
+        else:
+            self.rows = 0
+
+    def append(self, vectors: np.ndarray) -> int:
+        """Appends, returns the first new row number."""
+        first = self.rows
+        block = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if self._file is not None:
+            self._file.write(block.tobytes())
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        else:
+            self._memory = np.concatenate([self._memory, block])
+        self.rows += len(block)
+        return first
+
+    def view(self) -> np.ndarray:
+        if self._path is None:
+            return self._memory
+        if self.rows == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.memmap(self._path, dtype=np.float32, mode="r", shape=(self.rows, self.dim))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The committed chunks a filter keeps: their embedding rows and index addresses."""
+
+    rows: np.ndarray
+    addresses: list[Any]
+
+
 class LexicalIndex:
-    """An immutable BM25 snapshot of one store generation."""
+    """One point-in-time view of the index (a tantivy searcher and the embeddings it references).
+    Immutable: a request keeps using the view it started with while writes go on."""
 
-    generation: str
-    chunk_ids: list[str]
-    doc_ids: np.ndarray
-    source_keys: np.ndarray
-    published_days: np.ndarray
-    vocabulary: dict[str, int]  # surface word -> document frequency, for spelling repair
-    bm25: bm25s.BM25 | None
-    terms: set[str] = field(default_factory=set)
-    # The committed chunks' embeddings, row-aligned with chunk_ids (memory-mapped once saved):
-    # a filter that keeps few chunks scores them here instead of a filtered search in Chroma.
-    vectors: np.ndarray | None = None
-
-    @classmethod
-    def build(
-        cls,
-        generation: str,
-        rows: Iterable[tuple[str, str, dict[str, Any], np.ndarray]],
-        token_cache: dict[str, tuple[list[str], set[str]]] | None = None,
-    ) -> LexicalIndex:
-        """`token_cache` (chunk id + title -> BM25 terms, surface words) lets a rebuild after a
-        write tokenise only the new chunks; it is pruned to the chunks of this build."""
-        cache = token_cache if token_cache is not None else {}
-        seen: set[str] = set()
-        ids: list[str] = []
-        docs: list[str] = []
-        sources: list[str] = []
-        days: list[int] = []
-        corpus: list[list[str]] = []
-        vocab: Counter[str] = Counter()
-        vectors: list[np.ndarray] = []
-        for chunk_id, text, meta, vector in rows:
-            vectors.append(vector)
-            ids.append(chunk_id)
-            docs.append(str(meta.get("doc_id", "")))
-            sources.append(str(meta.get("source_key", "")))
-            days.append(int(meta.get("published_day", 0)))
-            key = f"{chunk_id}\x00{meta.get('title', '')}"  # chunk ids change with the content
-            seen.add(key)
-            cached = cache.get(key)
-            if cached is None:
-                surface = words(f"{meta.get('title', '')}\n{text}")
-                cached = ([normalize_word(w) for w in surface if w not in STOPWORDS] or ["∅"], set(surface))
-                cache[key] = cached
-            corpus.append(cached[0])
-            vocab.update(cached[1])
-        for stale in cache.keys() - seen:
-            del cache[stale]
-        bm25 = None
-        if corpus:
-            bm25 = bm25s.BM25()
-            bm25.index(corpus, show_progress=False)
-        return cls(
-            generation=generation,
-            chunk_ids=ids,
-            doc_ids=np.asarray(docs, dtype=object),
-            source_keys=np.asarray(sources, dtype=object),
-            published_days=np.asarray(days, dtype=np.int64),
-            vocabulary=dict(vocab),
-            bm25=bm25,
-            terms={t for doc in corpus for t in doc},
-            vectors=np.stack(vectors).astype(np.float32) if vectors else None,
-        )
+    def __init__(self, searcher: Any, schema: tantivy.Schema, vectors: np.ndarray, applied_seq: int):
+        self._searcher, self._schema, self.vectors, self.applied_seq = searcher, schema, vectors, applied_seq
+        self._letters: dict[str, dict[str, int]] = {}
 
     def __len__(self) -> int:
-        return len(self.chunk_ids)
+        return int(self._searcher.num_docs)
 
-    # -- persistence ----------------------------------------------------------------------
-    def save(self, directory: Path) -> None:
-        """Writes a complete copy beside `directory`, then swaps it in. The temporary name is
-        unique per process, so API workers sharing a data dir never interleave their files."""
-        tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        try:
-            tmp.mkdir(parents=True)
-            if self.bm25 is not None:
-                self.bm25.save(str(tmp / "bm25"), show_progress=False)
-            meta = {
-                "format": FORMAT,
-                "generation": self.generation,
-                "chunk_ids": self.chunk_ids,
-                "doc_ids": self.doc_ids.tolist(),
-                "source_keys": self.source_keys.tolist(),
-                "published_days": self.published_days.tolist(),
-                "vocabulary": self.vocabulary,
-            }
-            if self.vectors is not None:
-                np.save(tmp / "vectors.npy", np.ascontiguousarray(self.vectors))
-            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-            shutil.rmtree(directory, ignore_errors=True)
-            tmp.rename(directory)  # fails (OSError) if another process swapped its copy in first
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    def _all(self, field: str) -> list[tuple[str, int]]:
+        """Live terms of a field with their document counts (deleted chunks not counted)."""
+        found = self._searcher.terms_with_prefix(field, "", filter_query=tantivy.Query.all_query())
+        return [(t, int(c)) for t, c in found if c > 0]
 
-    @classmethod
-    def load(cls, directory: Path) -> LexicalIndex | None:
-        try:
-            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT:
-                return None
-            bm25 = (
-                bm25s.BM25.load(str(directory / "bm25"), show_progress=False) if (directory / "bm25").exists() else None
-            )
-        except Exception:  # a missing, stale or half-replaced copy is rebuilt from the store
-            return None
-        return cls(
-            generation=meta["generation"],
-            chunk_ids=meta["chunk_ids"],
-            doc_ids=np.asarray(meta["doc_ids"], dtype=object),
-            source_keys=np.asarray(meta["source_keys"], dtype=object),
-            published_days=np.asarray(meta["published_days"], dtype=np.int64),
-            vocabulary=meta["vocabulary"],
-            bm25=bm25,
-            terms=set(bm25.vocab_dict) if bm25 is not None else set(),
-            vectors=np.load(directory / "vectors.npy", mmap_mode="r") if (directory / "vectors.npy").exists() else None,
-        )
+    # -- vocabulary and spelling ------------------------------------------------------------
+    def has_term(self, term: str) -> bool:
+        return bool(self._searcher.doc_freq("body", term))
 
-    # -- querying -------------------------------------------------------------------------
+    def _vocabulary(self, letter: str) -> dict[str, int]:
+        """Archive words starting with `letter` -> document frequency, read once per view."""
+        found = self._letters.get(letter)
+        if found is None:
+            found = dict(self._searcher.terms_with_prefix("surface", letter))
+            self._letters[letter] = found
+        return found
+
     def correct(self, query: str) -> list[str]:
         """Surface words of the query, with words unknown to the archive replaced by the
         closest frequent archive word (one edit, two for long words)."""
         out: list[str] = []
-        vocab = self.vocabulary
         for w in words(query):
-            if w in vocab or w in STOPWORDS or len(w) < 5 or not w.isalpha():
+            if w in STOPWORDS or len(w) < 5 or not w.isalpha() or self._searcher.doc_freq("surface", w):
                 out.append(w)
                 continue
+            vocab = self._vocabulary(w[0])
             limit = 1 if len(w) < 8 else 2
             matches = process.extract(w, vocab.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
-            matches = [m for m in matches if m[0][:1] == w[:1]]
             if matches:
                 best = min(matches, key=lambda m: (m[1], -vocab[m[0]]))
                 out.append(best[0])
@@ -167,91 +183,286 @@ class LexicalIndex:
                 out.append(w)
         return out
 
-    @cached_property
-    def outlet_terms(self) -> dict[str, str]:
-        """Each outlet key in the index -> its normalised words, computed once per snapshot
-        (questions naming an outlet are matched against these on every ask)."""
-        keys = {str(k) for k in np.unique(self.source_keys) if k} if len(self.source_keys) else set()
-        return {k: " ".join(terms(k, keep_stopwords=True)) for k in sorted(keys)}
-
     def query_terms(self, query: str) -> list[str]:
         return [normalize_word(w) for w in self.correct(query) if w not in STOPWORDS]
 
+    # -- what the archive holds -------------------------------------------------------------
+    @cached_property
+    def outlet_terms(self) -> dict[str, str]:
+        """Each outlet key in the index -> its normalised words (questions naming an outlet are
+        matched against these on every ask)."""
+        keys = [k for k, _ in self._all("source_key") if k]
+        return {k: " ".join(terms(k, keep_stopwords=True)) for k in sorted(keys)}
+
     @cached_property
     def sorted_doc_ids(self) -> list[str]:
-        """The committed documents in id order (every committed document has chunks), so a page
-        of the document list costs one registry read of that page."""
-        return sorted({str(d) for d in self.doc_ids})
+        """The committed documents in id order (every committed document has chunks): a page of
+        the document list is a slice of this plus one registry read of that page."""
+        return sorted(t for t, _ in self._all("doc_id"))
 
     @cached_property
     def latest_day(self) -> int:
         """The newest publication day in the index (YYYYMMDD), 0 when none is dated."""
-        return int(self.published_days.max()) if len(self.published_days) else 0
+        if not len(self):
+            return 0
+        hits = self._searcher.search(tantivy.Query.all_query(), 1, order_by_field="published_day").hits
+        return int(hits[0][0]) if hits else 0
 
-    def mask(self, filters: Filters | None, as_of: dt.date | None = None) -> np.ndarray | None:
-        columns = {"source_key": self.source_keys, "doc_id": self.doc_ids, "published_day": self.published_days}
-        return mask(columns, len(self), conditions(filters, as_of)) if len(self) else None
+    def version_of(self, doc_id: str) -> str | None:
+        """The version key of the document's chunks in this view, None when it has none."""
+        hits = self._searcher.search(tantivy.Query.term_query(self._schema, "doc_id", doc_id), 1, count=False).hits
+        if not hits:
+            return None
+        return str(self._searcher.doc(hits[0][1])["version"][0])
 
-    def nearest(self, vector: np.ndarray, n: int, rows: np.ndarray) -> list[tuple[str, float]]:
-        """The `n` chunks among row numbers `rows` most similar to `vector` (cosine; embeddings are
-        normalised)."""
-        if self.vectors is None or not len(rows):
+    # -- filters ------------------------------------------------------------------------------
+    def _filter(self, filters: Filters | None, as_of: dt.date | None) -> Any:
+        return to_tantivy(conditions(filters, as_of), self._schema)
+
+    def select(self, filters: Filters | None, as_of: dt.date | None, limit: int) -> Selection | None:
+        """The chunks the filter keeps, when it is a filter and keeps at most `limit` of them."""
+        query = self._filter(filters, as_of)
+        if query is None:
+            return None
+        count = int(self._searcher.search(query, 1, count=True).count or 0)
+        if count > limit:
+            return None
+        if count == 0:
+            return Selection(np.zeros(0, dtype=np.int64), [])
+        addresses = [a for _, a in self._searcher.search(query, count, count=False, order_by_field="row").hits]
+        rows = np.asarray(self._searcher.fast_field_values("row", addresses), dtype=np.int64)
+        return Selection(rows, addresses)
+
+    def nearest(self, vector: np.ndarray, n: int, selection: Selection) -> list[tuple[str, float]]:
+        """The `n` selected chunks most similar to `vector` (cosine; embeddings are normalised)."""
+        if not len(selection.rows):
             return []
-        scores = np.asarray(self.vectors[rows] @ vector, dtype=np.float32)
+        scores = np.asarray(self.vectors[selection.rows] @ vector, dtype=np.float32)
         top = np.argsort(-scores)[:n]
-        return [(self.chunk_ids[int(rows[i])], float(scores[i])) for i in top]
+        return [(str(self._searcher.doc(selection.addresses[i])["chunk_id"][0]), float(scores[i])) for i in top]
 
     def search(
         self, query: str, k: int, filters: Filters | None = None, as_of: dt.date | None = None
     ) -> list[tuple[str, float]]:
-        if self.bm25 is None or not len(self):
+        """BM25 over the normalised terms; a repeated query term counts again, as before."""
+        wanted = [t for t in self.query_terms(query) if len(t) <= _MAX_TERM and self.has_term(t)]
+        if not wanted or not len(self):
             return []
-        q = [t for t in self.query_terms(query) if t in self.terms]
-        if not q:
-            return []
-        mask = self.mask(filters, as_of)
-        if mask is not None and not mask.any():
-            return []
-        k = min(k, len(self))
-        idx, scores = self.bm25.retrieve(
-            [q], k=k, show_progress=False, weight_mask=None if mask is None else mask.astype(np.float32)
+        should = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "body", t)) for t in wanted]
         )
-        return [
-            (self.chunk_ids[int(i)], float(s))
-            for i, s in zip(idx[0], scores[0], strict=True)
-            if s > 0 and (mask is None or mask[int(i)])
-        ]
+        keep = self._filter(filters, as_of)
+        if keep is not None:  # the filter narrows, it does not score
+            should = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, should), (tantivy.Occur.Must, tantivy.Query.const_score_query(keep, 0.0))]
+            )
+        hits = self._searcher.search(should, k, count=False).hits
+        return [(str(self._searcher.doc(a)["chunk_id"][0]), float(s)) for s, a in hits if s > 0]
+
+
+# -- one process's slot on disk -------------------------------------------------------------
+class _Slot:
+    """A directory this process holds an exclusive lock on (released when the process dies)."""
+
+    def __init__(self, base: Path):
+        base.mkdir(parents=True, exist_ok=True)
+        for n in range(64):
+            lock = open(base / f"slot-{n}.lock", "a")  # noqa: SIM115 - held for the process's life
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                lock.close()
+                continue
+            self.lock, self.path = lock, base / f"slot-{n}"
+            self.path.mkdir(exist_ok=True)
+            return
+        raise OSError(f"no free lexical index slot under {base}")
 
 
 class LexicalIndexManager:
-    """Keeps one LexicalIndex in step with the store's generation token."""
+    """Keeps this process's lexical index in step with the store.
 
-    def __init__(self, directory: Path):
-        self._dir = directory
-        self._index: LexicalIndex | None = None
-        self._tokens: dict[str, tuple[list[str], set[str]]] = {}
+    `current()` costs one generation read when nothing changed; after a change anywhere (or every
+    `resync_s`, which heals a writer that died between its commit and its generation bump) it
+    reads the change log from `overlap_s` before the last applied sequence number and applies
+    what differs from the registry."""
+
+    def __init__(self, directory: Path | None, source: ChangeSource, dim: int, overlap_s: float, resync_s: float):
+        self._base, self._source, self._dim = directory, source, dim
+        self._overlap_ns = int(overlap_s * 1e9)
+        self._resync_s = resync_s
         self._lock = threading.Lock()
+        self._view: LexicalIndex | None = None
+        self._generation: str | None = None
+        self._synced_at = 0.0
+        self._opened = False
+        self.rebuilds = 0  # how many full rebuilds this process did (tests and benchmarks read it)
 
-    def current(self, generation: str, rows: Any) -> LexicalIndex:
-        """The index for `generation`; `rows(known_vectors)` yields the store's chunks if a rebuild
-        is due (fetching embeddings only for chunks not in `known_vectors`)."""
-        index = self._index
-        if index is not None and index.generation == generation:
-            return index
+    # -- opening ------------------------------------------------------------------------------
+    def _open(self) -> None:
+        schema = _schema()
+        self._schema = schema
+        reason = None
+        self._slot: _Slot | None = None
+        state: dict[str, Any] = {}
+        if self._base is not None:
+            try:
+                self._slot = _Slot(self._base)
+            except OSError as e:  # a read-only data dir: serve from memory
+                log.warning("lexical index kept in memory: %s", e)
+        if self._slot is None:
+            index = tantivy.Index(schema)
+            vectors = VectorRows(None, self._dim)
+            reason = "no index on disk"
+        else:
+            path = self._slot.path
+            try:
+                state = json.loads((path / "state.json").read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                reason = _NO_INDEX
+            except ValueError as e:
+                reason = f"its state file is unreadable ({e})"
+            if reason is None and (state.get("format") != FORMAT or state.get("dim") != self._dim):
+                reason = f"it has format {state.get('format')}/dim {state.get('dim')}, not {FORMAT}/{self._dim}"
+            if reason is not None:
+                shutil.rmtree(path / "tantivy", ignore_errors=True)
+                with contextlib.suppress(FileNotFoundError):
+                    (path / "vectors.f32").unlink()
+            (path / "tantivy").mkdir(exist_ok=True)
+            try:
+                index = tantivy.Index(schema, path=str(path / "tantivy"), reuse=True)
+            except Exception as e:  # corrupt segments: start over from the store
+                reason = f"it could not be opened ({e})"
+                shutil.rmtree(path / "tantivy", ignore_errors=True)
+                (path / "tantivy").mkdir()
+                index = tantivy.Index(schema, path=str(path / "tantivy"), reuse=False)
+            vectors = VectorRows(path / "vectors.f32", self._dim)
+        index.config_reader("Manual")
+        self._index, self._vectors = index, vectors
+        self._writer = index.writer(_WRITER_HEAP, 1)
+        self._applied = int(state.get("applied_seq", 0)) if reason is None else 0
+        self._opened = True
+        if reason is None:
+            live = int(index.searcher().num_docs)
+            if vectors.rows > 2 * live + 10_000:
+                reason = f"{vectors.rows - live} of its {vectors.rows} embedding rows are dead (compaction)"
+        if reason is not None:
+            self._rebuild(reason)
+
+    def _save_state(self) -> None:
+        if self._slot is None:
+            return
+        state = {"format": FORMAT, "dim": self._dim, "applied_seq": self._applied}
+        tmp = self._slot.path / "state.json.tmp"
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, self._slot.path / "state.json")
+
+    def _add(self, rows: Iterable[ChunkRow]) -> int:
+        """Appends the rows' embeddings, then adds their index documents (uncommitted)."""
+        batch = list(rows)
+        if not batch:
+            return 0
+        first = self._vectors.append(np.stack([v for _, _, _, v in batch]))
+        for i, (cid, text, meta, _) in enumerate(batch):
+            body, surface = tokenize(str(meta.get("title", "")), text)
+            self._writer.add_document(
+                tantivy.Document(
+                    chunk_id=cid,
+                    doc_id=str(meta.get("doc_id", "")),
+                    version=_version(meta),
+                    source_key=str(meta.get("source_key", "")),
+                    published_day=int(meta.get("published_day", 0) or 0),
+                    row=first + i,
+                    body=body,
+                    surface=surface,
+                )
+            )
+        return len(batch)
+
+    def _publish(self) -> None:
+        self._index.reload()
+        self._view = LexicalIndex(self._index.searcher(), self._schema, self._vectors.view(), self._applied)
+
+    def _rebuild(self, reason: str) -> None:
+        """Everything again from the store's committed chunks (only when the slot is unusable)."""
+        from tqdm import tqdm
+
+        first = reason == _NO_INDEX
+        (log.info if first else log.warning)("rebuilding the lexical index from the store: %s", reason)
+        self.rebuilds += 1
+        start = time.time_ns()  # changes logged from here on are applied by the next sync
+        self._writer.delete_all_documents()
+        self._writer.commit()
+        if self._slot is not None:
+            self._vectors.close()
+            (self._slot.path / "vectors.f32").unlink(missing_ok=True)
+            self._vectors = VectorRows(self._slot.path / "vectors.f32", self._dim)
+        else:
+            self._vectors = VectorRows(None, self._dim)
+        bar = tqdm(desc="lexical index", unit="chunk", file=sys.stderr, disable=not sys.stderr.isatty())
+        pending: list[ChunkRow] = []
+        for row in self._source.committed_chunks():
+            pending.append(row)
+            if len(pending) >= 1000:
+                bar.update(self._add(pending))
+                pending = []
+        bar.update(self._add(pending))
+        bar.close()
+        self._writer.commit()
+        self._applied = start - self._overlap_ns
+        self._save_state()
+        self._publish()
+
+    # -- keeping in step ----------------------------------------------------------------------
+    def _apply_changes(self) -> None:
+        entries = self._source.changes_since(self._applied - self._overlap_ns)
+        doc_ids = list(dict.fromkeys(d for _, docs in entries for d in docs))
+        dirty = self._view is None
+        if doc_ids:
+            view = self._view
+            assert view is not None
+            records = self._source.doc_records(doc_ids)
+            wanted = {d: (_version(records[d]) if d in records else None) for d in doc_ids}
+            changed = [d for d in doc_ids if wanted[d] != view.version_of(d)]
+            if changed:
+                for d in changed:
+                    self._writer.delete_documents_by_term("doc_id", d)
+                self._add(self._source.doc_chunks({d: v for d in changed if (v := wanted[d]) is not None}))
+                self._writer.commit()
+                dirty = True
+        if entries and entries[-1][0] > self._applied:
+            self._applied = entries[-1][0]
+            self._save_state()
+        if dirty:
+            self._publish()
+
+    def current(self) -> LexicalIndex:
+        """The view to serve from, after applying whatever changed in the store."""
+        generation = self._source.generation()
+        view = self._view
+        if view is not None and generation == self._generation and time.monotonic() - self._synced_at < self._resync_s:
+            return view
         with self._lock:
-            if self._index is not None and self._index.generation == generation:
-                return self._index
-            loaded = LexicalIndex.load(self._dir)
-            if loaded is not None and loaded.generation == generation:
-                self._index = loaded
-                return loaded
-            # The previous snapshot's embeddings are reused: a rebuild fetches only new chunks' vectors.
-            previous = self._index or loaded
-            known: dict[str, np.ndarray] = {}
-            if previous is not None and previous.vectors is not None:
-                known = {cid: previous.vectors[i] for i, cid in enumerate(previous.chunk_ids)}
-            built = LexicalIndex.build(generation, rows(known), self._tokens)
-            with contextlib.suppress(OSError):  # a read-only data dir still serves from memory
-                built.save(self._dir)
-            self._index = built
-            return built
+            if not self._opened:
+                self._open()
+            stale = generation != self._generation or time.monotonic() - self._synced_at >= self._resync_s
+            if self._view is None or stale:
+                if self._view is None:
+                    self._publish()
+                self._apply_changes()
+                self._generation = generation
+                self._synced_at = time.monotonic()
+            assert self._view is not None
+            return self._view
+
+    def close(self) -> None:
+        """Releases the slot (tests that reopen a data dir in one process)."""
+        with self._lock:
+            if self._opened:
+                with contextlib.suppress(Exception):
+                    self._writer.wait_merging_threads()
+                self._vectors.close()
+                if self._slot is not None:
+                    self._slot.lock.close()
+                self._opened = False
+                self._view = None

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
-
 from rag.answer import abstention
 from rag.answer.citations import CitationChecker
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
@@ -41,7 +39,7 @@ from rag.temporal import TimeWindow, mentions_day
 from rag.text import terms
 
 ANSWERERS = ("extractive", "openai")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+_WORD = re.compile(r"(?<![\w'’])[A-Za-z][A-Za-z'’]*(?![\w'’])")  # whole words only: not "quorvex" of "quorvex0"
 
 
 EMPTY_WINDOW = Filters(published_from=dt.date.max, published_to=dt.date.min)
@@ -112,7 +110,14 @@ class RagPipeline:
 
     @cached_property
     def lexical_manager(self) -> LexicalIndexManager:
-        return LexicalIndexManager(self.settings.data_dir / "bm25" / self.settings.collection)
+        s = self.settings
+        return LexicalIndexManager(
+            s.data_dir / "lexical" / s.collection,
+            self.store,
+            self.embedder.dim,
+            s.change_overlap_s,
+            s.resync_interval_s,
+        )
 
     @cached_property
     def checker(self) -> CitationChecker:
@@ -202,18 +207,19 @@ class RagPipeline:
 
     # -- retrieval --------------------------------------------------------------------------
     def lexical_index(self) -> LexicalIndex:
-        return self.lexical_manager.current(self.store.generation(), self.store.committed_chunks)
+        return self.lexical_manager.current()
 
     def corrected(self, question: str, index: LexicalIndex) -> str:
         """Fix words the archive has never seen when one edit away from a word it has."""
-        fixes = dict(zip((w.lower() for w in _WORD.findall(question)), index.correct(question), strict=False))
 
         def sub(m: re.Match[str]) -> str:
             w = m.group(0)
-            fixed = fixes.get(w.lower(), w.lower())
-            if fixed == w.lower() or "'" in w or "’" in w:
+            if "'" in w or "’" in w:
                 return w
-            return fixed.capitalize() if w[0].isupper() else fixed
+            fixed = index.correct(w)  # word by word: the two tokenisations never get misaligned
+            if len(fixed) != 1 or fixed[0] == w.lower():
+                return w
+            return fixed[0].capitalize() if w[0].isupper() else fixed[0]
 
         return _WORD.sub(sub, question)
 
@@ -237,12 +243,10 @@ class RagPipeline:
         index = self.lexical_index() if index is None else index
         # Bound retrieval by as_of only when it excludes something: an unneeded filter costs time.
         bound = as_of if as_of is not None and day_number(as_of) < index.latest_day else None
-        among = None
-        mask = index.mask(filters, bound)
-        if mask is not None and int(mask.sum()) <= s.filter_direct_max:
-            # The lexical index knows which committed chunks the filter keeps; they are scored by
-            # their memory-mapped embeddings (a filtered Chroma search costs several unfiltered ones).
-            among = (index, np.flatnonzero(mask))
+        # The lexical index knows which committed chunks a filter keeps; when they are few they are
+        # scored by their memory-mapped embeddings (a filtered Chroma search costs several unfiltered).
+        selection = index.select(filters, bound, s.filter_direct_max)
+        among = (index, selection) if selection is not None else None
         dense = DenseRetriever(self.store, self.embedder, depth, filters, bound, among) if mode != "lexical" else None
         lexical = LexicalRetriever(index, self.store.chunk_rows, depth, filters, bound) if mode != "dense" else None
         prior = RankingPrior(

@@ -17,7 +17,7 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.embed import CachedEmbedder
-from rag.lexical import LexicalIndex
+from rag.lexical import LexicalIndex, Selection
 from rag.models import Filters, Passage
 from rag.store import ChromaStore, version_key
 
@@ -58,9 +58,9 @@ class DenseRetriever(BaseRetriever):
         depth: int,
         filters: Filters | None = None,
         as_of: dt.date | None = None,
-        among: tuple[LexicalIndex, np.ndarray] | None = None,
+        among: tuple[LexicalIndex, Selection] | None = None,
     ):
-        """`among`: when the lexical index knows the filter keeps only these rows (few of them),
+        """`among`: when the lexical index knows the filter keeps only these chunks (few of them),
         their embeddings are scored in memory instead of a filtered search of the archive."""
         super().__init__()
         self._store, self._embedder, self._depth, self._filters, self._as_of = store, embedder, depth, filters, as_of
@@ -68,9 +68,9 @@ class DenseRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vector = self._embedder.embed([query_bundle.query_str])[0]
-        if self._among is not None and self._among[0].vectors is not None:
-            index, rows = self._among
-            scored = index.nearest(vector, self._depth, rows)
+        if self._among is not None:
+            index, selection = self._among
+            scored = index.nearest(vector, self._depth, selection)
             found = self._store.chunk_rows([cid for cid, _ in scored])
             hits = [(cid, *found[cid], sim) for cid, sim in scored if cid in found]
         else:

@@ -53,7 +53,12 @@ class Settings(BaseSettings):
     # A filtered dense search scores the chunks the filter keeps (known from the lexical index) by
     # their embeddings, memory-mapped beside it: exact, and no slower than the unfiltered search
     # (bench/filters.py). Above this many kept chunks it falls back to the over-fetch below.
-    filter_direct_max: int = 200_000
+    filter_direct_max: int = 50_000
+    # The local lexical index applies the store's change log: entries are re-read this far behind
+    # the last applied sequence number (writers' clocks and commit delays), and the log is read at
+    # least this often even when the generation token did not change.
+    change_overlap_s: float = 30.0
+    resync_interval_s: float = 5.0
     # Ranking prior (see rag.retrieve.RankingPrior), calibrated on the tuning half of the
     # RealTime QA dev weeks only (eval/tune.py); units of one top-ranked hit.
     recency_weight: float = 2.0  # eval/tune.py on the tuning weeks, 2026-11-25 (plateau 2-4)

@@ -7,9 +7,11 @@ Chunks whose (doc_id, content_hash) match no record are invisible and removed by
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import functools
+import json
 import shutil
 import threading
 import time
@@ -77,7 +79,7 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def doc_metadata(doc: Document, content_hash: str, chunks: int, write_id: str = "") -> dict[str, Any]:
+def doc_metadata(doc: Document, content_hash: str, chunks: int, write_id: str = "", seq: int = 0) -> dict[str, Any]:
     return {
         "title": doc.title,
         "source": doc.source or "",
@@ -90,6 +92,7 @@ def doc_metadata(doc: Document, content_hash: str, chunks: int, write_id: str = 
         "content_hash": content_hash,
         "chunks": chunks,
         "write_id": write_id,
+        "seq": seq,
     }
 
 
@@ -121,6 +124,7 @@ class _Handles:
     client: Any
     chunks: Any
     docs: Any
+    changes: Any
 
 
 _CHUNK_FIELDS = ("title", "source", "source_key", "published", "published_day", "url", "path", "content_hash")
@@ -194,7 +198,8 @@ class ChromaStore:
                 "re-ingest into a fresh data dir."
             )
         docs = self._collection(client, f"{s.collection}_docs", metadata={"generation": uuid.uuid4().hex})
-        return _Handles(client, chunks, docs)
+        changes = self._collection(client, f"{s.collection}_changes", metadata={"role": "change log"})
+        return _Handles(client, chunks, docs, changes)
 
     @staticmethod
     def _collection(client: Any, name: str, **create: Any) -> Any:
@@ -220,8 +225,9 @@ class ChromaStore:
         """Delete this store's two collections (a whole archive: `DELETE /v1/collections/{name}`)."""
         h = self._h()
         self._handles = None
-        for suffix in ("_chunks", "_docs"):
-            h.client.delete_collection(f"{self._settings.collection}{suffix}")
+        for suffix in ("_chunks", "_docs", "_changes"):
+            with contextlib.suppress(Exception):  # a store written before the change log has none
+                h.client.delete_collection(f"{self._settings.collection}{suffix}")
 
     @_unavailable
     def ping(self) -> None:
@@ -237,6 +243,60 @@ class ChromaStore:
     @staticmethod
     def _bump(h: _Handles) -> None:
         h.docs.modify(metadata={"generation": uuid.uuid4().hex})
+
+    # -- change log: every write and delete, by sequence number -----------------------------
+    _seq_lock = threading.Lock()
+    _last_seq = 0
+
+    @classmethod
+    def next_seq(cls) -> int:
+        """A sequence number: nanoseconds since the epoch, strictly increasing within a process.
+        Across processes it orders writes by their clocks; readers re-read a window of
+        `change_overlap_s` behind what they applied, so a writer whose entry lands late (or whose
+        clock lags a little) is still applied."""
+        with cls._seq_lock:
+            cls._last_seq = max(time.time_ns(), cls._last_seq + 1)
+            return cls._last_seq
+
+    @staticmethod
+    def _log_change(h: _Handles, seq: int, write_id: str, op: str, doc_ids: Sequence[str]) -> None:
+        """Appended before the change it announces commits (an intent): a writer killed after its
+        commit still leaves the entry, so every node learns of the change. A reader that applies
+        an entry whose commit never happened finds the registry unchanged and changes nothing."""
+        h.changes.add(
+            ids=[f"{seq:020d}-{write_id}"],
+            documents=[json.dumps(list(doc_ids))],
+            metadatas=[{"seq": seq, "op": op, "write_id": write_id, "documents": len(doc_ids)}],
+            embeddings=[[0.0]],
+        )
+
+    @_unavailable
+    def changes_since(self, seq: int) -> list[tuple[int, list[str]]]:
+        """(sequence number, document ids) of every change logged after `seq`, oldest first."""
+        h = self._h()
+        out: list[tuple[int, list[str]]] = []
+        for _, metas, docs in self._pages(h.changes, ["metadatas", "documents"], where={"seq": {"$gt": seq}}):
+            out.extend((int(m.get("seq", 0)), list(json.loads(d or "[]"))) for m, d in zip(metas, docs, strict=True))
+        return sorted(out, key=lambda e: e[0])
+
+    @_unavailable
+    def doc_chunks(self, versions: Mapping[str, str]) -> list[tuple[str, str, dict[str, Any], np.ndarray]]:
+        """The chunks of these document versions (doc id -> version key), with embeddings: what a
+        lexical index applies for a logged change, at a cost proportional to the change."""
+        h = self._h()
+        out: list[tuple[str, str, dict[str, Any], np.ndarray]] = []
+        ids = list(versions)
+        for i in range(0, len(ids), 100):
+            got = h.chunks.get(
+                where={"doc_id": {"$in": ids[i : i + 100]}}, include=["documents", "metadatas", "embeddings"]
+            )
+            for cid, text, meta, vector in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            ):
+                m = dict(meta or {})
+                if versions.get(str(m.get("doc_id"))) == version_key(m):
+                    out.append((cid, text or "", m, np.asarray(vector, dtype=np.float32)))
+        return out
 
     # -- reads ----------------------------------------------------------------------------
     @_unavailable
@@ -468,10 +528,12 @@ class ChromaStore:
                 metadatas=metas[i : i + PAGE],
                 embeddings=vectors[i : i + PAGE],
             )
+        seq = self.next_seq()
+        self._log_change(h, seq, write_id, "write", [d.doc_id for d, _, _, _ in batch])
         h.docs.upsert(
             ids=[d.doc_id for d, _, _, _ in batch],
             documents=[d.text for d, _, _, _ in batch],
-            metadatas=[doc_metadata(d, ch, len(c), write_id) for d, ch, c, _ in batch],
+            metadatas=[doc_metadata(d, ch, len(c), write_id, seq) for d, ch, c, _ in batch],
             embeddings=[[0.0] for _ in batch],
         )
         self._bump(h)
@@ -498,6 +560,7 @@ class ChromaStore:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         key = version_key(got["metadatas"][0] or {})
         self.check_disk()
+        self._log_change(h, self.next_seq(), uuid.uuid4().hex, "delete", [doc_id])
         h.docs.delete(ids=[doc_id])  # un-commit first: the chunks become invisible at once
         self._bump(h)
         # Only the deleted version's chunks: a write of the same id in flight elsewhere keeps its own.

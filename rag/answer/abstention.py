@@ -26,7 +26,7 @@ def _abstain(reason: str) -> Draft:
 
 def unknown_entities(question: Question, index: LexicalIndex) -> list[str]:
     """Names in the question that no indexed article contains at all."""
-    return [e for e in question.entities if e not in STOPWORDS and not all(t in index.terms for t in terms(e))]
+    return [e for e in question.entities if e not in STOPWORDS and not all(index.has_term(t) for t in terms(e))]
 
 
 def before_answering(

@@ -1,4 +1,4 @@
-"""Filters are expressed once; the Chroma clause, the lexical mask and the Python predicate agree,
+"""Filters are expressed once; the Chroma clause, the lexical index's query and the Python predicate agree,
 and an over-fetched filtered search returns what Chroma's own filtered search returns."""
 
 from __future__ import annotations
@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-import numpy as np
-
-from rag.filtering import conditions, mask, matches, to_where
+from rag.filtering import conditions, matches, to_where
 from rag.models import Document, Filters
 
 ROWS = [
@@ -23,14 +21,39 @@ FILTERS = [
 ]
 
 
-def test_mask_and_predicate_agree() -> None:
-    columns = {k: np.asarray([r[k] for r in ROWS], dtype=object if k != "published_day" else np.int64) for k in ROWS[0]}
+def test_index_selection_and_predicate_agree(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from rag.ingest.ingester import Parsed
+
+    docs = [
+        Document(
+            doc_id=r["doc_id"],
+            title=f"Note {r['doc_id']}",
+            text=f"Harbour note number {r['doc_id']} about the ferry timetable.",
+            source=r["source_key"].upper() or None,
+            published=dt.date(r["published_day"] // 10000, r["published_day"] // 100 % 100, r["published_day"] % 100)
+            if r["published_day"]
+            else None,
+        )
+        for r in ROWS
+    ]
+    fresh_pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in docs])
+    index = fresh_pipeline.lexical_index()
+    chunk_meta = {cid: meta for cid, _, meta, _ in fresh_pipeline.store.committed_chunks()}
     for filters, as_of in itertools.product(FILTERS, [None, dt.date(2023, 11, 2)]):
         conds = conditions(filters, as_of)
-        expected = [matches(r, conds) for r in ROWS]
-        got = mask(columns, len(ROWS), conds)
-        assert (got is None and not conds) or list(got) == expected  # type: ignore[arg-type]
-        assert (to_where(conds) is None) == (not conds)
+        selection = index.select(filters, as_of, 10_000)
+        if not conds:
+            assert selection is None and to_where(conds) is None
+            continue
+        assert selection is not None
+        vector = fresh_pipeline.embedder.embed(["ferry timetable"])[0]
+        selected = {cid for cid, _ in index.nearest(vector, 10_000, selection)}
+        assert selected == {cid for cid, meta in chunk_meta.items() if matches(meta, conds)}, (filters, as_of)
+        lexical = {cid for cid, _ in index.search("ferry timetable", 10_000, filters, as_of)}
+        assert lexical == selected, (filters, as_of)
+    nobody = index.select(Filters(sources=["nobody"]), None, 10_000)
+    assert nobody is not None and not len(nobody.rows)
+    assert index.select(Filters(sources=["Harbour Post", "xinhua", "tass"]), None, 1) is None, "over the limit"
 
 
 def test_as_of_keeps_undated_but_a_date_filter_does_not() -> None:

@@ -1,25 +1,75 @@
-"""The BM25 snapshot: a rebuild reuses cached tokens but never serves stale ones."""
+"""The local lexical index follows the store's change log: a write or delete costs its own
+documents, a restart resumes from the applied sequence number, and only a missing or corrupt
+index is rebuilt."""
 
 from __future__ import annotations
 
-import numpy as np
+import datetime as dt
+import shutil
 
-from rag.lexical import LexicalIndex
-
-
-def _row(cid: str, text: str, title: str = "T") -> tuple[str, str, dict[str, object], np.ndarray]:
-    meta = {"doc_id": cid.split(":")[0], "title": title, "source_key": "", "published_day": 0}
-    return cid, text, meta, np.ones(4, dtype=np.float32) / 2
+from rag.ingest.ingester import Parsed
+from rag.models import Document
+from rag.pipeline import RagPipeline
 
 
-def test_rebuild_reuses_tokens_and_prunes_removed_chunks() -> None:
-    cache: dict[str, tuple[list[str], set[str]]] = {}
-    first = LexicalIndex.build("g1", [_row("a:1", "Ferries resumed sailing."), _row("b:1", "The port closed.")], cache)
-    assert [c for c, _ in first.search("ferries", 5)] == ["a:1"] and len(cache) == 2
-    second = LexicalIndex.build(
-        "g2", [_row("a:1", "Ferries resumed sailing."), _row("c:1", "Ferry fares rose.")], cache
+def _doc(i: int, text: str | None = None) -> Parsed:
+    d = Document(
+        doc_id=f"harbour-{i:03d}",
+        title=f"Harbour bulletin {i}",
+        text=text or f"The ferry to island {i} resumed sailing after storm repairs to pier {i}.",
+        source="Harbour Post",
+        published=dt.date(2023, 3, 1) + dt.timedelta(days=i),
     )
-    assert {c for c, _ in second.search("ferry", 5)} == {"a:1", "c:1"}
-    assert len(cache) == 2 and not any(k.startswith("b:1") for k in cache), "removed chunk pruned"
-    retitled = LexicalIndex.build("g3", [_row("a:1", "Ferries resumed sailing.", title="Harbour news")], cache)
-    assert [c for c, _ in retitled.search("harbour", 5)] == ["a:1"], "a new title is re-tokenised"
+    return Parsed(d.doc_id, doc=d)
+
+
+def _ids(pipeline: RagPipeline, query: str) -> set[str]:
+    return {cid.split(":")[0] for cid, _ in pipeline.lexical_index().search(query, 50)}
+
+
+def test_writes_and_deletes_are_applied_without_rebuilding(fresh_pipeline: RagPipeline) -> None:
+    fresh_pipeline.ingest_parsed([_doc(i) for i in range(5)])
+    manager = fresh_pipeline.lexical_manager
+    assert manager.rebuilds == 1, "an empty data dir builds its index once"
+    assert len(fresh_pipeline.lexical_index()) == 5
+    fresh_pipeline.ingest_parsed([_doc(2, "The lighthouse keeper retired after forty winters.")])
+    assert "harbour-002" in _ids(fresh_pipeline, "lighthouse keeper")
+    assert "harbour-002" not in _ids(fresh_pipeline, "ferry resumed sailing"), "the replaced version is gone"
+    fresh_pipeline.delete_document("harbour-004")
+    assert "harbour-004" not in _ids(fresh_pipeline, "ferry island")
+    index = fresh_pipeline.lexical_index()
+    assert index.sorted_doc_ids == ["harbour-000", "harbour-001", "harbour-002", "harbour-003"]
+    assert manager.rebuilds == 1, "no write or delete rebuilt the index"
+
+
+def test_restart_resumes_from_the_applied_sequence_and_rebuilds_only_a_missing_index(
+    fresh_pipeline: RagPipeline,
+) -> None:
+    fresh_pipeline.ingest_parsed([_doc(i) for i in range(3)])
+    settings = fresh_pipeline.settings
+    fresh_pipeline.lexical_manager.close()
+    fresh_pipeline.store.close()
+
+    again = RagPipeline(settings, embedder=fresh_pipeline.embedder)
+    again.ingest_parsed([_doc(7)])
+    assert "harbour-007" in _ids(again, "island 7 pier")
+    assert again.lexical_manager.rebuilds == 0, "a restart applies the log, it does not rebuild"
+    again.lexical_manager.close()
+    again.store.close()
+
+    shutil.rmtree(settings.data_dir / "lexical")
+    third = RagPipeline(settings, embedder=fresh_pipeline.embedder)
+    assert len(third.lexical_index()) == 4 and third.lexical_manager.rebuilds == 1
+    third.lexical_manager.close()
+    third.store.close()
+
+
+def test_a_change_logged_before_a_commit_that_never_happened_changes_nothing(fresh_pipeline: RagPipeline) -> None:
+    """The log entry is an intent written before the registry commit: a writer that died between
+    the two leaves an entry whose documents are unchanged in the registry."""
+    fresh_pipeline.ingest_parsed([_doc(1)])
+    store = fresh_pipeline.store
+    store._log_change(store._h(), store.next_seq(), "crashed-writer", "write", ["harbour-001", "never-written"])
+    store._bump(store._h())
+    index = fresh_pipeline.lexical_index()
+    assert index.sorted_doc_ids == ["harbour-001"] and "harbour-001" in _ids(fresh_pipeline, "ferry island")

@@ -32,6 +32,11 @@ class ServeProcess:
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir.parent / f"serve-{data_dir.name}-{self.port}.log"
+
+    def stderr_text(self) -> str:
+        """What the process wrote to stderr (warnings such as an index rebuild)."""
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     @property
     def url(self) -> str:
@@ -53,7 +58,7 @@ class ServeProcess:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log.open("ab"),
         )
         deadline = time.time() + 120
         while time.time() < deadline:
