@@ -40,8 +40,8 @@ def main() -> None:
         t0 = time.perf_counter()
         report = pipeline.ingest_paths([src])
         ingest_s = time.perf_counter() - t0
-        chunks = [(t, m) for _, t, m in pipeline.store.committed_chunks()]
-        texts = [embed_text(m.get("title", ""), t) for t, m in chunks]
+        chunks = list(pipeline.store.committed_chunks())
+        texts = [embed_text(c.meta.title, c.text) for c in chunks]
         inner = pipeline.embedder._inner
         t1 = time.perf_counter()
         for i in range(0, len(texts), 128):

@@ -149,6 +149,7 @@ def write_doc(i: int, tag: str) -> Document:
 
 def measure(directory: Path, corpus: Path, writes: int) -> dict[str, Any]:
     """In this (fresh) process: everything but cold start and cross-node visibility."""
+    from rag.components import build_components
     from rag.pipeline import RagPipeline
 
     settings = settings_for(directory).model_copy(update={"embed_cache": directory / "bench_embed_cache.sqlite"})
@@ -178,8 +179,9 @@ def measure(directory: Path, corpus: Path, writes: int) -> dict[str, Any]:
 
     # ... and with MiniLM's cost for the same chunks (no embedding cache hits: new texts).
     real = CachedEmbedder(RealCostHashing, "bench:hashing-384", 384, settings.embed_cache)
-    timed = RagPipeline(settings, embedder=real, store=pipeline.store)
-    timed.__dict__["lexical_manager"] = pipeline.lexical_manager
+    timed = RagPipeline(
+        settings, build_components(settings, embedder=real, store=pipeline.store, lexical=pipeline.lexical_manager)
+    )
     real.load()
     timings = []
     for i in range(writes, writes + 20):
@@ -370,7 +372,12 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--root", type=Path, default=ROOT / "data/bench-scale")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the per-size child process
+    ap.add_argument("--build-only", action="store_true", help="build (or find) the stores and stop")
     args = ap.parse_args()
+    if args.build_only:
+        for size in (int(s) for s in args.sizes.split(",")):
+            print(build(size, args.corpus, args.root))
+        return
     if args.measure:
         print(json.dumps(measure(args.measure, args.corpus, args.writes)))
         return

@@ -8,7 +8,7 @@ import re
 import shutil
 import threading
 
-from rag.embed import CachedEmbedder
+from rag.embed import Embedder
 from rag.errors import DocumentNotFound, InvalidRequest, RagError
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
@@ -54,7 +54,7 @@ class CollectionManager:
         return self.default.settings
 
     @property
-    def embedder(self) -> CachedEmbedder:
+    def embedder(self) -> Embedder:
         return self.default.embedder
 
     def names(self) -> list[str]:
@@ -95,4 +95,6 @@ class CollectionManager:
         with self._lock:
             pipeline.store.drop()
             self._pipelines.pop(name, None)
-        shutil.rmtree(pipeline.settings.data_dir / "bm25" / name, ignore_errors=True)
+            pipeline.lexical_manager.close()
+        # This node's index of a collection that no longer exists (it is derived data only).
+        shutil.rmtree(pipeline.settings.data_dir / "lexical" / name, ignore_errors=True)

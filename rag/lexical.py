@@ -22,7 +22,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +35,7 @@ from rapidfuzz.distance import Levenshtein
 
 from rag.filtering import conditions, to_tantivy
 from rag.models import Filters
+from rag.store import StoredChunk, version_key
 from rag.text import STOPWORDS, normalize_word, terms, words
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,6 @@ _MAX_TERM = 100  # longer "words" (scraped garbage) are not indexed
 _WRITER_HEAP = 50_000_000
 _NO_INDEX = "no lexical index yet"
 
-ChunkRow = tuple[str, str, dict[str, Any], np.ndarray]  # chunk id, text, metadata, embedding
-
 
 class ChangeSource(Protocol):
     """What the index reads from the store (ChromaStore implements it)."""
@@ -53,14 +52,8 @@ class ChangeSource(Protocol):
     def generation(self) -> str: ...
     def changes_since(self, seq: int) -> list[tuple[int, list[str]]]: ...
     def doc_records(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
-    def doc_chunks(self, versions: Mapping[str, str]) -> list[ChunkRow]: ...
-    def committed_chunks(self, known_vectors: Mapping[str, np.ndarray] | None = None) -> Iterator[ChunkRow]: ...
-
-
-def _version(meta: Mapping[str, Any]) -> str:
-    from rag.store import version_key
-
-    return version_key(dict(meta))
+    def doc_chunks(self, versions: Mapping[str, str]) -> list[StoredChunk]: ...
+    def committed_chunks(self, known_vectors: Mapping[str, np.ndarray] | None = None) -> Iterator[StoredChunk]: ...
 
 
 def _schema() -> tantivy.Schema:
@@ -287,8 +280,16 @@ class LexicalIndexManager:
     reads the change log from `overlap_s` before the last applied sequence number and applies
     what differs from the registry."""
 
-    def __init__(self, directory: Path | None, source: ChangeSource, dim: int, overlap_s: float, resync_s: float):
-        self._base, self._source, self._dim = directory, source, dim
+    def __init__(
+        self,
+        directory: Path | None,
+        source: ChangeSource,
+        dim: int | Callable[[], int],
+        overlap_s: float,
+        resync_s: float,
+    ):
+        """`dim`: the embedding size, or how to learn it when the index first opens."""
+        self._base, self._source, self._dim_source = directory, source, dim
         self._overlap_ns = int(overlap_s * 1e9)
         self._resync_s = resync_s
         self._lock = threading.Lock()
@@ -300,6 +301,7 @@ class LexicalIndexManager:
 
     # -- opening ------------------------------------------------------------------------------
     def _open(self) -> None:
+        self._dim = self._dim_source() if callable(self._dim_source) else self._dim_source
         schema = _schema()
         self._schema = schema
         reason = None
@@ -357,21 +359,21 @@ class LexicalIndexManager:
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self._slot.path / "state.json")
 
-    def _add(self, rows: Iterable[ChunkRow]) -> int:
-        """Appends the rows' embeddings, then adds their index documents (uncommitted)."""
-        batch = list(rows)
+    def _add(self, chunks: Iterable[StoredChunk]) -> int:
+        """Appends the chunks' embeddings, then adds their index documents (uncommitted)."""
+        batch = list(chunks)
         if not batch:
             return 0
-        first = self._vectors.append(np.stack([v for _, _, _, v in batch]))
-        for i, (cid, text, meta, _) in enumerate(batch):
-            body, surface = tokenize(str(meta.get("title", "")), text)
+        first = self._vectors.append(np.stack([c.vector for c in batch]))
+        for i, c in enumerate(batch):
+            body, surface = tokenize(c.meta.title, c.text)
             self._writer.add_document(
                 tantivy.Document(
-                    chunk_id=cid,
-                    doc_id=str(meta.get("doc_id", "")),
-                    version=_version(meta),
-                    source_key=str(meta.get("source_key", "")),
-                    published_day=int(meta.get("published_day", 0) or 0),
+                    chunk_id=c.chunk_id,
+                    doc_id=c.meta.doc_id,
+                    version=c.meta.version,
+                    source_key=c.meta.source_key,
+                    published_day=c.meta.published_day,
                     row=first + i,
                     body=body,
                     surface=surface,
@@ -400,7 +402,7 @@ class LexicalIndexManager:
         else:
             self._vectors = VectorRows(None, self._dim)
         bar = tqdm(desc="lexical index", unit="chunk", file=sys.stderr, disable=not sys.stderr.isatty())
-        pending: list[ChunkRow] = []
+        pending: list[StoredChunk] = []
         for row in self._source.committed_chunks():
             pending.append(row)
             if len(pending) >= 1000:
@@ -422,7 +424,7 @@ class LexicalIndexManager:
             view = self._view
             assert view is not None
             records = self._source.doc_records(doc_ids)
-            wanted = {d: (_version(records[d]) if d in records else None) for d in doc_ids}
+            wanted = {d: (version_key(records[d]) if d in records else None) for d in doc_ids}
             changed = [d for d in doc_ids if wanted[d] != view.version_of(d)]
             if changed:
                 for d in changed:

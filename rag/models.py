@@ -120,6 +120,9 @@ class Passage(BaseModel):
         default_factory=list, description="chunk_ids of near-identical passages from other documents"
     )
     duplicate_of: str | None = Field(default=None, description="Set when this passage is grouped under another one.")
+    # Which write the chunk belongs to (internal: a chunk is visible only while its document's
+    # registry record names the same version). Never serialised.
+    version: str = Field(default="", exclude=True)
 
 
 class Citation(BaseModel):

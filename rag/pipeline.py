@@ -16,12 +16,13 @@ from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag.answer.llm import OpenAIAnswerer
 from rag.answer.question import Question, analyze
 from rag.answer.render import Draft, render
-from rag.embed import CachedEmbedder, build_embedder, force_offline
+from rag.components import Components, build_components
+from rag.embed import CachedEmbedder, Embedder
 from rag.errors import InvalidRequest, LLMUnavailable
 from rag.filtering import day_number
 from rag.ingest.chunker import SentenceChunker
 from rag.ingest.ingester import Ingester, Parsed, Progress
-from rag.lexical import LexicalIndex, LexicalIndexManager
+from rag.lexical import LexicalIndex
 from rag.models import (
     AskResponse,
     DocumentDetail,
@@ -80,25 +81,24 @@ def _first_leaders(passages: list[Passage], k: int) -> list[Passage]:
 class RagPipeline:
     """Construction is cheap; models and the store load on first use (or `warm_up`)."""
 
-    def __init__(self, settings: Settings, *, embedder: CachedEmbedder | None = None, store: ChromaStore | None = None):
-        """`embedder` / `store`: parts built elsewhere (tests share one loaded model across stores)."""
-        force_offline()
+    def __init__(
+        self,
+        settings: Settings,
+        components: Components | None = None,
+        *,
+        embedder: Embedder | None = None,
+        store: ChromaStore | None = None,
+    ):
+        """`components`: the parts, from `build_components` (by default built from `settings`);
+        `embedder` / `store`: shorthand for building them around a given part (tests share one
+        loaded model across stores)."""
         self.settings = settings
+        parts = components or build_components(settings, embedder=embedder, store=store)
+        self.embedder, self.store, self.lexical_manager = parts.embedder, parts.store, parts.lexical
         self._write_lock = threading.Lock()  # one writer at a time per process
         self._outlets: tuple[str, list[str]] | None = None
-        if embedder is not None:
-            self.__dict__["embedder"] = embedder
-        if store is not None:
-            self.__dict__["store"] = store
 
     # -- parts, built once ------------------------------------------------------------------
-    @cached_property
-    def embedder(self) -> CachedEmbedder:
-        return build_embedder(self.settings)
-
-    @cached_property
-    def store(self) -> ChromaStore:
-        return ChromaStore(self.settings, self.embedder.name, self.embedder.dim)
 
     @cached_property
     def chunker(self) -> SentenceChunker:
@@ -107,17 +107,6 @@ class RagPipeline:
     @cached_property
     def ingester(self) -> Ingester:
         return Ingester(self.settings, self.store, self.embedder, self.chunker)
-
-    @cached_property
-    def lexical_manager(self) -> LexicalIndexManager:
-        s = self.settings
-        return LexicalIndexManager(
-            s.data_dir / "lexical" / s.collection,
-            self.store,
-            self.embedder.dim,
-            s.change_overlap_s,
-            s.resync_interval_s,
-        )
 
     @cached_property
     def checker(self) -> CitationChecker:
@@ -143,12 +132,12 @@ class RagPipeline:
 
     def store_problem(self) -> str | None:
         """Why the last store call failed, if it did; never touches the store (or loads models)."""
-        store = self.__dict__.get("store")
-        return store.problem if isinstance(store, ChromaStore) else None
+        return self.store.problem
 
     def warm_up(self) -> None:
         """Load the embedder, connect the store, load or build the BM25 index."""
-        self.embedder.load()
+        if isinstance(self.embedder, CachedEmbedder):
+            self.embedder.load()
         self.store.ping()
         self.lexical_index()
 

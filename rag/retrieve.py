@@ -10,41 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from rag.embed import CachedEmbedder
+from rag.embed import Embedder
 from rag.lexical import LexicalIndex, Selection
 from rag.models import Filters, Passage
-from rag.store import ChromaStore, version_key
+from rag.store import ChromaStore
 
 
-def _node(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> NodeWithScore:
-    return NodeWithScore(node=TextNode(id_=chunk_id, text=text, metadata=dict(meta)), score=score)
+def _node(p: Passage) -> NodeWithScore:
+    """A llama-index node carrying the passage's fields (ranks and groups are added in fusion)."""
+    meta = p.model_dump(exclude={"chunk_id", "text", "score"})
+    meta["version"] = p.version
+    return NodeWithScore(node=TextNode(id_=p.chunk_id, text=p.text, metadata=meta), score=p.score)
 
 
 def to_passage(n: NodeWithScore) -> Passage:
-    m = n.node.metadata
-    published = m.get("published") or None
-    return Passage(
-        chunk_id=n.node.node_id,
-        doc_id=str(m.get("doc_id", "")),
-        text=n.node.get_content(),
-        start=int(m.get("start", 0)),
-        end=int(m.get("end", 0)),
-        title=str(m.get("title", "")),
-        source=m.get("source") or None,
-        published=dt.date.fromisoformat(published) if published else None,
-        url=m.get("url") or None,
-        path=m.get("path") or None,
-        score=float(n.score or 0.0),
-        dense_rank=m.get("dense_rank"),
-        lexical_rank=m.get("lexical_rank"),
-        duplicates=list(m.get("duplicates", [])),
-        duplicate_of=m.get("duplicate_of"),
+    return Passage.model_validate(
+        {**n.node.metadata, "chunk_id": n.node.node_id, "text": n.node.get_content(), "score": float(n.score or 0.0)}
     )
 
 
@@ -54,7 +40,7 @@ class DenseRetriever(BaseRetriever):
     def __init__(
         self,
         store: ChromaStore,
-        embedder: CachedEmbedder,
+        embedder: Embedder,
         depth: int,
         filters: Filters | None = None,
         as_of: dt.date | None = None,
@@ -72,10 +58,10 @@ class DenseRetriever(BaseRetriever):
             index, selection = self._among
             scored = index.nearest(vector, self._depth, selection)
             found = self._store.chunk_rows([cid for cid, _ in scored])
-            hits = [(cid, *found[cid], sim) for cid, sim in scored if cid in found]
+            hits = [found[cid].model_copy(update={"score": sim}) for cid, sim in scored if cid in found]
         else:
             hits = self._store.query(vector, self._depth, self._filters, self._as_of)
-        return [_node(cid, text, meta, sim) for cid, text, meta, sim in hits]
+        return [_node(p) for p in hits]
 
 
 class LexicalRetriever(BaseRetriever):
@@ -84,7 +70,7 @@ class LexicalRetriever(BaseRetriever):
     def __init__(
         self,
         index: LexicalIndex,
-        rows: Callable[[list[str]], dict[str, tuple[str, dict[str, Any]]]],
+        rows: Callable[[list[str]], dict[str, Passage]],
         depth: int,
         filters: Filters | None = None,
         as_of: dt.date | None = None,
@@ -95,7 +81,7 @@ class LexicalRetriever(BaseRetriever):
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         hits = self._index.search(query_bundle.query_str, self._depth, self._filters, self._as_of)
         rows = self._rows([cid for cid, _ in hits])
-        return [_node(cid, *rows[cid], score) for cid, score in hits if cid in rows]
+        return [_node(rows[cid].model_copy(update={"score": score})) for cid, score in hits if cid in rows]
 
 
 @dataclass(frozen=True)
@@ -151,8 +137,8 @@ class HybridRetriever(BaseRetriever):
         out = dict(scores)
         for cid, n in fused.items():
             published = n.node.metadata.get("published")
-            if published:
-                age = max(0, (prior.as_of - dt.date.fromisoformat(str(published))).days)
+            if isinstance(published, dt.date):
+                age = max(0, (prior.as_of - published).days)
                 out[cid] += unit * prior.recency_weight * 0.5 ** (age / prior.recency_half_life_days)
         return out
 
@@ -177,7 +163,7 @@ class HybridRetriever(BaseRetriever):
             (
                 cid
                 for cid, n in fused.items()
-                if versions.get(n.node.metadata.get("doc_id", "")) == version_key(n.node.metadata)
+                if versions.get(n.node.metadata.get("doc_id", "")) == n.node.metadata.get("version")
             ),
             key=lambda c: -scores[c],
         )

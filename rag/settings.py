@@ -61,8 +61,8 @@ class Settings(BaseSettings):
     resync_interval_s: float = 5.0
     # Ranking prior (see rag.retrieve.RankingPrior), calibrated on the tuning half of the
     # RealTime QA dev weeks only (eval/tune.py); units of one top-ranked hit.
-    recency_weight: float = 2.0  # eval/tune.py on the tuning weeks, 2026-11-25 (plateau 2-4)
-    recency_half_life_days: float = 8.0  # same run (plateau 4-16 days)
+    recency_weight: float = 2.0  # eval/tune.py on the tuning weeks, tantivy BM25, 2026-11-25
+    recency_half_life_days: float = 16.0  # same run (4-16 days within 0.02 of hit@5 + MRR@10)
     # Ranked articles kept for the answer and returned with it (eval scores this ranking).
     ranking_depth: int = 10
     # A day named in a question ("on October 27") is reported that day or the next.
@@ -71,7 +71,9 @@ class Settings(BaseSettings):
     # Answering
     answerer: Literal["extractive", "openai"] = "extractive"
     max_answer_sentences: int = 5
-    abstain_threshold: float = 0.42
+    # eval/tune.py, same run: 0.36-0.40 tie on the tuning weeks of the benchmark and the typed gold
+    # (containment + abstention); ties keep the value nearest the previous one (0.42).
+    abstain_threshold: float = 0.40
     answer_type_weight: float = 0.3  # eval/tune.py, tuning weeks only, 2026-11-25
     list_weight: float = 0.35
     role_weight: float = 0.2

@@ -24,7 +24,7 @@ import numpy as np
 
 from rag.errors import DocumentNotFound, EmbedderMismatch, RagError, StoreUnavailable
 from rag.filtering import conditions, day_number, matches, to_where
-from rag.models import Chunk, Document, DocumentDetail, DocumentInfo, Filters
+from rag.models import Chunk, Document, DocumentDetail, DocumentInfo, Filters, Passage
 from rag.settings import Settings
 
 P = ParamSpec("P")
@@ -117,6 +117,99 @@ def info_from_metadata(doc_id: str, meta: dict[str, Any], chars: int = 0) -> Doc
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkMeta:
+    """What the store keeps with every chunk: one typed record, converted to and from Chroma's
+    metadata dict here and nowhere else (its field names are the filter fields)."""
+
+    doc_id: str
+    chunk_index: int = 0
+    start: int = 0
+    end: int = 0
+    title: str = ""
+    source: str | None = None
+    published: dt.date | None = None
+    url: str | None = None
+    path: str | None = None
+    content_hash: str = ""
+    write_id: str = ""
+    written_at: float = 0.0
+
+    @property
+    def source_key(self) -> str:
+        return (self.source or "").lower()
+
+    @property
+    def published_day(self) -> int:
+        return day_number(self.published)
+
+    @property
+    def version(self) -> str:
+        return version_key({"write_id": self.write_id, "content_hash": self.content_hash})
+
+    def to_chroma(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "chunk_index": self.chunk_index,
+            "start": self.start,
+            "end": self.end,
+            "title": self.title,
+            "source": self.source or "",
+            "source_key": self.source_key,
+            "published": self.published.isoformat() if self.published else "",
+            "published_day": self.published_day,
+            "url": self.url or "",
+            "path": self.path or "",
+            "content_hash": self.content_hash,
+            "write_id": self.write_id,
+            "written_at": self.written_at,
+        }
+
+    @classmethod
+    def from_chroma(cls, meta: Mapping[str, Any] | None) -> ChunkMeta:
+        m = meta or {}
+        return cls(
+            doc_id=str(m.get("doc_id", "")),
+            chunk_index=int(m.get("chunk_index", 0) or 0),
+            start=int(m.get("start", 0) or 0),
+            end=int(m.get("end", 0) or 0),
+            title=str(m.get("title", "")),
+            source=str(m.get("source") or "") or None,
+            published=_date(m.get("published")),
+            url=str(m.get("url") or "") or None,
+            path=str(m.get("path") or "") or None,
+            content_hash=str(m.get("content_hash", "")),
+            write_id=str(m.get("write_id", "")),
+            written_at=float(m.get("written_at", 0) or 0),
+        )
+
+    def passage(self, chunk_id: str, text: str, score: float = 0.0) -> Passage:
+        return Passage(
+            chunk_id=chunk_id,
+            doc_id=self.doc_id,
+            text=text,
+            start=self.start,
+            end=self.end,
+            title=self.title,
+            source=self.source,
+            published=self.published,
+            url=self.url,
+            path=self.path,
+            score=score,
+            version=self.version,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A committed chunk as the lexical index takes it in: id, text, metadata, embedding."""
+
+    chunk_id: str
+    text: str
+    meta: ChunkMeta
+    vector: np.ndarray
+
+
 @dataclass(frozen=True)
 class _Handles:
     """One connection's client and collections, replaced as a whole, never mutated."""
@@ -125,9 +218,6 @@ class _Handles:
     chunks: Any
     docs: Any
     changes: Any
-
-
-_CHUNK_FIELDS = ("title", "source", "source_key", "published", "published_day", "url", "path", "content_hash")
 
 
 class ChromaStore:
@@ -139,13 +229,20 @@ class ChromaStore:
     the version a write replaced (ids are never reused, so no later write can need them), and
     chunks of uncommitted writes older than `orphan_grace_s` (crashed writers)."""
 
-    def __init__(self, settings: Settings, embedder_name: str, dim: int):
+    def __init__(self, settings: Settings, embedder_name: str, dim: int | Callable[[], int]):
+        """`dim`: the embedding size, or how to learn it when the store first connects."""
         self._settings = settings
         self.embedder_name = embedder_name
-        self.dim = dim
+        self._dim = dim
         self._handles: _Handles | None = None
         self._connect_lock = threading.Lock()
         self.problem: str | None = None  # the last store call's failure, for /healthz
+
+    @property
+    def dim(self) -> int:
+        if callable(self._dim):
+            self._dim = int(self._dim())
+        return self._dim
 
     # -- connection ---------------------------------------------------------------------
     def _invalidate(self, failed: _Handles | None) -> None:
@@ -280,11 +377,11 @@ class ChromaStore:
         return sorted(out, key=lambda e: e[0])
 
     @_unavailable
-    def doc_chunks(self, versions: Mapping[str, str]) -> list[tuple[str, str, dict[str, Any], np.ndarray]]:
+    def doc_chunks(self, versions: Mapping[str, str]) -> list[StoredChunk]:
         """The chunks of these document versions (doc id -> version key), with embeddings: what a
         lexical index applies for a logged change, at a cost proportional to the change."""
         h = self._h()
-        out: list[tuple[str, str, dict[str, Any], np.ndarray]] = []
+        out: list[StoredChunk] = []
         ids = list(versions)
         for i in range(0, len(ids), 100):
             got = h.chunks.get(
@@ -293,9 +390,9 @@ class ChromaStore:
             for cid, text, meta, vector in zip(
                 got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
             ):
-                m = dict(meta or {})
-                if versions.get(str(m.get("doc_id"))) == version_key(m):
-                    out.append((cid, text or "", m, np.asarray(vector, dtype=np.float32)))
+                m = ChunkMeta.from_chroma(meta)
+                if versions.get(m.doc_id) == m.version:
+                    out.append(StoredChunk(cid, text or "", m, np.asarray(vector, dtype=np.float32)))
         return out
 
     # -- reads ----------------------------------------------------------------------------
@@ -364,11 +461,9 @@ class ChromaStore:
         }
 
     @_unavailable
-    def committed_chunks(
-        self, known_vectors: Mapping[str, np.ndarray] | None = None
-    ) -> Iterator[tuple[str, str, dict[str, Any], np.ndarray]]:
-        """Every visible chunk: (chunk_id, text, metadata, embedding). Embeddings already in
-        `known_vectors` (chunk ids never change content) are not fetched again."""
+    def committed_chunks(self, known_vectors: Mapping[str, np.ndarray] | None = None) -> Iterator[StoredChunk]:
+        """Every visible chunk with its embedding. Embeddings already in `known_vectors` (chunk ids
+        never change content) are not fetched again."""
         h = self._h()
         known = known_vectors or {}
         committed = self._committed_keys(h)
@@ -384,13 +479,13 @@ class ChromaStore:
                 vector = known.get(cid)
                 vector = vector if vector is not None else fetched.get(cid)
                 if vector is not None:  # None: the chunk went away between the two reads
-                    yield cid, text, meta, vector
+                    yield StoredChunk(cid, text, ChunkMeta.from_chroma(meta), vector)
 
     @_unavailable
     def query(
         self, embedding: np.ndarray, n: int, filters: Filters | None, as_of: dt.date | None = None
-    ) -> list[tuple[str, str, dict[str, Any], float]]:
-        """Nearest chunks as (chunk_id, text, metadata, cosine similarity)."""
+    ) -> list[Passage]:
+        """Nearest chunks, scored by cosine similarity."""
         h = self._h()
         count = h.chunks.count()
         if count == 0:
@@ -402,15 +497,15 @@ class ChromaStore:
             # as_of bound, a date window) keep much of the archive: the nearest n*overfetch chunks,
             # filtered here, already hold the filtered top n. Only when they do not is the
             # filtered search run.
-            hits = [h for h in self._nearest(h, embedding, min(n * overfetch, count), None) if matches(h[2], conds)]
+            hits = [p for p, m in self._nearest(h, embedding, min(n * overfetch, count), None) if matches(m, conds)]
             if len(hits) >= n or n * overfetch >= count:
                 return hits[:n]
-        return self._nearest(h, embedding, min(n, count), to_where(conds))
+        return [p for p, _ in self._nearest(h, embedding, min(n, count), to_where(conds))]
 
     @staticmethod
     def _nearest(
         h: _Handles, embedding: np.ndarray, n: int, where: dict[str, Any] | None
-    ) -> list[tuple[str, str, dict[str, Any], float]]:
+    ) -> list[tuple[Passage, dict[str, Any]]]:
         got = h.chunks.query(
             query_embeddings=[embedding.tolist()],
             n_results=n,
@@ -418,20 +513,22 @@ class ChromaStore:
             include=["metadatas", "documents", "distances"],
         )
         return [
-            (cid, text, dict(meta), 1.0 - float(dist))
+            (ChunkMeta.from_chroma(meta).passage(cid, text or "", 1.0 - float(dist)), dict(meta or {}))
             for cid, text, meta, dist in zip(
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
             )
         ]
 
     @_unavailable
-    def chunk_rows(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    def chunk_rows(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
+        """The chunks with these ids, as passages (score 0)."""
         h = self._h()
         if not chunk_ids:
             return {}
         got = h.chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["documents", "metadatas"])
         return {
-            i: (d or "", dict(m or {})) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            i: ChunkMeta.from_chroma(m).passage(i, d or "")
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
     @_unavailable
@@ -505,22 +602,25 @@ class ChromaStore:
         metas: list[dict[str, Any]] = []
         vectors: list[list[float]] = []
         for doc, content_hash, chunks, embeddings in batch:
-            base = doc_metadata(doc, content_hash, len(chunks), write_id)
             for chunk, vector in zip(chunks, embeddings, strict=True):
                 ids.append(chunk.chunk_id)
                 texts.append(chunk.text)
                 vectors.append(vector.tolist())
-                metas.append(
-                    {
-                        **{k: base[k] for k in _CHUNK_FIELDS},
-                        "doc_id": doc.doc_id,
-                        "chunk_index": chunk.index,
-                        "start": chunk.start,
-                        "end": chunk.end,
-                        "write_id": write_id,
-                        "written_at": now,
-                    }
+                meta = ChunkMeta(
+                    doc_id=doc.doc_id,
+                    chunk_index=chunk.index,
+                    start=chunk.start,
+                    end=chunk.end,
+                    title=doc.title,
+                    source=doc.source,
+                    published=doc.published,
+                    url=doc.url,
+                    path=doc.path,
+                    content_hash=content_hash,
+                    write_id=write_id,
+                    written_at=now,
                 )
+                metas.append(meta.to_chroma())
         for i in range(0, len(ids), PAGE):
             h.chunks.upsert(
                 ids=ids[i : i + PAGE],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.embed import CachedEmbedder
+from rag.embed import Embedder
 from rag.models import Passage
 from rag.text import split_sentences, term_set
 
@@ -46,7 +46,7 @@ def lexical_support(claim: str, evidence: str) -> float:
 
 
 class CitationChecker:
-    def __init__(self, embedder: CachedEmbedder, threshold: float = 0.5):
+    def __init__(self, embedder: Embedder, threshold: float = 0.5):
         self._embedder = embedder
         self.threshold = threshold
 

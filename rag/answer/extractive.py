@@ -21,7 +21,7 @@ from rag.answer.attribution import ROLE_WORDS, attribute, speaker_match
 from rag.answer.citations import Support
 from rag.answer.question import Question
 from rag.answer.render import Claim, Draft
-from rag.embed import CachedEmbedder
+from rag.embed import Embedder
 from rag.models import Passage
 from rag.text import Sentence, split_sentences, term_set, terms
 
@@ -47,15 +47,16 @@ class Candidate:
 
 @dataclass(frozen=True)
 class ExtractiveConfig:
-    """Weights of the sentence score; from Settings, recorded with every eval run."""
+    """Weights of the sentence score. No defaults here: the values live in Settings alone (one
+    home), are built into this record by the pipeline and recorded with every eval run."""
 
-    max_sentences: int = 5
-    abstain_threshold: float = 0.42
-    answer_type_weight: float = 0.3  # a sentence holding a thing of the asked kind (number, date, ...)
-    list_weight: float = 0.35  # "which ministers ...": a sentence that enumerates three or more names
-    role_weight: float = 0.2  # "What is X's position?": a sentence stating X's title
-    fact_sentences: int = 5  # sentences quoted for a question that is not about a speaker
-    fact_floor: float = 0.7  # ... each scoring at least this share of the best one
+    max_sentences: int
+    abstain_threshold: float
+    answer_type_weight: float  # a sentence holding a thing of the asked kind (number, date, ...)
+    list_weight: float  # "which ministers ...": a sentence that enumerates three or more names
+    role_weight: float  # "What is X's position?": a sentence stating X's title
+    fact_sentences: int  # sentences quoted for a question that is not about a speaker
+    fact_floor: float  # ... each scoring at least this share of the best one
 
 
 _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
@@ -96,7 +97,7 @@ def coverage(question_terms: list[str], text_terms: AbstractSet[str]) -> float:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, embedder: CachedEmbedder, config: ExtractiveConfig):
+    def __init__(self, embedder: Embedder, config: ExtractiveConfig):
         self._embedder = embedder
         self._config = config
 

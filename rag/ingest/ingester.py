@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import CachedEmbedder
+from rag.embed import Embedder
 from rag.errors import InvalidDocument
 from rag.ingest.chunker import SentenceChunker, document_hash
 from rag.ingest.parsers import SUPPORTED_SUFFIXES, RecordError, is_blank, parse_bytes, parse_record
@@ -55,12 +55,17 @@ def iter_files(paths: Sequence[Path], skip: Path | None = None) -> Iterator[tupl
             yield path, True
 
 
+def _computed(embedder: Embedder) -> int:
+    """Texts the model really embedded so far (a cached embedder counts them; others report 0)."""
+    return int(getattr(embedder, "computed", 0))
+
+
 class Ingester:
     def __init__(
         self,
         settings: Settings,
         store: ChromaStore,
-        embedder: CachedEmbedder,
+        embedder: Embedder,
         chunker: SentenceChunker,
     ):
         self._settings = settings
@@ -134,7 +139,7 @@ class Ingester:
 
     def ingest(self, parsed: Iterable[Parsed], progress: Progress | None = None) -> IngestReport:
         started = time.perf_counter()
-        embedded_before = self._embedder.computed
+        embedded_before = _computed(self._embedder)
         report = IngestReport()
         items = list(parsed)
         pending: list[tuple[Parsed, Document, str]] = []
@@ -147,7 +152,7 @@ class Ingester:
                 done += len(pending)
                 pending.clear()
                 if progress:
-                    progress(done, self._embedder.computed - embedded_before)
+                    progress(done, _computed(self._embedder) - embedded_before)
 
         seen: dict[str, int] = {}
         for p in items:
@@ -181,7 +186,7 @@ class Ingester:
                 flush()
         flush()
         report.seconds = time.perf_counter() - started
-        report.embedded = self._embedder.computed - embedded_before
+        report.embedded = _computed(self._embedder) - embedded_before
         return report
 
     def _write(self, batch: list[tuple[Parsed, Document, str]]) -> list[IngestItem]:

@@ -38,7 +38,7 @@ def test_index_selection_and_predicate_agree(fresh_pipeline) -> None:  # type: i
     ]
     fresh_pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in docs])
     index = fresh_pipeline.lexical_index()
-    chunk_meta = {cid: meta for cid, _, meta, _ in fresh_pipeline.store.committed_chunks()}
+    chunk_meta = {c.chunk_id: c.meta.to_chroma() for c in fresh_pipeline.store.committed_chunks()}
     for filters, as_of in itertools.product(FILTERS, [None, dt.date(2023, 11, 2)]):
         conds = conditions(filters, as_of)
         selection = index.select(filters, as_of, 10_000)
@@ -87,4 +87,4 @@ def test_overfetched_filtered_search_equals_chromas(fresh_pipeline) -> None:  # 
     for filters, as_of in cases:
         fast = store.query(vector, 5, filters, as_of)
         exact = store._nearest(store._h(), vector, 5, to_where(conditions(filters, as_of)))
-        assert [h[0] for h in fast] == [h[0] for h in exact]
+        assert [p.chunk_id for p in fast] == [p.chunk_id for p, _ in exact]

@@ -34,7 +34,7 @@ def test_changed_file_replaces_its_chunks(fresh_pipeline, tmp_path: Path) -> Non
     report = fresh_pipeline.ingest_paths([f])
     assert report.count("updated") == 1
     rows = list(fresh_pipeline.store.committed_chunks())
-    assert rows and all("heavy" in text or "reopened" in text for _, text, _, _ in rows)
+    assert rows and all("heavy" in c.text or "reopened" in c.text for c in rows)
     raw = fresh_pipeline.store._h().chunks.get(where={"doc_id": "port"}, include=["documents"])
     assert not any("normal" in t for t in raw["documents"]), "stale chunks left behind"
 

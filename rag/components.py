@@ -1,0 +1,46 @@
+"""The composition root: every long-lived part of a pipeline is built here, once.
+
+Tests and benchmarks swap a part by passing it in (`build_components(settings, embedder=...)`),
+never by writing into a pipeline's attributes. Building is cheap: the model loads on its first
+use, the store connects on its first call, the lexical index opens on its first read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.embed import Embedder, build_embedder, force_offline
+from rag.lexical import LexicalIndexManager
+from rag.settings import Settings
+from rag.store import ChromaStore
+
+
+@dataclass(frozen=True)
+class Components:
+    embedder: Embedder
+    store: ChromaStore
+    lexical: LexicalIndexManager
+
+
+def build_components(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    store: ChromaStore | None = None,
+    lexical: LexicalIndexManager | None = None,
+) -> Components:
+    """The parts for `settings`; any part given is used as it is (a loaded model shared by
+    several stores, a store shared by two pipelines, one lexical index for both)."""
+    force_offline()
+    embedder = embedder if embedder is not None else build_embedder(settings)
+    dim = lambda: embedder.dim  # noqa: E731 - read on first connect: an API embedder's dim is known late
+    store = store if store is not None else ChromaStore(settings, embedder.name, dim)
+    if lexical is None:
+        lexical = LexicalIndexManager(
+            settings.data_dir / "lexical" / settings.collection,
+            store,
+            dim,
+            settings.change_overlap_s,
+            settings.resync_interval_s,
+        )
+    return Components(embedder, store, lexical)
