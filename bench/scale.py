@@ -48,6 +48,7 @@ from rag.models import Document, Filters  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 CORPUS = ROOT.parent / "shared/datasets/realtimeqa-dev"
+BATCH = 200  # documents per write while building
 BENCH_ENV = {"RAG_EMBED_MODEL": "bench:hashing", "RAG_API_KEYS": "", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
@@ -105,31 +106,44 @@ def copy_of(doc: Document, k: int) -> Document:
 
 
 def build(size: int, corpus: Path, root: Path) -> Path:
-    """A store of at least `size` chunks, built once and cached (keyed by corpus and size)."""
+    """A store of at least `size` chunks, cached (keyed by corpus and size). It starts from a copy
+    of the largest smaller cached store and goes on with the same sequence of batches."""
     from rag.pipeline import RagPipeline
 
-    key = hashlib.sha256(f"{(corpus / 'corpus.jsonl').stat().st_size}-{size}-v1".encode()).hexdigest()[:12]
-    directory = root / f"{size}-{key}"
+    fingerprint = hashlib.sha256(f"{(corpus / 'corpus.jsonl').stat().st_size}-v2".encode()).hexdigest()[:12]
+    directory = root / f"{size}-{fingerprint}"
     if (directory / "ready.json").exists():
         return directory
     shutil.rmtree(directory, ignore_errors=True)
+    smaller = sorted(
+        (int(p.name.split("-")[0]), p)
+        for p in root.glob(f"*-{fingerprint}")
+        if (p / "ready.json").exists() and int(p.name.split("-")[0]) < size
+    )
+    done_batches, chunks = 0, 0
+    if smaller:
+        base = smaller[-1][1]
+        shutil.copytree(base, directory)
+        state = json.loads((directory / "ready.json").read_text())
+        (directory / "ready.json").unlink()
+        done_batches, chunks = state["batches"], state["chunks"]
+        for lock in (directory / "lexical").rglob("*.lock"):
+            lock.unlink()
     pipeline = RagPipeline(settings_for(directory))
     docs = corpus_docs(corpus)
-    k, chunks, started = 0, 0, time.perf_counter()
+    per_copy = (len(docs) + BATCH - 1) // BATCH
+    started = time.perf_counter()
     while chunks < size:
-        for i in range(0, len(docs), 200):
-            batch = [copy_of(d, k) for d in docs[i : i + 200]]
-            pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in batch])
-            chunks = len(pipeline.lexical_index())
-            print(f"  build {size}: {chunks} chunks", file=sys.stderr, end="\r")
-            if chunks >= size:
-                break
-        k += 1
+        k, i = divmod(done_batches, per_copy)
+        batch = [copy_of(d, k) for d in docs[i * BATCH : (i + 1) * BATCH]]
+        pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in batch])
+        done_batches += 1
+        chunks = len(pipeline.lexical_index())
+        print(f"  build {size}: {chunks} chunks", file=sys.stderr, end="\r")
     pipeline.lexical_manager.close()
     pipeline.store.close()
-    (directory / "ready.json").write_text(
-        json.dumps({"chunks": chunks, "build_s": round(time.perf_counter() - started)})
-    )
+    state = {"chunks": chunks, "batches": done_batches, "build_s": round(time.perf_counter() - started)}
+    (directory / "ready.json").write_text(json.dumps(state))
     print(file=sys.stderr)
     return directory
 

@@ -27,10 +27,11 @@ from rag.pipeline import RagPipeline
 from rag.settings import Settings
 
 ANSWER_GRID: dict[str, list[float]] = {
-    "answer_type_weight": [0.1, 0.2, 0.3],
-    "fact_sentences": [3, 4, 5],
+    "answer_type_weight": [0.2, 0.3],
+    "fact_sentences": [4, 5],
     "fact_floor": [0.7, 0.8],
-    "abstain_threshold": [0.36, 0.38, 0.4, 0.42, 0.44],
+    "abstain_threshold": [0.38, 0.4, 0.42],
+    "echo_overlap": [0.7, 0.8, 0.9, 1.01],
 }
 # Typed questions over the same corpus (unanswerable-by-date among them): the answer stage is scored
 # on their tuning weeks too, so the abstention threshold is judged on questions it should refuse.

@@ -151,13 +151,22 @@ class HashingEmbedder:
     def __init__(self, dim: int = 384):
         self.name = f"bench:hashing-{dim}"
         self.dim = dim
+        self._slots: dict[str, tuple[int, float]] = {}
+
+    def _slot(self, word: str) -> tuple[int, float]:
+        found = self._slots.get(word)
+        if found is None:
+            h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            found = self._slots[word] = (h % self.dim, 1.0 if h >> 63 else -1.0)
+        return found
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            for word in text.lower().split():
-                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-                out[row, h % self.dim] += 1.0 if h >> 63 else -1.0
+            slots = [self._slot(w) for w in text.lower().split()]
+            if slots:
+                index, sign = zip(*slots, strict=True)
+                np.add.at(out[row], np.asarray(index), np.asarray(sign, dtype=np.float32))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1.0, norms)
 

@@ -33,7 +33,7 @@ from rag.models import (
     SearchResult,
     Timings,
 )
-from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior, to_passage
+from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
 from rag.settings import Settings
 from rag.store import ChromaStore, info_from_metadata
 from rag.temporal import TimeWindow, mentions_day
@@ -123,6 +123,7 @@ class RagPipeline:
             s.role_weight,
             s.fact_sentences,
             s.fact_floor,
+            s.echo_overlap,
         )
         return ExtractiveAnswerer(self.embedder, cfg)
 
@@ -253,7 +254,7 @@ class RagPipeline:
             dedup_threshold=s.dedup_threshold,
             prior=prior,
         )
-        return [to_passage(n) for n in hybrid.retrieve(query)]
+        return hybrid.retrieve(query)
 
     def search(
         self,

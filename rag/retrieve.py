@@ -1,8 +1,9 @@
 """Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, near-duplicates grouped.
 
-Each retriever is a llama-index `BaseRetriever`, so llama-index postprocessors and query
-engines can use them as they are. Filters and depth are constructor arguments; retrievers
-are cheap to build per request.
+Each retriever is a small component with one method, `retrieve(query) -> list[Passage]`;
+filters and depth are constructor arguments, and retrievers are cheap to build per request.
+(They used to be llama-index `BaseRetriever`s: importing llama-index cost 2.5 s of every cold
+start. `rag.llamaindex` adapts the pipeline for llama-index users, imported only by them.)
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
-from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.embed import Embedder
 from rag.lexical import LexicalIndex, Selection
@@ -21,20 +21,11 @@ from rag.models import Filters, Passage
 from rag.store import ChromaStore
 
 
-def _node(p: Passage) -> NodeWithScore:
-    """A llama-index node carrying the passage's fields (ranks and groups are added in fusion)."""
-    meta = p.model_dump(exclude={"chunk_id", "text", "score"})
-    meta["version"] = p.version
-    return NodeWithScore(node=TextNode(id_=p.chunk_id, text=p.text, metadata=meta), score=p.score)
+class Retriever(Protocol):
+    def retrieve(self, query: str) -> list[Passage]: ...
 
 
-def to_passage(n: NodeWithScore) -> Passage:
-    return Passage.model_validate(
-        {**n.node.metadata, "chunk_id": n.node.node_id, "text": n.node.get_content(), "score": float(n.score or 0.0)}
-    )
-
-
-class DenseRetriever(BaseRetriever):
+class DenseRetriever:
     """Cosine nearest neighbours of the query embedding in Chroma."""
 
     def __init__(
@@ -48,23 +39,20 @@ class DenseRetriever(BaseRetriever):
     ):
         """`among`: when the lexical index knows the filter keeps only these chunks (few of them),
         their embeddings are scored in memory instead of a filtered search of the archive."""
-        super().__init__()
         self._store, self._embedder, self._depth, self._filters, self._as_of = store, embedder, depth, filters, as_of
         self._among = among
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        vector = self._embedder.embed([query_bundle.query_str])[0]
+    def retrieve(self, query: str) -> list[Passage]:
+        vector = self._embedder.embed([query])[0]
         if self._among is not None:
             index, selection = self._among
             scored = index.nearest(vector, self._depth, selection)
             found = self._store.chunk_rows([cid for cid, _ in scored])
-            hits = [found[cid].model_copy(update={"score": sim}) for cid, sim in scored if cid in found]
-        else:
-            hits = self._store.query(vector, self._depth, self._filters, self._as_of)
-        return [_node(p) for p in hits]
+            return [found[cid].model_copy(update={"score": sim}) for cid, sim in scored if cid in found]
+        return self._store.query(vector, self._depth, self._filters, self._as_of)
 
 
-class LexicalRetriever(BaseRetriever):
+class LexicalRetriever:
     """BM25 over normalised terms (case, possessives, plurals, demonyms, spelling)."""
 
     def __init__(
@@ -75,13 +63,12 @@ class LexicalRetriever(BaseRetriever):
         filters: Filters | None = None,
         as_of: dt.date | None = None,
     ):
-        super().__init__()
         self._index, self._rows, self._depth, self._filters, self._as_of = index, rows, depth, filters, as_of
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        hits = self._index.search(query_bundle.query_str, self._depth, self._filters, self._as_of)
+    def retrieve(self, query: str) -> list[Passage]:
+        hits = self._index.search(query, self._depth, self._filters, self._as_of)
         rows = self._rows([cid for cid, _ in hits])
-        return [_node(rows[cid].model_copy(update={"score": score})) for cid, score in hits if cid in rows]
+        return [rows[cid].model_copy(update={"score": score}) for cid, score in hits if cid in rows]
 
 
 @dataclass(frozen=True)
@@ -104,7 +91,7 @@ class RankingPrior:
     recency_half_life_days: float = 7.0
 
 
-class HybridRetriever(BaseRetriever):
+class HybridRetriever:
     """Reciprocal rank fusion of dense and lexical results.
 
     Passages from different documents that say nearly the same thing (syndicated copies,
@@ -114,8 +101,8 @@ class HybridRetriever(BaseRetriever):
 
     def __init__(
         self,
-        dense: BaseRetriever | None,
-        lexical: BaseRetriever | None,
+        dense: Retriever | None,
+        lexical: Retriever | None,
         embeddings: Callable[[list[str]], dict[str, np.ndarray]],
         committed: Callable[[list[str]], dict[str, str]],
         top_k: int,
@@ -123,65 +110,52 @@ class HybridRetriever(BaseRetriever):
         dedup_threshold: float = 0.9,
         prior: RankingPrior | None = None,
     ):
-        super().__init__()
         self._dense, self._lexical = dense, lexical
         self._embeddings, self._committed = embeddings, committed
         self._top_k, self._rrf_k, self._dedup = top_k, rrf_k, dedup_threshold
         self._prior = prior or RankingPrior()
 
-    def _apply_prior(self, fused: dict[str, NodeWithScore], scores: dict[str, float]) -> dict[str, float]:
+    def _apply_prior(self, fused: dict[str, Passage], scores: dict[str, float]) -> dict[str, float]:
         prior = self._prior
         if not prior.recency_weight or prior.as_of is None:
             return scores
         unit = 1.0 / (self._rrf_k + 1)
         out = dict(scores)
-        for cid, n in fused.items():
-            published = n.node.metadata.get("published")
-            if isinstance(published, dt.date):
-                age = max(0, (prior.as_of - published).days)
+        for cid, p in fused.items():
+            if p.published is not None:
+                age = max(0, (prior.as_of - p.published).days)
                 out[cid] += unit * prior.recency_weight * 0.5 ** (age / prior.recency_half_life_days)
         return out
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        fused: dict[str, NodeWithScore] = {}
+    def retrieve(self, query: str) -> list[Passage]:
+        fused: dict[str, Passage] = {}
         scores: dict[str, float] = {}
         for label, retriever in (("dense_rank", self._dense), ("lexical_rank", self._lexical)):
             if retriever is None:
                 continue
-            for rank, n in enumerate(retriever.retrieve(query_bundle), 1):
-                cid = n.node.node_id
-                if cid not in fused:
-                    fused[cid] = n
-                fused[cid].node.metadata[label] = rank
+            for rank, p in enumerate(retriever.retrieve(query), 1):
+                cid = p.chunk_id
+                fused[cid] = fused.get(cid, p).model_copy(update={label: rank})
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (self._rrf_k + rank)
         if not fused:
             return []
         scores = self._apply_prior(fused, scores)
         # Only chunks of committed document versions are visible.
-        versions = self._committed(list({n.node.metadata.get("doc_id", "") for n in fused.values()}))
+        versions = self._committed(list({p.doc_id for p in fused.values()}))
         ranked = sorted(
-            (
-                cid
-                for cid, n in fused.items()
-                if versions.get(n.node.metadata.get("doc_id", "")) == n.node.metadata.get("version")
-            ),
-            key=lambda c: -scores[c],
+            (cid for cid, p in fused.items() if versions.get(p.doc_id) == p.version), key=lambda c: -scores[c]
         )
         vectors = self._embeddings(ranked[: self._top_k * 4])
         leaders: list[str] = []
         followers: dict[str, list[str]] = {}
         for cid in ranked:
-            doc = fused[cid].node.metadata.get("doc_id")
+            doc = fused[cid].doc_id
             leader = None
             v = vectors.get(cid)
             if v is not None:
                 for lead in leaders:
                     lv = vectors.get(lead)
-                    if (
-                        lv is not None
-                        and fused[lead].node.metadata.get("doc_id") != doc
-                        and float(lv @ v) >= self._dedup
-                    ):
+                    if lv is not None and fused[lead].doc_id != doc and float(lv @ v) >= self._dedup:
                         leader = lead
                         break
             if leader is None:
@@ -190,12 +164,9 @@ class HybridRetriever(BaseRetriever):
                     followers[cid] = []
             else:
                 followers[leader].append(cid)
-        out: list[NodeWithScore] = []
+        out: list[Passage] = []
         for lead in leaders:
-            node = fused[lead]
-            node.node.metadata["duplicates"] = followers[lead]
-            out.append(NodeWithScore(node=node.node, score=scores[lead]))
+            out.append(fused[lead].model_copy(update={"duplicates": followers[lead], "score": scores[lead]}))
             for f in followers[lead]:
-                fused[f].node.metadata["duplicate_of"] = lead
-                out.append(NodeWithScore(node=fused[f].node, score=scores[f]))
+                out.append(fused[f].model_copy(update={"duplicate_of": lead, "score": scores[f]}))
         return out

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     role_weight: float = 0.2
     fact_sentences: int = 5  # eval/tune.py on the tuning weeks, 2026-11-25
     fact_floor: float = 0.7  # same run
+    # A sentence whose content words are at least this share of the question's own words only
+    # restates the question ("...the most infectious variant yet has arrived. What is it called?"):
+    # it is not quoted as the answer while other evidence remains. Above 1 turns it off.
+    echo_overlap: float = 0.8
     support_threshold: float = 0.5
 
     # OpenAI-compatible LLM (only used when answerer=openai or embed_model=openai:...)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rag.answer.prompts import ABSTAIN_TOKEN
 from rag.answer.render import Draft
 from rag.models import Filters, Passage
+from rag.resources import words as resource_words
 from rag.text import STOPWORDS, terms
 
 if TYPE_CHECKING:
@@ -103,6 +104,12 @@ _DATE_NUMBERS = re.compile(
     r"|\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
     re.I,
 )
+_CAUSAL = re.compile(
+    r"\b(?:"
+    + "|".join(sorted((re.escape(w) for w in resource_words("causal_markers")), key=len, reverse=True))
+    + r")\b",
+    re.I,
+)
 _CLAUSES = re.compile(r"[;,]|\s(?:and|but|when|while|after|before|as)\s", re.I)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
@@ -117,6 +124,8 @@ def has_asked_kind(question: Question, sentence: str, question_names: frozenset[
         return any(_NUMBER.search(c) and counted <= set(terms(c)) for c in clauses)
     if kind == "date":
         return bool(_DATE.search(sentence))
+    if kind == "reason":  # causes are phrased too many ways to refuse a sentence without a marker
+        return True if _CAUSAL.search(sentence) else None
     if kind in ("place", "person", "name"):
         found = {t for m in _CAPITALISED.finditer(sentence) for t in terms(m.group(0))}
         return bool(found - question_names)

@@ -57,6 +57,7 @@ class ExtractiveConfig:
     role_weight: float  # "What is X's position?": a sentence stating X's title
     fact_sentences: int  # sentences quoted for a question that is not about a speaker
     fact_floor: float  # ... each scoring at least this share of the best one
+    echo_overlap: float  # a sentence this much made of the question's words only restates it
 
 
 _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
@@ -191,14 +192,22 @@ class ExtractiveAnswerer:
         typed = [c for c in pool if abstention.has_asked_kind(info, c.text, question_names) is not False]
         if not typed:
             return abstention.nothing_of_asked_kind(info)
-        pool = typed
-        pool.sort(key=lambda c: -c.score)
-        weak = abstention.too_weak(max(c.relevance for c in pool), cfg.abstain_threshold)
+        weak = abstention.too_weak(max(c.relevance for c in typed), cfg.abstain_threshold)
         if weak is not None:
             return weak
+        # A sentence that restates the question shows the archive covers it (it counts for the
+        # relevance above) but is not quoted as the answer while other evidence remains.
+        question_terms = term_set(info.text)
+        pool = [c for c in typed if not self._restates(c.text, question_terms)] or typed
+        pool.sort(key=lambda c: -c.score)
         if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:
             return Draft(claims=self._per_outlet(pool))
         return Draft(claims=self._select(pool, speaker_q))
+
+    def _restates(self, text: str, question_terms: frozenset[str]) -> bool:
+        """The sentence only repeats the question's context (a lead the question quotes)."""
+        st = term_set(text)
+        return len(st) >= 4 and len(st & question_terms) / len(st) >= self._config.echo_overlap
 
     def _type_bonus(self, info: Question, text: str, question_names: frozenset[str], role_terms: list[str]) -> float:
         cfg = self._config

@@ -133,7 +133,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
 
 
 # -- answer types ------------------------------------------------------------------------------
-ANSWER_TYPES = ("person", "number", "date", "place", "name", "role", "outlets", "fact")
+ANSWER_TYPES = ("person", "number", "date", "place", "name", "role", "reason", "outlets", "fact")
 
 
 def _alternatives(name: str) -> str:
@@ -163,6 +163,7 @@ _PERSON_Q = re.compile(
     rf"^(?:who\b|whom\b|whose\b|(?:which|what)\s+(?:\w+\s+)?(?:{_alternatives('person_nouns')})\b|name\s+the\b)",
     re.I,
 )
+_REASON_Q = re.compile(r"^(?:why\b|what\s+(?:caused|led\s+to|prompted|triggered)\b|for\s+what\s+reason\b)", re.I)
 _WHICH_Q = re.compile(r"^(?:which|name\s+the)\s+\w+", re.I)
 _LIST_Q = re.compile(
     r"^(?:which|what|name|list)\s+(?:(?:other|two|three|four|five|several)\s+)?(?:\w+\s+)?(?:\w+s)\b(?!\s+(?:is|was|has|did|does)\b)",
@@ -184,7 +185,14 @@ def answer_type(question: str) -> tuple[str, bool]:
     if _OUTLETS_Q.search(q):
         return "outlets", True
     wants_list = bool(_LIST_Q.match(q)) and not q.lower().startswith(("what is", "what was", "what does", "what did"))
-    for kind, rx in (("number", _NUMBER_Q), ("date", _DATE_Q), ("place", _PLACE_Q), ("person", _PERSON_Q)):
+    kinds = (
+        ("number", _NUMBER_Q),
+        ("date", _DATE_Q),
+        ("place", _PLACE_Q),
+        ("person", _PERSON_Q),
+        ("reason", _REASON_Q),
+    )
+    for kind, rx in kinds:
         if rx.match(q):
             return kind, wants_list
     if _WHICH_Q.match(q):

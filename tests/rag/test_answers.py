@@ -222,3 +222,47 @@ def test_question_types() -> None:
     assert analyze("What is China's position on Gaza?").is_speaker_question
     assert analyze("Which ministers met Wang Yi?").wants_list
     assert analyze("Which outlets reported the call?").answer_type == "outlets"
+    assert analyze("Why did the cities cancel their fireworks?").answer_type == "reason"
+    assert analyze("What prompted the evacuation?").answer_type == "reason"
+
+
+def test_a_why_question_prefers_a_sentence_that_states_a_cause() -> None:
+    from rag.answer import abstention
+    from rag.answer.question import analyze
+
+    info = analyze("Why did the cities cancel their fireworks?")
+    assert abstention.has_asked_kind(info, "The shows were cancelled due to the drought.", frozenset())
+    # Causes are phrased too many ways to refuse a sentence without a marker: no veto, no abstention.
+    assert abstention.has_asked_kind(info, "The fire risk was extreme after a dry spring.", frozenset()) is None
+
+
+def test_a_sentence_that_only_restates_the_question_is_not_the_answer(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    text = (
+        "Nearly three years into the pandemic, the most transmissible variant yet has arrived. "
+        "Scientists call the new variant BQ.7 and say it spreads faster than any before it."
+    )
+    doc = Document(doc_id="variant", title="A new variant", text=text, published=dt.date(2023, 1, 5))
+    fresh_pipeline.ingest_parsed([Parsed("variant", doc=doc)])
+    question = (
+        "Nearly three years into the pandemic, the most transmissible variant yet has arrived. What is it called?"
+    )
+    resp = fresh_pipeline.ask(question, as_of=dt.date(2023, 1, 6))
+    assert not resp.abstained and "BQ.7" in resp.answer
+    assert "has arrived" not in resp.answer, "the restated lead was quoted as the answer"
+
+
+def test_spelling_repair_is_word_by_word(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    index = seeded_pipeline.lexical_index()
+    assert seeded_pipeline.corrected("What did omman say about gaza2023?", index) == "What did oman say about gaza2023?"
+
+
+def test_llama_index_adapter_returns_the_pipelines_passages(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from rag.llamaindex import NewsRetriever
+
+    nodes = NewsRetriever(seeded_pipeline, top_k=3).retrieve("What did Oman say?")
+    expected = seeded_pipeline.search("What did Oman say?", 3).passages
+    assert [n.node.node_id for n in nodes] == [p.chunk_id for p in expected]
+    assert nodes[0].node.metadata["doc_id"] == expected[0].doc_id
