@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,6 +36,9 @@ def create_app(settings: Settings, pipeline: RagPipeline | None = None) -> FastA
             await anyio.to_thread.run_sync(pipeline.warm_up)
         except RagError as e:  # the store may come up later; /readyz tells
             log.warning("started without a ready store: %s", e)
+        # The openai SDK (the chat routes' wire types) takes seconds to import and asking does not
+        # need it: it loads beside the serving process instead of delaying the start.
+        threading.Thread(target=importlib.import_module, args=("openai.types.chat",), daemon=True).start()
         yield
 
     app = FastAPI(

@@ -6,13 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
-
-from openai.types import CompletionUsage
-from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage
-from openai.types.chat.chat_completion import Choice
-from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
-from openai.types.chat.chat_completion_chunk import ChoiceDelta
+from typing import TYPE_CHECKING, Any
 
 from api.schemas import ChatCompletionRequest
 from api.sse import deltas
@@ -25,6 +19,10 @@ from rag.pipeline import RagPipeline
 from rag.settings import Settings
 
 MODEL_PREFIX = "newsrag"
+
+
+if TYPE_CHECKING:  # the openai SDK takes ~2 s to import: it loads after start (see api/app.py)
+    from openai.types import CompletionUsage
 
 
 def offered_models_for(settings: Settings, collections: list[str]) -> list[str]:
@@ -112,6 +110,8 @@ class ChatService:
         }
 
     def usage(self, req: ChatCompletionRequest, content: str) -> CompletionUsage:
+        from openai.types import CompletionUsage
+
         """Tokens as the embedder's tokenizer counts them (what this service actually reads)."""
         count = self._pipeline.embedder.count_tokens
         prompt = sum(count([m.text()])[0] for m in req.messages if m.text())
@@ -119,6 +119,9 @@ class ChatService:
         return CompletionUsage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
     def completion(self, req: ChatCompletionRequest, resp: AskResponse) -> dict[str, Any]:
+        from openai.types.chat import ChatCompletion, ChatCompletionMessage
+        from openai.types.chat.chat_completion import Choice
+
         content = content_of(resp)
         body = ChatCompletion(
             id=f"chatcmpl-{uuid.uuid4().hex}",
@@ -138,6 +141,10 @@ class ChatService:
         return {**body.model_dump(mode="json", exclude_none=True), **self._extra(resp)}
 
     def chunks(self, req: ChatCompletionRequest, resp: AskResponse) -> Iterator[str]:
+        from openai.types.chat import ChatCompletionChunk
+        from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
+        from openai.types.chat.chat_completion_chunk import ChoiceDelta
+
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         content = content_of(resp)
 
