@@ -262,3 +262,30 @@ def test_as_of_on_every_route(api_server) -> None:  # type: ignore[no-untyped-de
     assert all(c["published"] <= "2023-11-01" for c in extra["citations"] if c["published"])
     bad = httpx.post(f"{url}/v1/ask", json={"question": "What did Oman say?", "as_of": "yesterday"}, timeout=60)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "as_of"
+
+
+def test_paging_returns_every_document_exactly_once_in_id_order(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    ids = [f"note-{i:03d}" for i in range(37)]
+    random.Random(3).shuffle(ids)  # written in no particular order
+    docs = [{"doc_id": d, "title": f"Note {d}", "text": f"Harbour note {d} about the tides."} for d in ids]
+    with UvicornThread(create_app(fresh_pipeline.settings, fresh_pipeline)) as srv:
+        assert httpx.post(f"{srv.url}/v1/documents", json=docs, timeout=120).status_code == 200
+        seen: list[str] = []
+        offset = 0
+        while True:
+            page = httpx.get(f"{srv.url}/v1/documents", params={"limit": 5, "offset": offset}).json()
+            assert page["total"] == 37
+            if not page["items"]:
+                break
+            seen += [d["doc_id"] for d in page["items"]]
+            offset += len(page["items"])
+        assert seen == sorted(ids), "every document once, in id order"
+        # A write and a delete are reflected by the next page read.
+        httpx.post(
+            f"{srv.url}/v1/documents", json={"doc_id": "a-first", "title": "A", "text": "First note."}, timeout=60
+        )
+        httpx.delete(f"{srv.url}/v1/documents/{sorted(ids)[0]}")
+        first = httpx.get(f"{srv.url}/v1/documents", params={"limit": 2}).json()
+        assert [d["doc_id"] for d in first["items"]] == ["a-first", sorted(ids)[1]] and first["total"] == 37
