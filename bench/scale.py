@@ -251,12 +251,14 @@ def measure(directory: Path, corpus: Path, writes: int) -> dict[str, Any]:
         assert len(page) == 10
     out["list_page_ms"] = stats(timings)
     out["rss_mb_after_writes"] = round(rss_mb())
-    for i in range(writes):  # leave the cached store as it was
-        for d in (write_doc(i, tag), write_doc(writes + i, tag + "m")):
-            try:
-                pipeline.delete_document(d.doc_id)
-            except Exception:  # noqa: BLE001, S112 - already deleted above, or never written
-                continue
+    leftovers = [write_doc(i, tag) for i in range(writes)] + [
+        write_doc(i, tag + "m") for i in range(writes, writes + 20)
+    ]
+    for d in leftovers:  # leave the cached store as it was
+        try:
+            pipeline.delete_document(d.doc_id)
+        except Exception:  # noqa: BLE001, S112 - already deleted above
+            continue
     pipeline.lexical_manager.close()
     pipeline.store.close()
     out["disk_mb"] = {"chroma": round(du_mb(directory / "chroma")), "lexical": round(du_mb(directory / "lexical"))}

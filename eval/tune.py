@@ -82,7 +82,7 @@ def _memoise_store(pipeline: RagPipeline) -> None:
 
         setattr(store, name, cached)
 
-    for name in ("query", "chunk_rows", "chunk_embeddings", "committed_versions"):
+    for name in ("query", "chunk_rows", "committed_versions"):
         wrap(name)
 
 

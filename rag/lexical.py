@@ -124,10 +124,12 @@ class VectorRows:
 
 @dataclass(frozen=True)
 class Selection:
-    """The committed chunks a filter keeps: their embedding rows and index addresses."""
+    """The committed chunks a filter keeps: how many, and (when few enough to score in memory)
+    their embedding rows and index addresses."""
 
-    rows: np.ndarray
-    addresses: list[Any]
+    count: int
+    rows: np.ndarray | None = None
+    addresses: list[Any] | None = None
 
 
 class LexicalIndex:
@@ -213,26 +215,40 @@ class LexicalIndex:
         return to_tantivy(conditions(filters, as_of), self._schema)
 
     def select(self, filters: Filters | None, as_of: dt.date | None, limit: int) -> Selection | None:
-        """The chunks the filter keeps, when it is a filter and keeps at most `limit` of them."""
+        """What the filter keeps (None: no filter); the rows only when at most `limit` chunks."""
         query = self._filter(filters, as_of)
         if query is None:
             return None
         count = int(self._searcher.search(query, 1, count=True).count or 0)
         if count > limit:
-            return None
+            return Selection(count)
         if count == 0:
-            return Selection(np.zeros(0, dtype=np.int64), [])
+            return Selection(0, np.zeros(0, dtype=np.int64), [])
         addresses = [a for _, a in self._searcher.search(query, count, count=False, order_by_field="row").hits]
         rows = np.asarray(self._searcher.fast_field_values("row", addresses), dtype=np.int64)
-        return Selection(rows, addresses)
+        return Selection(count, rows, addresses)
+
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The committed chunks' embeddings from the memory-mapped file (chunks not in this view
+        are left out)."""
+        if not chunk_ids or not len(self):
+            return {}
+        query = tantivy.Query.term_set_query(self._schema, "chunk_id", list(chunk_ids))
+        addresses = [a for _, a in self._searcher.search(query, len(chunk_ids), count=False).hits]
+        if not addresses:
+            return {}
+        rows = self._searcher.fast_field_values("row", addresses)
+        ids = [str(self._searcher.doc(a)["chunk_id"][0]) for a in addresses]
+        return {cid: np.asarray(self.vectors[row], dtype=np.float32) for cid, row in zip(ids, rows, strict=True)}
 
     def nearest(self, vector: np.ndarray, n: int, selection: Selection) -> list[tuple[str, float]]:
         """The `n` selected chunks most similar to `vector` (cosine; embeddings are normalised)."""
-        if not len(selection.rows):
+        if selection.rows is None or selection.addresses is None or not len(selection.rows):
             return []
         scores = np.asarray(self.vectors[selection.rows] @ vector, dtype=np.float32)
         top = np.argsort(-scores)[:n]
-        return [(str(self._searcher.doc(selection.addresses[i])["chunk_id"][0]), float(scores[i])) for i in top]
+        addresses = selection.addresses
+        return [(str(self._searcher.doc(addresses[i])["chunk_id"][0]), float(scores[i])) for i in top]
 
     def search(
         self, query: str, k: int, filters: Filters | None = None, as_of: dt.date | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import threading
 import time
@@ -236,8 +237,18 @@ class RagPipeline:
         # The lexical index knows which committed chunks a filter keeps; when they are few they are
         # scored by their memory-mapped embeddings (a filtered Chroma search costs several unfiltered).
         selection = index.select(filters, bound, s.filter_direct_max)
-        among = (index, selection) if selection is not None else None
-        dense = DenseRetriever(self.store, self.embedder, depth, filters, bound, among) if mode != "lexical" else None
+        among = (index, selection) if selection is not None and selection.rows is not None else None
+        overfetch = None
+        if selection is not None and selection.rows is None and s.filter_overfetch > 1:
+            # A broad filter: the nearest chunks, unfiltered, hold the filtered top `depth` when
+            # taken in inverse proportion to the share of the archive the filter keeps.
+            share = selection.count / max(1, len(index))
+            overfetch = min(s.filter_overfetch_max, max(s.filter_overfetch, math.ceil(2 / max(share, 1e-9))))
+        dense = (
+            DenseRetriever(self.store, self.embedder, depth, filters, bound, among, overfetch, len(index) or None)
+            if mode != "lexical"
+            else None
+        )
         lexical = LexicalRetriever(index, self.store.chunk_rows, depth, filters, bound) if mode != "dense" else None
         prior = RankingPrior(
             as_of=as_of,
@@ -247,7 +258,7 @@ class RagPipeline:
         hybrid = HybridRetriever(
             dense,
             lexical,
-            self.store.chunk_embeddings,
+            index.embeddings,  # near-duplicate grouping reads the memory-mapped embeddings
             self.store.committed_versions,
             top_k=k,
             rrf_k=s.rrf_k,

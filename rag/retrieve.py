@@ -36,11 +36,14 @@ class DenseRetriever:
         filters: Filters | None = None,
         as_of: dt.date | None = None,
         among: tuple[LexicalIndex, Selection] | None = None,
+        overfetch: int | None = None,
+        total: int | None = None,
     ):
         """`among`: when the lexical index knows the filter keeps only these chunks (few of them),
-        their embeddings are scored in memory instead of a filtered search of the archive."""
+        their embeddings are scored in memory instead of a filtered search of the archive.
+        `overfetch`: otherwise, how many times `depth` to take unfiltered before filtering."""
         self._store, self._embedder, self._depth, self._filters, self._as_of = store, embedder, depth, filters, as_of
-        self._among = among
+        self._among, self._overfetch, self._total = among, overfetch, total
 
     def retrieve(self, query: str) -> list[Passage]:
         vector = self._embedder.embed([query])[0]
@@ -49,7 +52,7 @@ class DenseRetriever:
             scored = index.nearest(vector, self._depth, selection)
             found = self._store.chunk_rows([cid for cid, _ in scored])
             return [found[cid].model_copy(update={"score": sim}) for cid, sim in scored if cid in found]
-        return self._store.query(vector, self._depth, self._filters, self._as_of)
+        return self._store.query(vector, self._depth, self._filters, self._as_of, self._overfetch, self._total)
 
 
 class LexicalRetriever:

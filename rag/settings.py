@@ -47,13 +47,14 @@ class Settings(BaseSettings):
     candidate_depth: int = 40
     rrf_k: int = 60
     dedup_threshold: float = 0.9
-    # A filtered dense search first takes this many times the wanted chunks unfiltered and filters
-    # them in Python (Chroma's own filtered search is much slower); 1 turns that off.
+    # Filtered dense search. A filter that keeps at most `filter_direct_max` chunks (known from the
+    # lexical index) is answered exactly from their memory-mapped embeddings. A broader one takes
+    # the nearest chunks unfiltered, 2 / (kept share) times as many as wanted (at least
+    # `filter_overfetch`, at most `filter_overfetch_max`), and filters them; only when that is not
+    # enough does Chroma's own filtered search run (several times slower). bench/scale.py.
+    filter_direct_max: int = 10_000
     filter_overfetch: int = 4
-    # A filtered dense search scores the chunks the filter keeps (known from the lexical index) by
-    # their embeddings, memory-mapped beside it: exact, and no slower than the unfiltered search
-    # (bench/filters.py). Above this many kept chunks it falls back to the over-fetch below.
-    filter_direct_max: int = 50_000
+    filter_overfetch_max: int = 32
     # The local lexical index applies the store's change log: entries are re-read this far behind
     # the last applied sequence number (writers' clocks and commit delays), and the log is read at
     # least this often even when the generation token did not change.

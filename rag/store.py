@@ -145,7 +145,7 @@ class ChunkMeta:
 
     @property
     def version(self) -> str:
-        return version_key({"write_id": self.write_id, "content_hash": self.content_hash})
+        return self.write_id or self.content_hash  # as version_key() reads a metadata dict
 
     def to_chroma(self) -> dict[str, Any]:
         return {
@@ -483,15 +483,23 @@ class ChromaStore:
 
     @_unavailable
     def query(
-        self, embedding: np.ndarray, n: int, filters: Filters | None, as_of: dt.date | None = None
+        self,
+        embedding: np.ndarray,
+        n: int,
+        filters: Filters | None,
+        as_of: dt.date | None = None,
+        overfetch: int | None = None,
+        total: int | None = None,
     ) -> list[Passage]:
-        """Nearest chunks, scored by cosine similarity."""
+        """Nearest chunks, scored by cosine similarity. `overfetch`: how many times `n` to take
+        unfiltered before filtering (the caller may know the filter's selectivity); `total`: how
+        many chunks the collection holds, when the caller knows (counting costs ~17 ms at 100k)."""
         h = self._h()
-        count = h.chunks.count()
+        count = h.chunks.count() if total is None else total
         if count == 0:
             return []
         conds = conditions(filters, as_of)
-        overfetch = self._settings.filter_overfetch
+        overfetch = overfetch or self._settings.filter_overfetch
         if conds and overfetch > 1:
             # Chroma's filtered search is several times slower than a plain one. Most filters (an
             # as_of bound, a date window) keep much of the archive: the nearest n*overfetch chunks,
