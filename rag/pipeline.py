@@ -243,7 +243,7 @@ class RagPipeline:
             # A broad filter: the nearest chunks, unfiltered, hold the filtered top `depth` when
             # taken in inverse proportion to the share of the archive the filter keeps.
             share = selection.count / max(1, len(index))
-            overfetch = min(s.filter_overfetch_max, max(s.filter_overfetch, math.ceil(2 / max(share, 1e-9))))
+            overfetch = min(s.filter_overfetch_max, max(2, math.ceil(2 / max(share, 1e-9))))
         dense = (
             DenseRetriever(self.store, self.embedder, depth, filters, bound, among, overfetch, len(index) or None)
             if mode != "lexical"

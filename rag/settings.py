@@ -49,9 +49,10 @@ class Settings(BaseSettings):
     dedup_threshold: float = 0.9
     # Filtered dense search. A filter that keeps at most `filter_direct_max` chunks (known from the
     # lexical index) is answered exactly from their memory-mapped embeddings. A broader one takes
-    # the nearest chunks unfiltered, 2 / (kept share) times as many as wanted (at least
-    # `filter_overfetch`, at most `filter_overfetch_max`), and filters them; only when that is not
-    # enough does Chroma's own filtered search run (several times slower). bench/scale.py.
+    # the nearest chunks unfiltered, 2 / (kept share) times as many as wanted (at least 2, at most
+    # `filter_overfetch_max`), and filters them; only when that is not enough does Chroma's own
+    # filtered search run (several times slower). `filter_overfetch` is the factor used when the
+    # share is unknown (1 turns over-fetching off). bench/scale.py.
     filter_direct_max: int = 10_000
     filter_overfetch: int = 4
     filter_overfetch_max: int = 32
