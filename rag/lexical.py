@@ -313,6 +313,7 @@ class LexicalIndexManager:
         self._generation: str | None = None
         self._synced_at = 0.0
         self._opened = False
+        self._pending_rebuild: str | None = None
         self.rebuilds = 0  # how many full rebuilds this process did (tests and benchmarks read it)
 
     # -- opening ------------------------------------------------------------------------------
@@ -364,8 +365,7 @@ class LexicalIndexManager:
             live = int(index.searcher().num_docs)
             if vectors.rows > 2 * live + 10_000:
                 reason = f"{vectors.rows - live} of its {vectors.rows} embedding rows are dead (compaction)"
-        if reason is not None:
-            self._rebuild(reason)
+        self._pending_rebuild = reason
 
     def _save_state(self) -> None:
         if self._slot is None:
@@ -409,6 +409,8 @@ class LexicalIndexManager:
         (log.info if first else log.warning)("rebuilding the lexical index from the store: %s", reason)
         self.rebuilds += 1
         start = time.time_ns()  # changes logged from here on are applied by the next sync
+        if self._slot is not None:  # a crash from here on leaves "no index", never a partial one
+            (self._slot.path / "state.json").unlink(missing_ok=True)
         self._writer.delete_all_documents()
         self._writer.commit()
         if self._slot is not None:
@@ -463,6 +465,11 @@ class LexicalIndexManager:
         with self._lock:
             if not self._opened:
                 self._open()
+            if self._pending_rebuild is not None:
+                # Retried on the next request if the store fails midway: a half-built index is
+                # never served, and its state file is written only once the build is complete.
+                self._rebuild(self._pending_rebuild)
+                self._pending_rebuild = None
             stale = generation != self._generation or time.monotonic() - self._synced_at >= self._resync_s
             if self._view is None or stale:
                 if self._view is None:

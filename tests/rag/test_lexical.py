@@ -73,3 +73,42 @@ def test_a_change_logged_before_a_commit_that_never_happened_changes_nothing(fre
     store._bump(store._h())
     index = fresh_pipeline.lexical_index()
     assert index.sorted_doc_ids == ["harbour-001"] and "harbour-001" in _ids(fresh_pipeline, "ferry island")
+
+
+def test_an_interrupted_rebuild_is_retried_and_never_served_half_built(fresh_pipeline: RagPipeline) -> None:
+    from collections.abc import Iterator
+
+    import pytest
+
+    from rag.errors import StoreUnavailable
+    from rag.lexical import LexicalIndexManager
+    from rag.store import StoredChunk
+
+    fresh_pipeline.ingest_parsed([_doc(i) for i in range(4)])
+    settings, store = fresh_pipeline.settings, fresh_pipeline.store
+    fresh_pipeline.lexical_manager.close()
+    shutil.rmtree(settings.data_dir / "lexical")
+
+    class LosesTheStoreOnce:
+        """The real store, whose connection drops once in the middle of the full read."""
+
+        failed = False
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        def committed_chunks(self, known_vectors: object = None) -> Iterator[StoredChunk]:
+            for i, chunk in enumerate(store.committed_chunks()):
+                if i == 2 and not self.failed:
+                    self.failed = True
+                    raise StoreUnavailable("vector store unavailable: connection lost")
+                yield chunk
+
+    directory = settings.data_dir / "lexical" / settings.collection
+    manager = LexicalIndexManager(directory, LosesTheStoreOnce(), store.dim, 30.0, 5.0)  # type: ignore[arg-type]
+    with pytest.raises(StoreUnavailable):
+        manager.current()
+    assert not (directory / "slot-0" / "state.json").exists(), "a half-built index must not look complete"
+    index = manager.current()
+    assert len(index) == 4 and index.sorted_doc_ids == [f"harbour-{i:03d}" for i in range(4)]
+    manager.close()
