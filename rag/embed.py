@@ -187,6 +187,7 @@ class HashingEmbedder:
         self.name = f"bench:hashing-{dim}"
         self.dim = dim
         self._slots: dict[str, tuple[int, float]] = {}
+        self._tokenizer: _BundledTokenizer | None = None
 
     def _slot(self, word: str) -> tuple[int, float]:
         found = self._slots.get(word)
@@ -206,7 +207,9 @@ class HashingEmbedder:
         return out / np.where(norms == 0, 1.0, norms)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return _BundledTokenizer().count(texts)
+        if self._tokenizer is None:
+            self._tokenizer = _BundledTokenizer()
+        return self._tokenizer.count(texts)
 
 
 class CachedEmbedder:

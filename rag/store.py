@@ -461,25 +461,25 @@ class ChromaStore:
         }
 
     @_unavailable
-    def committed_chunks(self, known_vectors: Mapping[str, np.ndarray] | None = None) -> Iterator[StoredChunk]:
-        """Every visible chunk with its embedding. Embeddings already in `known_vectors` (chunk ids
-        never change content) are not fetched again."""
+    def committed_chunks(self) -> Iterator[StoredChunk]:
+        """Every visible chunk with its embedding (a full read of the archive: only a lexical
+        index that has to be rebuilt needs it)."""
         h = self._h()
-        known = known_vectors or {}
         committed = self._committed_keys(h)
-        for ids, metas, texts in self._pages(h.chunks, ["metadatas", "documents"]):
-            visible = [
-                (cid, text or "", meta or {})
-                for cid, meta, text in zip(ids, metas, texts, strict=True)
-                if committed.get(str((meta or {}).get("doc_id"))) == version_key(meta or {})
-            ]
-            missing = [cid for cid, _, _ in visible if cid not in known]
-            fetched = self.chunk_embeddings(missing) if missing else {}
-            for cid, text, meta in visible:
-                vector = known.get(cid)
-                vector = vector if vector is not None else fetched.get(cid)
-                if vector is not None:  # None: the chunk went away between the two reads
-                    yield StoredChunk(cid, text, ChunkMeta.from_chroma(meta), vector)
+        offset = 0
+        while True:
+            got = h.chunks.get(include=["metadatas", "documents", "embeddings"], limit=PAGE, offset=offset)
+            ids = got["ids"]
+            if not ids:
+                return
+            for cid, meta, text, vector in zip(ids, got["metadatas"], got["documents"], got["embeddings"], strict=True):
+                if committed.get(str((meta or {}).get("doc_id"))) == version_key(meta or {}):
+                    yield StoredChunk(
+                        cid, text or "", ChunkMeta.from_chroma(meta), np.asarray(vector, dtype=np.float32)
+                    )
+            offset += len(ids)
+            if len(ids) < PAGE:
+                return
 
     @_unavailable
     def query(
@@ -538,14 +538,6 @@ class ChromaStore:
             i: ChunkMeta.from_chroma(m).passage(i, d or "")
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
-
-    @_unavailable
-    def chunk_embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        h = self._h()
-        if not chunk_ids:
-            return {}
-        got = h.chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["embeddings"])
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     def committed_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """doc id -> the version key its visible chunks must carry."""

@@ -40,6 +40,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def page_through(url: str, limit: int) -> tuple[list[str], set[int]]:
+    """Every page of `GET /v1/documents` from offset 0: (the doc ids in page order, the totals reported)."""
+    import httpx
+
+    seen: list[str] = []
+    totals: set[int] = set()
+    offset = 0
+    while True:
+        page = httpx.get(f"{url}/v1/documents", params={"limit": limit, "offset": offset}).json()
+        totals.add(page["total"])
+        if not page["items"]:
+            return seen, totals
+        seen += [d["doc_id"] for d in page["items"]]
+        offset += len(page["items"])
+
+
 def make_settings(data_dir: Path, **kw: object):  # type: ignore[no-untyped-def]
     from rag.settings import Settings
 

@@ -6,7 +6,7 @@ import httpx
 from openai import OpenAI
 
 from api.app import create_app
-from tests.conftest import SEEDS, UvicornThread
+from tests.conftest import SEEDS, UvicornThread, page_through
 
 WORLD = {"title": "Harbour talks in Valdora", "text": "Valdora's foreign minister said the harbour talks would resume on Monday.",
          "source": "World Wire", "doc_id": "w1"}  # fmt: skip
@@ -69,13 +69,6 @@ def test_paging_returns_every_document_once_in_id_order(fresh_pipeline) -> None:
     ]
     fresh_pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in reversed(docs)])
     with UvicornThread(create_app(fresh_pipeline.settings, fresh_pipeline)) as srv:
-        seen: list[str] = []
-        offset = 0
-        while True:
-            page = httpx.get(f"{srv.url}/v1/documents", params={"limit": 10, "offset": offset}).json()
-            assert page["total"] == 57
-            if not page["items"]:
-                break
-            seen += [d["doc_id"] for d in page["items"]]
-            offset += 10
+        seen, totals = page_through(srv.url, 10)
+    assert totals == {57}
     assert seen == sorted(d.doc_id for d in docs)

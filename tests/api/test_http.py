@@ -9,7 +9,7 @@ import pytest
 from openai import OpenAI
 
 from api.app import create_app
-from tests.conftest import UvicornThread
+from tests.conftest import UvicornThread, page_through
 
 GT, XINHUA = "000_c52a582f011e3939", "001_27f4805873241f1d"
 
@@ -272,15 +272,8 @@ def test_paging_returns_every_document_exactly_once_in_id_order(fresh_pipeline) 
     docs = [{"doc_id": d, "title": f"Note {d}", "text": f"Harbour note {d} about the tides."} for d in ids]
     with UvicornThread(create_app(fresh_pipeline.settings, fresh_pipeline)) as srv:
         assert httpx.post(f"{srv.url}/v1/documents", json=docs, timeout=120).status_code == 200
-        seen: list[str] = []
-        offset = 0
-        while True:
-            page = httpx.get(f"{srv.url}/v1/documents", params={"limit": 5, "offset": offset}).json()
-            assert page["total"] == 37
-            if not page["items"]:
-                break
-            seen += [d["doc_id"] for d in page["items"]]
-            offset += len(page["items"])
+        seen, totals = page_through(srv.url, 5)
+        assert totals == {37}
         assert seen == sorted(ids), "every document once, in id order"
         # A write and a delete are reflected by the next page read.
         httpx.post(

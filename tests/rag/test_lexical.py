@@ -97,7 +97,7 @@ def test_an_interrupted_rebuild_is_retried_and_never_served_half_built(fresh_pip
         def __getattr__(self, name: str) -> object:
             return getattr(store, name)
 
-        def committed_chunks(self, known_vectors: object = None) -> Iterator[StoredChunk]:
+        def committed_chunks(self) -> Iterator[StoredChunk]:
             for i, chunk in enumerate(store.committed_chunks()):
                 if i == 2 and not self.failed:
                     self.failed = True
