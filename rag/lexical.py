@@ -36,7 +36,7 @@ from rapidfuzz.distance import Levenshtein
 from rag.filtering import conditions, to_tantivy
 from rag.models import Filters
 from rag.store import StoredChunk, version_key
-from rag.text import STOPWORDS, normalize_word, terms, words
+from rag.text import STOPWORDS, analyser_fingerprint, normalize_word, terms, words
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +343,8 @@ class LexicalIndexManager:
                 reason = f"its state file is unreadable ({e})"
             if reason is None and (state.get("format") != FORMAT or state.get("dim") != self._dim):
                 reason = f"it has format {state.get('format')}/dim {state.get('dim')}, not {FORMAT}/{self._dim}"
+            if reason is None and state.get("analyser") != analyser_fingerprint():
+                reason = "its terms came from other word tables (rag/resources) or another stemmer"
             if reason is not None:
                 shutil.rmtree(path / "tantivy", ignore_errors=True)
                 with contextlib.suppress(FileNotFoundError):
@@ -370,7 +372,12 @@ class LexicalIndexManager:
     def _save_state(self) -> None:
         if self._slot is None:
             return
-        state = {"format": FORMAT, "dim": self._dim, "applied_seq": self._applied}
+        state = {
+            "format": FORMAT,
+            "dim": self._dim,
+            "analyser": analyser_fingerprint(),
+            "applied_seq": self._applied,
+        }
         tmp = self._slot.path / "state.json.tmp"
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self._slot.path / "state.json")

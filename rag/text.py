@@ -6,6 +6,7 @@ verified with `document.text[start:end]`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -82,6 +83,16 @@ def _demonym_map() -> dict[str, str]:
         for form in forms.split(","):
             table[form.strip()] = place
     return table
+
+
+@cache
+def analyser_fingerprint() -> str:
+    """What decides the terms a text becomes (the demonym table, the stop words, the stemmer): a
+    lexical index built under another fingerprint holds terms that questions no longer produce."""
+    h = hashlib.sha256(str(Stemmer.version()).encode())
+    for name in ("demonyms.tsv", "stopwords.txt"):
+        h.update(resources.files("rag").joinpath(f"resources/{name}").read_bytes())
+    return h.hexdigest()[:12]
 
 
 @cache

@@ -5,6 +5,7 @@ index is rebuilt."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 from rag.ingest.ingester import Parsed
@@ -62,6 +63,26 @@ def test_restart_resumes_from_the_applied_sequence_and_rebuilds_only_a_missing_i
     assert len(third.lexical_index()) == 4 and third.lexical_manager.rebuilds == 1
     third.lexical_manager.close()
     third.store.close()
+
+
+def test_an_index_whose_terms_came_from_other_word_tables_is_rebuilt(fresh_pipeline: RagPipeline) -> None:
+    """Editing rag/resources/demonyms.tsv (or the stop words, or a new stemmer) changes the terms
+    questions become; an index of the old terms would silently miss them."""
+    fresh_pipeline.ingest_parsed([_doc(i) for i in range(3)])
+    settings = fresh_pipeline.settings
+    fresh_pipeline.lexical_manager.close()
+    fresh_pipeline.store.close()
+    (state_file,) = (settings.data_dir / "lexical").rglob("state.json")
+    state = json.loads(state_file.read_text())
+    state["analyser"] = "other-tables"
+    state_file.write_text(json.dumps(state))
+
+    again = RagPipeline(settings, embedder=fresh_pipeline.embedder)
+    assert len(again.lexical_index()) == 3
+    assert again.lexical_manager.rebuilds == 1
+    assert "harbour-001" in _ids(again, "island 1 pier")
+    again.lexical_manager.close()
+    again.store.close()
 
 
 def test_a_change_logged_before_a_commit_that_never_happened_changes_nothing(fresh_pipeline: RagPipeline) -> None:
