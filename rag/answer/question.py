@@ -165,10 +165,30 @@ _PERSON_Q = re.compile(
 )
 _REASON_Q = re.compile(r"^(?:why\b|what\s+(?:caused|led\s+to|prompted|triggered)\b|for\s+what\s+reason\b)", re.I)
 _WHICH_Q = re.compile(r"^(?:which|name\s+the)\s+\w+", re.I)
-_LIST_Q = re.compile(
-    r"^(?:which|what|name|list)\s+(?:(?:other|two|three|four|five|several)\s+)?(?:\w+\s+)?(?:\w+s)\b(?!\s+(?:is|was|has|did|does)\b)",
-    re.I,
-)
+_LIST_Q = re.compile(r"^(?:which|what|name|list)\s+(?P<first>[\w-]+)(?:\s+(?P<second>[\w-]+))?", re.I)
+_LIST_MODIFIERS = resource_words("list_modifiers")
+_NOT_PLURAL = re.compile(r"(?:ss|us|is|was|has|does|news|series|species)$", re.I)
+
+
+def _plural_noun(word: str) -> bool:
+    """'countries', 'ministers' (not 'US', 'was', 'has', 'news', 'boss')."""
+    return len(word) >= 4 and word[-1] in "sS" and not word.isupper() and not _NOT_PLURAL.search(word)
+
+
+def asks_for_several(q: str) -> bool:
+    """'Which ministers ...', 'Which other countries ...', 'Which European countries ...': the head
+    noun after the question word is plural. 'Which product remains ...' and 'Which animal was it?'
+    are not lists: a lower-case word that is not a known modifier is the (singular) head itself."""
+    m = _LIST_Q.match(q)
+    if not m or q.lower().startswith(("what is", "what was", "what does", "what did")):
+        return False
+    first, second = m.group("first"), m.group("second") or ""
+    if _plural_noun(first):
+        return True
+    modifier = first.lower() in _LIST_MODIFIERS or first[0].isupper()
+    return modifier and _plural_noun(second)
+
+
 # "What is Wang Yi's position?" (nothing after: the title, not a stance on something)
 _ROLE_Q = re.compile(r"what\s+(?:is|was)\s+(?P<x>.+?)['’]s?\s+(?:position|title|role|job|post|office|rank)", re.I)
 
@@ -184,7 +204,7 @@ def answer_type(question: str) -> tuple[str, bool]:
     q = asking.group(1).strip() if asking else question.strip()
     if _OUTLETS_Q.search(q):
         return "outlets", True
-    wants_list = bool(_LIST_Q.match(q)) and not q.lower().startswith(("what is", "what was", "what does", "what did"))
+    wants_list = asks_for_several(q)
     kinds = (
         ("number", _NUMBER_Q),
         ("date", _DATE_Q),

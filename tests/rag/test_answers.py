@@ -221,6 +221,16 @@ def test_question_types() -> None:
     assert (role.answer_type, role.role_of, role.is_speaker_question) == ("role", "Wang Yi", False)
     assert analyze("What is China's position on Gaza?").is_speaker_question
     assert analyze("Which ministers met Wang Yi?").wants_list
+    assert analyze("Which other countries joined the talks?").wants_list
+    assert analyze("Which European countries signed the deal?").wants_list
+    # A singular head followed by its verb is not a list, whatever the verb ends in.
+    for single in (
+        "Which product remains difficult to find?",
+        "Which animal was it?",
+        "Which state has the highest gas price?",
+        "Which US national park was flooded?",
+    ):
+        assert not analyze(single).wants_list, single
     assert analyze("Which outlets reported the call?").answer_type == "outlets"
     assert analyze("Why did the cities cancel their fireworks?").answer_type == "reason"
     assert analyze("What prompted the evacuation?").answer_type == "reason"
