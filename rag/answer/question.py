@@ -123,7 +123,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
     info.entities = entities_of(q)
     info.wants_outlets = bool(_OUTLETS_Q.search(q))
     info.answer_type, info.wants_list = answer_type(q)
-    counted = _COUNTED.match(q)
+    counted = _COUNTED.match(q) or _COUNTED_PASSIVE.match(q)
     if counted:
         info.counted = [normalize_word(w.lower()) for w in counted.groups() if w]
     if role:
@@ -150,6 +150,14 @@ _NUMBER_Q = re.compile(
 # follows directly, the verb; a count only answers when it stands in a clause with both.
 _COUNTED = re.compile(
     r"how\s+many\s+([a-z]+)(?:\s+(?:were|was|have\s+been|had\s+been|are|is|have|had|has))?\s+([a-z]+(?:ed|ied)|died|fled|left|lost|won|made|took|went|came)\b",
+    re.I,
+)
+# "how many years in prison was X sentenced to": the subject stands between the auxiliary and the
+# verb; the count answers only in a clause with both "years" and "sentenced" (not "faces up to 10
+# years in prison").
+_COUNTED_PASSIVE = re.compile(
+    r"how\s+many\s+([a-z]+)\b[^?]{0,40}?\b(?:was|were|is|are|has\s+been|have\s+been)\s+"
+    r"(?:[\w'’.-]+\s+){1,4}?([a-z]+(?:ed|ied))\b",
     re.I,
 )
 _DATE_Q = re.compile(

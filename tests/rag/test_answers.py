@@ -264,6 +264,37 @@ def test_a_sentence_that_only_restates_the_question_is_not_the_answer(fresh_pipe
     assert "has arrived" not in resp.answer, "the restated lead was quoted as the answer"
 
 
+def test_a_count_asked_of_a_sentence_not_yet_passed_abstains(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'How many years was X sentenced to?' before the verdict: the archive holds the maximum
+    penalty ('up to 10 years'), a number of years but not a sentence; after it, the verdict."""
+    from rag.answer.question import analyze
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    trial = Document(
+        doc_id="trial",
+        title="Skater goes on trial",
+        text=(
+            "The skater Mara Vell went on trial in Lisbon on Friday on smuggling charges. "
+            "The charges can be punished by up to 10 years in prison under the country's law."
+        ),
+        published=dt.date(2022, 7, 1),
+    )
+    verdict = Document(
+        doc_id="verdict",
+        title="Skater sentenced",
+        text="A Lisbon court sentenced the skater Mara Vell to nine years in prison on Thursday.",
+        published=dt.date(2022, 8, 4),
+    )
+    fresh_pipeline.ingest_parsed([Parsed("trial", doc=trial), Parsed("verdict", doc=verdict)])
+    question = "How many years in prison was Mara Vell sentenced to?"
+    assert analyze(question).counted == ["year", "sentenc"]
+    before = fresh_pipeline.ask(question, as_of=dt.date(2022, 7, 2))
+    assert before.abstained, before.answer
+    after = fresh_pipeline.ask(question, as_of=dt.date(2022, 8, 5))
+    assert not after.abstained and "nine years" in after.answer
+
+
 def test_spelling_repair_is_word_by_word(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     index = seeded_pipeline.lexical_index()
     assert seeded_pipeline.corrected("What did omman say about gaza2023?", index) == "What did oman say about gaza2023?"
