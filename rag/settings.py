@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     list_weight: float = 0.35
     role_weight: float = 0.2
     fact_sentences: int = 5  # eval/tune.py on the tuning weeks, 2026-11-25
-    fact_floor: float = 0.7  # same run
+    fact_floor: float = 0.6  # eval/tune.py, tuning weeks only, 2026-11-25 (second run; 0.5 ties)
     # A sentence whose content words are at least this share of the question's own words only
     # restates the question ("...the most infectious variant yet has arrived. What is it called?"):
     # it is not quoted as the answer while other evidence remains. Above 1 turns it off.
