@@ -56,6 +56,10 @@ class Question:
     counted: list[str] = field(default_factory=list)  # "how many people were killed": ["peopl", "kill"]
     time_window: TimeWindow | None = None
     as_of: dt.date | None = None
+    # The asking sentence of a question that opens with context ("Senators agreed on a bill this
+    # week. Which measure did they leave out?"), else "".
+    asking: str = ""
+    asking_terms: list[str] = field(default_factory=list)
 
     @property
     def is_speaker_question(self) -> bool:
@@ -123,6 +127,10 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
     info.entities = entities_of(q)
     info.wants_outlets = bool(_OUTLETS_Q.search(q))
     info.answer_type, info.wants_list = answer_type(q)
+    asking = asking_sentence(q)
+    if asking != q:
+        info.asking = asking
+        info.asking_terms = [t for t in terms(asking) if t not in verbs]
     counted = _COUNTED.match(q) or _COUNTED_PASSIVE.match(q)
     if counted:
         info.counted = [normalize_word(w.lower()) for w in counted.groups() if w]
@@ -204,12 +212,17 @@ _ROLE_Q = re.compile(r"what\s+(?:is|was)\s+(?P<x>.+?)['’]s?\s+(?:position|titl
 _ASKING_SENTENCE = re.compile(r"(?:^|(?<=[.!?]))\s*([^.!?]*\?)\s*$")
 
 
+def asking_sentence(question: str) -> str:
+    """The sentence that asks: the last one ending in '?', or the whole text."""
+    asking = _ASKING_SENTENCE.search(question.strip())
+    return asking.group(1).strip() if asking else question.strip()
+
+
 def answer_type(question: str) -> tuple[str, bool]:
     """(what kind of thing answers it, whether it asks for several of them). A question often
     follows a sentence of context ("Senators agreed on a bill this week. Which measure ...?"):
     the asking sentence is the one that decides."""
-    asking = _ASKING_SENTENCE.search(question.strip())
-    q = asking.group(1).strip() if asking else question.strip()
+    q = asking_sentence(question)
     if _OUTLETS_Q.search(q):
         return "outlets", True
     wants_list = asks_for_several(q)
