@@ -147,10 +147,11 @@ class ExtractiveAnswerer:
         topic_terms = terms(info.topic) if info.topic else []
         content = info.content_terms
         speaker_q = info.is_speaker_question
-        # A question that opens with context is also judged by its asking sentence alone: the
+        # A question that opens with context is judged half by its asking sentence alone: the
         # context's words dilute both the similarity and the word coverage of the sentence that
-        # answers ("Which animal was it?"). Only the relevance that abstention judges takes the
-        # better of the two; the order of evidence stays that of the whole question.
+        # answers ("Which animal was it?"), but a context the archive does not match at all must
+        # still count. Only the relevance that abstention judges changes; the order of evidence
+        # stays that of the whole question.
         asking_vec = self._embedder.embed([info.asking])[0] if info.asking and not speaker_q else None
         question_names = frozenset(t for e in info.entities for t in terms(e))
         role_terms = terms(info.role_of) if info.role_of else []
@@ -171,7 +172,7 @@ class ExtractiveAnswerer:
             c.relevance = c.score  # abstention judges relevance; the bonus below only orders evidence
             if asking_vec is not None:
                 asked = 0.55 * float(np.clip(v @ asking_vec, 0, 1)) + 0.45 * coverage(info.asking_terms, st)
-                c.relevance = max(c.relevance, asked - 0.01 * min(c.rank, 10))
+                c.relevance = max(c.relevance, (c.relevance + asked - 0.01 * min(c.rank, 10)) / 2)
             c.score += self._type_bonus(info, c.text, question_names, role_terms)
 
         pool = cands

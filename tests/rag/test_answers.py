@@ -295,6 +295,35 @@ def test_a_count_asked_of_a_sentence_not_yet_passed_abstains(fresh_pipeline) -> 
     assert not after.abstained and "nine years" in after.answer
 
 
+def test_a_question_that_opens_with_context_is_judged_half_by_its_asking_sentence(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The context's words dilute the relevance of the sentence that answers 'Which animal was
+    it?': judged on the whole text alone it abstained. A context the archive does not match
+    still counts: the same asking sentence after an unrelated context abstains."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    text = (
+        "Wildlife officers in Florida weighed the catch on Wednesday. "
+        "The animal was a Burmese python, an invasive snake from Southeast Asia. "
+        "Officers said the team would keep searching the Everglades."
+    )
+    doc = Document(doc_id="catch", title="Officers weigh catch", text=text, published=dt.date(2022, 6, 30))
+    fresh_pipeline.ingest_parsed([Parsed("catch", doc=doc)])
+    as_of = dt.date(2022, 7, 1)
+    matched = fresh_pipeline.ask(
+        "A record-breaking reptile was recently caught in Florida, the heaviest of its species ever "
+        "captured in the state. Which animal was it?",
+        as_of=as_of,
+    )
+    assert not matched.abstained and "Burmese python" in matched.answer
+    unrelated = fresh_pipeline.ask(
+        "Lawmakers in Florida spent the week arguing over a long and bitter budget dispute about road "
+        "repairs and school funding. Which animal was weighed?",
+        as_of=as_of,
+    )
+    assert unrelated.abstained, unrelated.answer
+
+
 def test_spelling_repair_is_word_by_word(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     index = seeded_pipeline.lexical_index()
     assert seeded_pipeline.corrected("What did omman say about gaza2023?", index) == "What did oman say about gaza2023?"
