@@ -233,13 +233,16 @@ class ExtractiveAnswerer:
 
     def _per_outlet(self, pool: list[Candidate]) -> list[Claim]:
         """'Which outlets reported X?': every outlet whose article reports it, each with its best
-        sentence, before a second article of an outlet already listed (up to max_sentences)."""
-        floor = pool[0].score * 0.75
+        sentence, before a second article of an outlet already listed (up to max_sentences).
+        Whether an article reports X is its relevance: the answer-type bonuses (a sentence that
+        enumerates names) say nothing about which outlets reported it."""
+        pool = sorted(pool, key=lambda c: -c.relevance)
+        floor = pool[0].relevance * 0.75
         first: dict[str, Candidate] = {}
         more: list[Candidate] = []
         seen_docs: set[str] = set()
         for c in pool:
-            if c.score < floor or c.passage.doc_id in seen_docs:
+            if c.relevance < floor or c.passage.doc_id in seen_docs:
                 continue
             seen_docs.add(c.passage.doc_id)
             outlet = (c.passage.source or c.passage.doc_id).lower()

@@ -324,6 +324,35 @@ def test_a_question_that_opens_with_context_is_judged_half_by_its_asking_sentenc
     assert unrelated.abstained, unrelated.answer
 
 
+def test_an_outlet_list_is_not_cut_short_by_a_sentence_that_enumerates_names(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'Which outlets reported X?' is a list question, but the list is of outlets: a sentence that
+    happens to enumerate places ('Nara, Osaka, Kobe and Kyoto') must not outrank the other
+    outlets' reports so far that they fall under the floor."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    reports = {
+        "Harbour Post": "The mayor of Kashihara was shot at a rally with officials from Nara, Osaka, Kobe and Kyoto.",
+        "Coast Daily": "The mayor of Kashihara was shot during a campaign speech on Friday, police said.",
+        "Island Wire": "Police said the mayor of Kashihara had been shot while giving a campaign speech.",
+    }
+    docs = [
+        Document(
+            doc_id=f"report-{n}",
+            title="Mayor shot",
+            text=text,
+            source=outlet,
+            published=dt.date(2022, 7, 8),
+        )
+        for n, (outlet, text) in enumerate(reports.items())
+    ]
+    fresh_pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in docs])
+    resp = fresh_pipeline.ask(
+        "Which outlets reported the shooting of the mayor of Kashihara?", as_of=dt.date(2022, 7, 9)
+    )
+    assert {c.source for c in resp.citations} == set(reports)
+
+
 def test_spelling_repair_is_word_by_word(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     index = seeded_pipeline.lexical_index()
     assert seeded_pipeline.corrected("What did omman say about gaza2023?", index) == "What did oman say about gaza2023?"
