@@ -23,7 +23,7 @@ from rag.answer.question import Question
 from rag.answer.render import Claim, Draft
 from rag.embed import Embedder
 from rag.models import Passage
-from rag.text import Sentence, split_sentences, term_set, terms
+from rag.text import Sentence, fold, split_sentences, term_set, terms
 
 MIN_WORDS = 5
 DUPLICATE_SIM = 0.8
@@ -74,11 +74,16 @@ def enumerated_names(sentence: str) -> int:
 
 
 def states_role(name_terms: list[str], sentence: str) -> bool:
-    """'X, the assistant minister of ...' / 'Assistant Minister X': the sentence names X with a title."""
-    st = term_set(sentence)
-    if not name_terms or not all(t in st for t in name_terms):
+    """'X, the assistant minister of ...' / 'Assistant Minister X': the sentence names X with a title.
+    A later mention names the person by surname alone ('Dickman, a forest ecologist with ...'):
+    the surname directly followed by an apposition counts too."""
+    if not name_terms:
         return False
-    return bool(re.search(r",\s+(?:the|a|an|who is|who was)\s+[a-z]", sentence) or ROLE_WORDS & st)
+    st = term_set(sentence)
+    if all(t in st for t in name_terms):
+        return bool(re.search(r",\s+(?:the|a|an|who is|who was)\s+[a-z]", sentence) or ROLE_WORDS & st)
+    surname = re.escape(name_terms[-1])
+    return bool(re.search(rf"\b{surname}\w*,\s+(?:the|a|an)\s+[a-z]", fold(sentence), re.I))
 
 
 @lru_cache(maxsize=2048)
@@ -203,7 +208,8 @@ class ExtractiveAnswerer:
         typed = [c for c in pool if abstention.has_asked_kind(info, c.text, question_names) is not False]
         if not typed:
             return abstention.nothing_of_asked_kind(info)
-        weak = abstention.too_weak(max(c.relevance for c in typed), cfg.abstain_threshold)
+        role_stated = bool(role_terms) and any(states_role(role_terms, c.text) for c in typed)
+        weak = abstention.too_weak(max(c.relevance for c in typed), cfg.abstain_threshold, role_stated)
         if weak is not None:
             return weak
         # A sentence that restates the question shows the archive covers it (it counts for the

@@ -353,6 +353,25 @@ def test_an_outlet_list_is_not_cut_short_by_a_sentence_that_enumerates_names(fre
     assert {c.source for c in resp.citations} == set(reports)
 
 
+def test_a_role_stated_with_the_surname_alone_answers_the_role_question(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """News names a person in full once, then by surname: 'Dickman, a forest ecologist with ...'
+    inside a long quote answers 'What is Garrett Dickman's job?', though the sentence shares
+    almost no words with the question (the issue's 'What is X's position?' that abstained)."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    text = (
+        "Garrett Dickman drove through the park early this week and saw that many trees were dying. "
+        '"Every single tree seems to be getting hit by drought, insects or fungus, and they are certainly '
+        'weakened," Dickman, a forest ecologist with the park service, told reporters. '
+        "Dickman said visitors should expect more closures this summer."
+    )
+    doc = Document(doc_id="trees", title="Trees are dying", text=text, published=dt.date(2022, 7, 2))
+    fresh_pipeline.ingest_parsed([Parsed("trees", doc=doc)])
+    resp = fresh_pipeline.ask("What is Garrett Dickman's job?", as_of=dt.date(2022, 7, 3))
+    assert not resp.abstained and "forest ecologist" in resp.answer
+
+
 def test_spelling_repair_is_word_by_word(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     index = seeded_pipeline.lexical_index()
     assert seeded_pipeline.corrected("What did omman say about gaza2023?", index) == "What did oman say about gaza2023?"
