@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from rag.ingest.parsers import SAFE_URL_PATTERN
 from rag.models import AsOf, Filters, IngestItem, IsoDate, Passage, Timings
 from rag.temporal import TimeWindow
 
@@ -79,7 +80,7 @@ class DocumentIn(BaseModel):
     text: Text = Field(min_length=1, pattern=NOT_BLANK)
     source: Text | None = Field(default=None, max_length=200)
     published: IsoDate | None = None
-    url: str | None = Field(default=None, max_length=4000, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+")
+    url: str | None = Field(default=None, max_length=4000, pattern=SAFE_URL_PATTERN)
     doc_id: str | None = Field(default=None, min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.\-]+$")
     categories: list[str] = Field(default_factory=list, max_length=50)
 

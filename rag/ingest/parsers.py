@@ -56,7 +56,10 @@ DOC_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,120}$")
 # Characters that print nothing: C0 controls (but tab and newlines), DEL, zero-width and
 # directional marks, the BOM and the soft hyphen. Text made only of these (and spaces) is blank.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_SAFE_URL = re.compile(r"^https?://[^\s/?#]+", re.I)
+# The host part: no whitespace and no control character (C0, DEL, C1). Spelled out because "\s"
+# means more in Python than in the JSON Schema (ECMA) pattern of api/schemas.py, which says the same.
+SAFE_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s\x00-\x1f\x7f-\x9f/?#]+"
+_SAFE_URL = re.compile(SAFE_URL_PATTERN)
 
 
 def make_doc_id(value: str) -> str:

@@ -74,6 +74,8 @@ def test_json_batch_keeps_good_records_and_names_bad_fields(server) -> None:  # 
         {"title": "Bad source", "text": "Text.", "source": {"x": 1}},
         {"title": "Invisible", "text": "\u200b\u200b\x00"},
         {"title": "Bad id", "text": "Text.", "doc_id": "a/b"},
+        # A control character in the host: refused by the server and by the published schema alike.
+        {"title": "Control url", "text": "Text.", "url": "https://\x1cexample.com/a"},
     ]
     r = httpx.post(f"{server.url}/v1/documents", json=docs, timeout=60)
     assert r.status_code == 207, r.text
@@ -84,6 +86,7 @@ def test_json_batch_keeps_good_records_and_names_bad_fields(server) -> None:  # 
     assert "'source'" in reasons["document[2]"]
     assert "visible" in reasons["document[3]"] or "text" in reasons["document[3]"]
     assert "'doc_id'" in reasons["document[4]"]
+    assert "'url'" in reasons["document[5]"]
     single = httpx.post(f"{server.url}/v1/documents", json={"title": "x", "text": "y", "source": {"x": 1}}, timeout=60)
     assert single.status_code == 422 and "source" in json.dumps(single.json()["detail"])
 
