@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
 
 from rag.embed import Embedder
 from rag.errors import DocumentNotFound, InvalidRequest, RagError
@@ -47,6 +48,7 @@ class CollectionManager:
     def __init__(self, default: RagPipeline):
         self.default = default
         self._pipelines: dict[str, RagPipeline] = {default.settings.collection: default}
+        self._confirmed: dict[str, float] = {}  # name -> when the store last listed it
         self._lock = threading.Lock()
 
     @property
@@ -68,11 +70,16 @@ class CollectionManager:
         if not NAME.fullmatch(name) or _reserved(name):
             raise CollectionNotFound(f"no collection named {name[:70]!r}")
         pipeline = self._pipelines.get(name)
-        if pipeline is not None:
+        if pipeline is not None and time.monotonic() - self._confirmed.get(name, 0.0) < self.settings.resync_interval_s:
             return pipeline
+        # Another node may have deleted it: a cached archive is re-confirmed at most every
+        # resync_interval_s, as the lexical index re-reads the change log.
         if name not in self.default.store.collection_names():
+            if pipeline is not None:
+                self._forget(name, pipeline)
             raise CollectionNotFound(f"no collection named {name!r}; an admin creates it with POST /v1/collections")
-        return self._open(name)
+        self._confirmed[name] = time.monotonic()
+        return pipeline or self._open(name)
 
     def _open(self, name: str) -> RagPipeline:
         with self._lock:
@@ -94,7 +101,14 @@ class CollectionManager:
         pipeline = self.get(name)  # unknown, malformed or reserved: 404
         with self._lock:
             pipeline.store.drop()
-            self._pipelines.pop(name, None)
+        self._forget(name, pipeline)
+
+    def _forget(self, name: str, pipeline: RagPipeline) -> None:
+        """Close a collection the store no longer has, and remove this node's index of it: derived
+        data of an archive proven gone, which a later collection of the same name must not inherit."""
+        with self._lock:
+            if self._pipelines.get(name) is pipeline:
+                del self._pipelines[name]
+            self._confirmed.pop(name, None)
             pipeline.lexical_manager.close()
-        # This node's index of a collection that no longer exists (it is derived data only).
         shutil.rmtree(pipeline.settings.data_dir / "lexical" / name, ignore_errors=True)
