@@ -117,14 +117,24 @@ class RagPipeline:
     def extractive(self) -> ExtractiveAnswerer:
         s = self.settings
         cfg = ExtractiveConfig(
-            s.max_answer_sentences,
-            s.abstain_threshold,
-            s.answer_type_weight,
-            s.list_weight,
-            s.role_weight,
-            s.fact_sentences,
-            s.fact_floor,
-            s.echo_overlap,
+            max_sentences=s.max_answer_sentences,
+            abstain_threshold=s.abstain_threshold,
+            answer_type_weight=s.answer_type_weight,
+            list_weight=s.list_weight,
+            role_weight=s.role_weight,
+            fact_sentences=s.fact_sentences,
+            fact_floor=s.fact_floor,
+            echo_overlap=s.echo_overlap,
+            semantic_weight=s.semantic_weight,
+            rank_penalty=s.rank_penalty,
+            speaker_weights=(s.speaker_similarity_weight, s.speaker_topic_weight, s.speaker_match_weight),
+            other_speaker_penalty=s.other_speaker_penalty,
+            speaker_floor=s.speaker_floor,
+            outlet_floor=s.outlet_floor,
+            duplicate_similarity=s.duplicate_similarity,
+            redundancy_penalty=s.redundancy_penalty,
+            entity_share=s.entity_share,
+            min_words=s.min_sentence_words,
         )
         return ExtractiveAnswerer(self.embedder, cfg)
 

@@ -85,6 +85,23 @@ class Settings(BaseSettings):
     # restates the question ("...the most infectious variant yet has arrived. What is it called?"):
     # it is not quoted as the answer while other evidence remains. Above 1 turns it off.
     echo_overlap: float = 0.8
+    # The sentence score of the extractive answerer (rag/answer/extractive.py), set by hand when it
+    # was written and kept since (eval/tune.py: the rank penalty at 0 or 0.02-0.04 loses tuning
+    # questions): relevance = semantic_weight * similarity + (1 - semantic_weight) * coverage of
+    # the question's words - rank_penalty * passage rank; "what did X say" questions weigh
+    # similarity, coverage of the topic and X being the speaker instead.
+    semantic_weight: float = 0.55
+    rank_penalty: float = 0.01
+    speaker_similarity_weight: float = 0.45
+    speaker_topic_weight: float = 0.25
+    speaker_match_weight: float = 0.3
+    other_speaker_penalty: float = 0.1
+    speaker_floor: float = 0.7  # share of the best sentence, for speaker questions
+    outlet_floor: float = 0.75  # share of the best relevance an outlet's article needs to be listed
+    duplicate_similarity: float = 0.8  # one claim from several outlets: cited together
+    redundancy_penalty: float = 0.25  # per unit of similarity above 0.5 to a chosen sentence
+    entity_share: float = 0.75  # of a long question's name words, needed in the answering article
+    min_sentence_words: int = 5
     support_threshold: float = 0.5
 
     # OpenAI-compatible LLM (only used when answerer=openai or embed_model=openai:...)

@@ -25,9 +25,6 @@ from rag.embed import Embedder
 from rag.models import Passage
 from rag.text import Sentence, fold, split_sentences, term_set, terms
 
-MIN_WORDS = 5
-DUPLICATE_SIM = 0.8
-
 
 @dataclass
 class Candidate:
@@ -58,6 +55,16 @@ class ExtractiveConfig:
     fact_sentences: int  # sentences quoted for a question that is not about a speaker
     fact_floor: float  # ... each scoring at least this share of the best one
     echo_overlap: float  # a sentence this much made of the question's words only restates it
+    semantic_weight: float  # a sentence's relevance: this share similarity, the rest word coverage
+    rank_penalty: float  # ... less this per rank of its passage (up to rank 10)
+    speaker_weights: tuple[float, float, float]  # "what did X say": similarity, topic words, X is the speaker
+    other_speaker_penalty: float  # ... when somebody else is quoted saying it
+    speaker_floor: float  # sentences quoted for a speaker question: at least this share of the best
+    outlet_floor: float  # "which outlets": an outlet's best sentence at least this share of the best
+    duplicate_similarity: float  # sentences this similar are one claim (cited from every outlet)
+    redundancy_penalty: float  # per unit of similarity above 0.5 to a sentence already chosen
+    entity_share: float  # a question with three or more name words: this share must be in the article
+    min_words: int  # shorter sentences (captions, bylines) are not candidates
 
 
 _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
@@ -113,6 +120,7 @@ class ExtractiveAnswerer:
     def _candidates(
         self, passages: list[Passage], doc_texts: dict[str, str], exclude: set[str]
     ) -> tuple[list[Candidate], dict[str, frozenset[str]]]:
+        min_words = self._config.min_words
         by_doc: dict[str, list[tuple[int, Passage]]] = {}
         for rank, p in enumerate(passages):
             by_doc.setdefault(p.doc_id, []).append((rank, p))
@@ -129,7 +137,7 @@ class ExtractiveAnswerer:
                 for s, sp in zip(sentences, speakers, strict=True):
                     if s.start < p.start or s.end > p.end or (doc_id, s.start) in seen:
                         continue
-                    if len(s.text.split()) < MIN_WORDS or " ".join(s.text.split()) in exclude:
+                    if len(s.text.split()) < min_words or " ".join(s.text.split()) in exclude:
                         continue
                     seen.add((doc_id, s.start))
                     out.append(Candidate(s.text, s.start, s.end, p, rank, sp))
@@ -147,6 +155,8 @@ class ExtractiveAnswerer:
         if not cands:
             return abstention.no_candidates()
         cfg = self._config
+        sem, lex = cfg.semantic_weight, 1 - cfg.semantic_weight
+        w_sim, w_topic, w_speaker = cfg.speaker_weights
         q_vec, *vectors = self._embedder.embed([info.text] + [c.text for c in cands])
         topic_vec = self._embedder.embed([info.topic])[0] if info.topic else None
         topic_terms = terms(info.topic) if info.topic else []
@@ -167,17 +177,17 @@ class ExtractiveAnswerer:
             if speaker_q:
                 c.speaker = speaker_match(info, c.speakers, doc_terms.get(c.passage.doc_id, frozenset()))
                 c.lexical = coverage(topic_terms, st) if topic_terms else c.speaker
-                c.score = 0.45 * c.semantic + 0.25 * c.lexical + 0.3 * c.speaker
+                c.score = w_sim * c.semantic + w_topic * c.lexical + w_speaker * c.speaker
                 if c.speaker == 0 and c.speakers:
-                    c.score -= 0.1  # somebody else said it
+                    c.score -= cfg.other_speaker_penalty  # somebody else said it
             else:
                 c.lexical = coverage(content, st)
-                c.score = 0.55 * c.semantic + 0.45 * c.lexical
-            c.score -= 0.01 * min(c.rank, 10)
+                c.score = sem * c.semantic + lex * c.lexical
+            c.score -= cfg.rank_penalty * min(c.rank, 10)
             c.relevance = c.score  # abstention judges relevance; the bonus below only orders evidence
             if asking_vec is not None:
-                asked = 0.55 * float(np.clip(v @ asking_vec, 0, 1)) + 0.45 * coverage(info.asking_terms, st)
-                c.relevance = max(c.relevance, (c.relevance + asked - 0.01 * min(c.rank, 10)) / 2)
+                asked = sem * float(np.clip(v @ asking_vec, 0, 1)) + lex * coverage(info.asking_terms, st)
+                c.relevance = max(c.relevance, (c.relevance + asked - cfg.rank_penalty * min(c.rank, 10)) / 2)
             c.score += self._type_bonus(info, c.text, question_names, role_terms)
 
         pool = cands
@@ -190,7 +200,7 @@ class ExtractiveAnswerer:
                 speaker_q = False
                 for c in cands:
                     c.lexical = coverage(content, term_set(c.text))
-                    c.score = 0.55 * c.semantic + 0.45 * c.lexical - 0.01 * min(c.rank, 10)
+                    c.score = sem * c.semantic + lex * c.lexical - cfg.rank_penalty * min(c.rank, 10)
                     c.relevance = c.score
                 pool = [c for c in cands if names <= term_set(c.text)]
                 if not pool:
@@ -201,7 +211,7 @@ class ExtractiveAnswerer:
             # long question's many capitalised words, where a paraphrase or a variant spelling
             # (LGBTQ / LGBTQ+) should not veto an article that names the rest.
             entity_terms = list(dict.fromkeys(t for e in info.entities for t in terms(e)))
-            need = len(entity_terms) if len(entity_terms) <= 2 else math.ceil(0.75 * len(entity_terms))
+            need = len(entity_terms) if len(entity_terms) <= 2 else math.ceil(cfg.entity_share * len(entity_terms))
             pool = [c for c in cands if sum(n in doc_terms.get(c.passage.doc_id, ()) for n in entity_terms) >= need]
             if not pool:
                 return abstention.names_absent(info)
@@ -243,7 +253,7 @@ class ExtractiveAnswerer:
         Whether an article reports X is its relevance: the answer-type bonuses (a sentence that
         enumerates names) say nothing about which outlets reported it."""
         pool = sorted(pool, key=lambda c: -c.relevance)
-        floor = pool[0].relevance * 0.75
+        floor = pool[0].relevance * self._config.outlet_floor
         first: dict[str, Candidate] = {}
         more: list[Candidate] = []
         seen_docs: set[str] = set()
@@ -263,7 +273,7 @@ class ExtractiveAnswerer:
     def _select(self, pool: list[Candidate], speaker_q: bool) -> list[Claim]:
         cfg = self._config
         limit = cfg.max_sentences if speaker_q else min(cfg.fact_sentences, cfg.max_sentences)
-        floor = pool[0].score * (0.7 if speaker_q else cfg.fact_floor)
+        floor = pool[0].score * (cfg.speaker_floor if speaker_q else cfg.fact_floor)
         chosen: list[tuple[Candidate, list[Candidate]]] = []
         for c in pool:
             if c.score < floor:
@@ -272,7 +282,7 @@ class ExtractiveAnswerer:
             redundancy = 0.0
             for lead, group in chosen:
                 sim = float(lead.vector @ c.vector)
-                if sim >= DUPLICATE_SIM:
+                if sim >= cfg.duplicate_similarity:
                     dup_of = (lead, group)
                     break
                 redundancy = max(redundancy, sim)
@@ -281,7 +291,7 @@ class ExtractiveAnswerer:
                 if all(g.passage.doc_id != c.passage.doc_id for g in [lead, *group]):
                     group.append(c)  # the same claim from another outlet: cite it too
                 continue
-            if len(chosen) >= limit or c.score - 0.25 * max(0.0, redundancy - 0.5) < floor:
+            if len(chosen) >= limit or c.score - cfg.redundancy_penalty * max(0.0, redundancy - 0.5) < floor:
                 continue
             chosen.append((c, []))
         # Readable order: articles in order of their best sentence, sentences in text order.
