@@ -139,6 +139,20 @@ def repair(collection: CollectionOpt = None) -> None:
     typer.echo(f"removed {n} orphaned chunks")
 
 
+@app.command("prune-changes")
+def prune_changes(
+    keep_days: Annotated[float, typer.Option(min=1, help="Keep the entries of the last N days.")] = 30,
+    collection: CollectionOpt = None,
+) -> None:
+    """Remove old change-log entries. A node whose index is older than them (down for longer
+    than KEEP_DAYS) rebuilds its index from the store on its next request; no document changes."""
+    try:
+        n = _pipeline(collection=collection).prune_changes(keep_days)
+    except RagError as e:
+        raise _fail(e) from e
+    typer.echo(f"removed {n} change-log entries older than {keep_days:g} days")
+
+
 @app.command()
 def delete(
     doc_id: Annotated[str, typer.Argument(help="Document id (see `rag docs`).")], collection: CollectionOpt = None

@@ -173,6 +173,13 @@ class RagPipeline:
         with self._write_lock:
             return self.store.repair()
 
+    def prune_changes(self, keep_days: float) -> int:
+        """Remove change-log entries older than `keep_days`. A node whose index applied less than
+        that rebuilds on its next request (a node that was down for longer than `keep_days`)."""
+        if keep_days < 1:
+            raise InvalidRequest("keep_days must be at least 1: younger entries are what running nodes catch up from")
+        return self.store.prune_changes(self.store.next_seq() - int(keep_days * 86_400 * 1e9))
+
     def list_documents(self, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
         """A page of the documents in id order: the ids come from the lexical snapshot of the
         current generation, the records from one registry read of that page."""

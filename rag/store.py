@@ -377,6 +377,30 @@ class ChromaStore:
         return sorted(out, key=lambda e: e[0])
 
     @_unavailable
+    def pruned_before(self) -> int:
+        """Every change logged before this sequence number may have been pruned (0: none was)."""
+        col = self._h().client.get_collection(f"{self._settings.collection}_changes")
+        return int((col.metadata or {}).get("pruned_before", 0))
+
+    @_unavailable
+    def prune_changes(self, before_seq: int) -> int:
+        """Remove log entries older than `before_seq`. The watermark is raised first, so a node
+        never finds entries gone without knowing it: one whose index applied less than the
+        watermark rebuilds instead of missing the pruned changes. Returns the entries removed."""
+        h = self._h()
+        col = h.client.get_collection(f"{self._settings.collection}_changes")
+        if before_seq <= int((col.metadata or {}).get("pruned_before", 0)):
+            return 0
+        col.modify(metadata={"role": "change log", "pruned_before": before_seq})
+        removed = 0
+        while True:
+            got = h.changes.get(where={"seq": {"$lt": before_seq}}, limit=PAGE, include=[])
+            if not got["ids"]:
+                return removed
+            h.changes.delete(ids=got["ids"])
+            removed += len(got["ids"])
+
+    @_unavailable
     def doc_chunks(self, versions: Mapping[str, str]) -> list[StoredChunk]:
         """The chunks of these document versions (doc id -> version key), with embeddings: what a
         lexical index applies for a logged change, at a cost proportional to the change."""

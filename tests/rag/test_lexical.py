@@ -8,6 +8,8 @@ import datetime as dt
 import json
 import shutil
 
+import pytest
+
 from rag.ingest.ingester import Parsed
 from rag.models import Document
 from rag.pipeline import RagPipeline
@@ -133,3 +135,47 @@ def test_an_interrupted_rebuild_is_retried_and_never_served_half_built(fresh_pip
     index = manager.current()
     assert len(index) == 4 and index.sorted_doc_ids == [f"harbour-{i:03d}" for i in range(4)]
     manager.close()
+
+
+def test_pruning_the_change_log_rebuilds_only_an_index_that_needed_the_pruned_entries(
+    fresh_pipeline: RagPipeline,
+) -> None:
+    """Node X (one slot) stops after applying doc 0; node Y (another slot on the same store) writes
+    doc 1, then doc 2. The log is pruned between docs 1 and 2: X, which never applied doc 1, rebuilds
+    when it comes back and misses nothing; Y, which applied everything, goes on without a rebuild."""
+    settings = fresh_pipeline.settings.model_copy(update={"change_overlap_s": 0.0, "resync_interval_s": 0.0})
+    fresh_pipeline.lexical_manager.close()
+    x = RagPipeline(settings, embedder=fresh_pipeline.embedder)
+    x.ingest_parsed([_doc(0)])
+    y = RagPipeline(settings, embedder=fresh_pipeline.embedder)  # takes the other slot
+    assert y.lexical_index().sorted_doc_ids == ["harbour-000"]
+    x.lexical_manager.close()  # X is down from here
+
+    y.ingest_parsed([_doc(1)])
+    cutoff = y.store.next_seq()
+    y.ingest_parsed([_doc(2)])
+    y_rebuilds = y.lexical_manager.rebuilds
+    assert y.store.prune_changes(cutoff) == 2, "the entries of docs 0 and 1 are older than the cutoff"
+    assert [docs for _, docs in y.store.changes_since(0)] == [["harbour-002"]]
+    assert y.store.prune_changes(cutoff) == 0, "pruning again below the watermark changes nothing"
+
+    y.ingest_parsed([_doc(3)])
+    assert y.lexical_manager.rebuilds == y_rebuilds, "an index that applied past the cutoff needs no rebuild"
+    everything = [f"harbour-{i:03d}" for i in range(4)]
+    assert y.lexical_index().sorted_doc_ids == everything
+
+    x_again = RagPipeline(settings, embedder=fresh_pipeline.embedder)  # X's slot, applied up to doc 0
+    assert x_again.lexical_index().sorted_doc_ids == everything, "X missed a change whose entry was pruned"
+    assert x_again.lexical_manager.rebuilds == 1
+    for p in (x_again, y):
+        p.lexical_manager.close()
+        p.store.close()
+
+
+def test_prune_changes_refuses_to_cut_into_what_running_nodes_catch_up_from(fresh_pipeline: RagPipeline) -> None:
+    from rag.errors import InvalidRequest
+
+    fresh_pipeline.ingest_parsed([_doc(0)])
+    with pytest.raises(InvalidRequest):
+        fresh_pipeline.prune_changes(0.5)
+    assert fresh_pipeline.prune_changes(30) == 0, "a fresh entry is kept"
