@@ -97,7 +97,7 @@ class RagPipeline:
         parts = components or build_components(settings, embedder=embedder, store=store)
         self.embedder, self.store, self.lexical_manager = parts.embedder, parts.store, parts.lexical
         self._write_lock = threading.Lock()  # one writer at a time per process
-        self._outlets: tuple[str, list[str]] | None = None
+        self._outlets: tuple[frozenset[str], list[str]] | None = None
 
     # -- parts, built once ------------------------------------------------------------------
 
@@ -193,11 +193,13 @@ class RagPipeline:
         return [info_from_metadata(i, records[i]) for i in page if i in records], len(ids)
 
     def outlets(self) -> list[str]:
-        """Outlet names for filters, read once per store generation."""
-        generation = self.store.generation()
+        """Outlet names for filters. The registry is read again only when the index's set of
+        outlet keys changed (an outlet's first or last document), not on every write: a read is
+        a scan of the whole registry."""
+        keys = frozenset(self.lexical_index().outlet_terms)
         cached = self._outlets
-        if cached is None or cached[0] != generation:
-            cached = (generation, self.store.outlets())
+        if cached is None or cached[0] != keys:
+            cached = (keys, self.store.outlets())
             self._outlets = cached
         return cached[1]
 

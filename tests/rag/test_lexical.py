@@ -179,3 +179,28 @@ def test_prune_changes_refuses_to_cut_into_what_running_nodes_catch_up_from(fres
     with pytest.raises(InvalidRequest):
         fresh_pipeline.prune_changes(0.5)
     assert fresh_pipeline.prune_changes(30) == 0, "a fresh entry is kept"
+
+
+def test_outlets_follow_writes_and_deletes_and_read_the_registry_only_when_the_set_changes(
+    fresh_pipeline: RagPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+    registry_outlets = fresh_pipeline.store.outlets
+
+    def counted() -> list[str]:
+        reads.append(1)
+        return registry_outlets()
+
+    monkeypatch.setattr(fresh_pipeline.store, "outlets", counted)
+    fresh_pipeline.ingest_parsed([_doc(0), _doc(1)])
+    assert fresh_pipeline.outlets() == ["Harbour Post"]
+    fresh_pipeline.ingest_parsed([_doc(2)])
+    assert fresh_pipeline.outlets() == ["Harbour Post"] and len(reads) == 1, "same outlets: no registry scan"
+
+    other = _doc(3).doc
+    assert other is not None
+    fresh_pipeline.ingest_parsed([Parsed(other.doc_id, doc=other.model_copy(update={"source": "Coast Daily"}))])
+    assert fresh_pipeline.outlets() == ["Coast Daily", "Harbour Post"]
+    fresh_pipeline.delete_document("harbour-003")
+    assert fresh_pipeline.outlets() == ["Harbour Post"], "the last article of an outlet went"
+    assert len(reads) == 3
