@@ -155,8 +155,15 @@ class ExtractiveAnswerer:
         if not cands:
             return abstention.no_candidates()
         cfg = self._config
-        sem, lex = cfg.semantic_weight, 1 - cfg.semantic_weight
         w_sim, w_topic, w_speaker = cfg.speaker_weights
+
+        def relevance(similarity: float, covered: float, rank: int) -> float:
+            return (
+                cfg.semantic_weight * similarity
+                + (1 - cfg.semantic_weight) * covered
+                - cfg.rank_penalty * min(rank, 10)
+            )
+
         q_vec, *vectors = self._embedder.embed([info.text] + [c.text for c in cands])
         topic_vec = self._embedder.embed([info.topic])[0] if info.topic else None
         topic_terms = terms(info.topic) if info.topic else []
@@ -180,14 +187,14 @@ class ExtractiveAnswerer:
                 c.score = w_sim * c.semantic + w_topic * c.lexical + w_speaker * c.speaker
                 if c.speaker == 0 and c.speakers:
                     c.score -= cfg.other_speaker_penalty  # somebody else said it
+                c.score -= cfg.rank_penalty * min(c.rank, 10)
             else:
                 c.lexical = coverage(content, st)
-                c.score = sem * c.semantic + lex * c.lexical
-            c.score -= cfg.rank_penalty * min(c.rank, 10)
+                c.score = relevance(c.semantic, c.lexical, c.rank)
             c.relevance = c.score  # abstention judges relevance; the bonus below only orders evidence
             if asking_vec is not None:
-                asked = sem * float(np.clip(v @ asking_vec, 0, 1)) + lex * coverage(info.asking_terms, st)
-                c.relevance = max(c.relevance, (c.relevance + asked - cfg.rank_penalty * min(c.rank, 10)) / 2)
+                asked = relevance(float(np.clip(v @ asking_vec, 0, 1)), coverage(info.asking_terms, st), c.rank)
+                c.relevance = max(c.relevance, (c.relevance + asked) / 2)
             c.score += self._type_bonus(info, c.text, question_names, role_terms)
 
         pool = cands
@@ -200,7 +207,7 @@ class ExtractiveAnswerer:
                 speaker_q = False
                 for c in cands:
                     c.lexical = coverage(content, term_set(c.text))
-                    c.score = sem * c.semantic + lex * c.lexical - cfg.rank_penalty * min(c.rank, 10)
+                    c.score = relevance(c.semantic, c.lexical, c.rank)
                     c.relevance = c.score
                 pool = [c for c in cands if names <= term_set(c.text)]
                 if not pool:
