@@ -131,22 +131,43 @@ _NOT_A_WINDOW_BEFORE = re.compile(
 )
 
 
-def _dates_the_reporting(question: str, m: re.Match[str]) -> bool:
+# A bare date followed by a noun names a thing, not a time: "the January 6 committee", "the
+# September 11 attacks". A function word after it ("October 27 in Gaza") leaves it a date.
+_ATTRIBUTIVE_AFTER = re.compile(
+    r"\s+(?!(?:in|on|at|of|and|or|to|for|by|with|from|after|before|is|was|were|are)\b)[a-z]+"
+)
+# Absolute periods ("in 2021", "in October") that date what a context sentence describes
+# ("tax returns filed in 2021. How many ...?") are background, not the reporting asked about:
+# only relative news framing ("this week") is read from a context sentence.
+_ABSOLUTE = frozenset({"month", "year", "since_month"})
+
+
+def _dates_the_reporting(question: str, m: re.Match[str], kind: str, context_end: int) -> bool:
     before = question[: m.start()]
+    if kind in _ABSOLUTE and m.start() < context_end:
+        return False
     if m.group(0).lower().startswith(("since", "from")):
         return True
     if re.match(r"(?:on|in|during|throughout)\b", m.group(0), re.I) and re.search(r"\bthe\s+\w+\s+$", before):
         return False  # "the insurrection on January 6"
+    if kind == "day" and not re.match(r"on\b", m.group(0), re.I) and _ATTRIBUTIVE_AFTER.match(question, m.end()):
+        return False  # "Monday's January 6 committee hearing"
     return not _NOT_A_WINDOW_BEFORE.search(before)
+
+
+# The last sentence that asks (ends in "?"): what comes before it is context.
+_ASKING = re.compile(r"(?:^|(?<=[.!?]))\s*[^.!?]*\?\s*$")
 
 
 def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> TimeWindow | None:
     """The published-date window a question's time phrase asks for, or None when it names no time."""
+    asking = _ASKING.search(question)
+    context_end = asking.start() if asking else 0
     for rule in _RULES:
         m = rule.pattern.search(question)
         if not m:
             continue
-        if not _dates_the_reporting(question, m):
+        if not _dates_the_reporting(question, m, rule.kind, context_end):
             return None
         window = _resolve(rule.kind, m, as_of, day_lag_days)
         if window is None:

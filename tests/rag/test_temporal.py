@@ -30,6 +30,8 @@ D = dt.date
         ("What happened in 2022?", D(2022, 1, 1), D(2022, 12, 31), "in 2022"),
         ("What happened on 2023-10-20?", D(2023, 10, 20), D(2023, 10, 21), "2023-10-20"),
         ("What happened last month?", D(2023, 10, 1), D(2023, 10, 31), "last month"),
+        ("What happened October 27 in Gaza?", D(2023, 10, 27), D(2023, 10, 28), "October 27"),
+        ("Oman spoke this week. What did Oman say?", D(2023, 10, 26), AS_OF, "this week"),
     ],
 )
 def test_time_phrases(question: str, start: dt.date, end: dt.date, phrase: str) -> None:
@@ -50,6 +52,10 @@ def test_no_time_phrase_no_window(question: str) -> None:
         "Which singer will launch a residency later this year?",
         "Which city saw the biggest increase compared to a year ago?",
         "The governor began sending buses earlier this year. Which city did he add?",
+        # A date that names a thing, not a time.
+        "Who testified at Monday's January 6 committee hearing?",
+        # An absolute period in a context sentence dates what it describes, not the reporting.
+        "The IRS will clear its backlog of tax returns filed in 2021. How many returns remain?",
     ],
 )
 def test_phrases_that_date_something_else_are_no_window(question: str) -> None:
