@@ -35,6 +35,7 @@ _OUTLETS_Q = re.compile(
     re.I,
 )
 _QUESTION_WORDS = resource_words("question_words")
+_TIME_WORDS = resource_words("time_words")
 
 
 @dataclass
@@ -80,14 +81,14 @@ def _speaker_parts(x: str) -> tuple[set[str], set[str], set[str]]:
 
 
 def entities_of(question: str) -> list[str]:
-    """Capitalised words after the first (proper names), lower-cased."""
+    """Capitalised words after the first (proper names), lower-cased; day and month names are times."""
     out: list[str] = []
     for i, m in enumerate(WORD_RE.finditer(question)):
         w = m.group(0).strip("'’-")
         if i == 0 or not w or w.lower() in _QUESTION_WORDS or w.lower() in STOPWORDS:
             continue
         if w[0].isupper():
-            out += words(w)
+            out += [x for x in words(w) if x not in _TIME_WORDS]
     return list(dict.fromkeys(out))
 
 
