@@ -135,16 +135,3 @@ def has_asked_kind(question: Question, sentence: str, question_names: frozenset[
         found = {t for m in _CAPITALISED.finditer(sentence) for t in terms(m.group(0))}
         return bool(found - question_names)
     return None
-
-
-def items_of_asked_kind(question: Question, sentence: str, question_names: frozenset[str]) -> frozenset[str]:
-    """The things of the asked kind a sentence names (numbers, dates, names other than the
-    question's own), to tell a sentence that adds an answer from a restatement of another."""
-    kind = question.answer_type
-    if kind == "number":
-        return frozenset(m.group(0).lower() for m in _NUMBER.finditer(_DATE_NUMBERS.sub(" ", sentence)))
-    if kind == "date":
-        return frozenset(m.group(0).lower() for m in _DATE.finditer(sentence))
-    if kind in ("place", "person", "name"):
-        return frozenset(t for m in _CAPITALISED.finditer(sentence) for t in terms(m.group(0))) - question_names
-    return frozenset()

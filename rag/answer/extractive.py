@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -237,9 +236,7 @@ class ExtractiveAnswerer:
         pool.sort(key=lambda c: -c.score)
         if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:
             return Draft(claims=self._per_outlet(pool))
-        return Draft(
-            claims=self._select(pool, speaker_q, lambda c: abstention.items_of_asked_kind(info, c.text, question_names))
-        )
+        return Draft(claims=self._select(pool, speaker_q))
 
     def _restates(self, text: str, question_terms: frozenset[str]) -> bool:
         """The sentence only repeats the question's context (a lead the question quotes)."""
@@ -280,12 +277,7 @@ class ExtractiveAnswerer:
         chosen += more[: max(0, self._config.max_sentences - len(chosen))]
         return [Claim(c.text, [Support(c.passage, c.text, c.start, c.end, round(c.score, 4), True)]) for c in chosen]
 
-    def _select(
-        self, pool: list[Candidate], speaker_q: bool, answers_in: Callable[[Candidate], frozenset[str]]
-    ) -> list[Claim]:
-        """`answers_in`: the things of the asked kind a sentence names. A sentence as similar as a
-        duplicate that names one its lead lacks ("Justice Neil Gorsuch wrote the majority opinion"
-        beside "a majority of the justices said ...") is its own claim, not a second citation."""
+    def _select(self, pool: list[Candidate], speaker_q: bool) -> list[Claim]:
         cfg = self._config
         limit = cfg.max_sentences if speaker_q else min(cfg.fact_sentences, cfg.max_sentences)
         floor = pool[0].score * (cfg.speaker_floor if speaker_q else cfg.fact_floor)
@@ -297,7 +289,7 @@ class ExtractiveAnswerer:
             redundancy = 0.0
             for lead, group in chosen:
                 sim = float(lead.vector @ c.vector)
-                if sim >= cfg.duplicate_similarity and answers_in(c) <= answers_in(lead):
+                if sim >= cfg.duplicate_similarity:
                     dup_of = (lead, group)
                     break
                 redundancy = max(redundancy, sim)

@@ -386,46 +386,6 @@ def test_llama_index_adapter_returns_the_pipelines_passages(seeded_pipeline) -> 
     assert nodes[0].node.metadata["doc_id"] == expected[0].doc_id
 
 
-def test_a_near_duplicate_that_names_the_answer_is_quoted_not_folded_away(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
-    """Two outlets report a ruling; one sentence adds who wrote the opinion. It is as similar to
-    the other outlet's sentence as a duplicate, but it names a person that sentence lacks: it is
-    quoted as its own claim instead of becoming a second citation of the other."""
-    from rag.ingest.ingester import Parsed
-    from rag.models import Document
-
-    first = Document(
-        doc_id="ruling-a",
-        title="Court sides with praying coach",
-        source="example-a.com",
-        text=(
-            "The Supreme Court on Monday sided with a high school football coach who prayed on the field after games. "
-            "In the latest ruling for a religious freedom claim, a majority of the justices said that coach "
-            "Joseph Kennedy's prayers after games were a private matter and did not amount to an endorsement of "
-            "Christianity."
-        ),
-        published=dt.date(2022, 6, 27),
-    )
-    second = Document(
-        doc_id="ruling-b",
-        title="Praying coach wins at Supreme Court",
-        source="example-b.com",
-        text=(
-            "The Supreme Court sided on Monday with a football coach who prayed at midfield after high school games. "
-            "Associate Justice Neil Gorsuch wrote that coach Joseph Kennedy's prayers after games were a private "
-            "matter and did not amount to an endorsement of Christianity."
-        ),
-        published=dt.date(2022, 6, 27),
-    )
-    fresh_pipeline.ingest_parsed([Parsed("ruling-a", doc=first), Parsed("ruling-b", doc=second)])
-    resp = fresh_pipeline.ask(
-        "The Supreme Court sided with a high school football coach who prayed after games. "
-        "Which justice wrote the majority opinion?",
-        as_of=dt.date(2022, 6, 28),
-    )
-    assert not resp.abstained and "Gorsuch" in resp.answer, resp.answer
-    assert len(resp.citations) == 2 and "Gorsuch" not in resp.answer.split("[1]")[0]
-
-
 def test_day_and_month_names_are_not_names_an_article_must_contain() -> None:
     from rag.answer.question import analyze
 
