@@ -85,6 +85,11 @@ def _demonym_map() -> dict[str, str]:
     return table
 
 
+def is_demonym(word: str) -> bool:
+    """'british', 'omani' (adjectives of a place), not the place ('britain', 'oman') itself."""
+    return word.lower() in _demonym_map()
+
+
 @cache
 def analyser_fingerprint() -> str:
     """What decides the terms a text becomes (the demonym table, the stop words, the stemmer): a

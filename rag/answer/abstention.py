@@ -14,7 +14,7 @@ from rag.answer.prompts import ABSTAIN_TOKEN
 from rag.answer.render import Draft
 from rag.models import Filters, Passage
 from rag.resources import words as resource_words
-from rag.text import STOPWORDS, terms
+from rag.text import STOPWORDS, terms, words
 
 if TYPE_CHECKING:
     from rag.answer.question import Question
@@ -27,7 +27,7 @@ def _abstain(reason: str) -> Draft:
 
 def unknown_entities(question: Question, index: LexicalIndex) -> list[str]:
     """Names in the question that no indexed article contains at all."""
-    return [e for e in question.entities if e not in STOPWORDS and not all(index.has_term(t) for t in terms(e))]
+    return [e for e in question.required_names if e not in STOPWORDS and not all(index.has_term(t) for t in terms(e))]
 
 
 def before_answering(
@@ -57,7 +57,7 @@ def speaker_not_quoted(question: Question) -> Draft:
 
 
 def names_absent(question: Question) -> Draft:
-    return _abstain("no retrieved article mentions " + ", ".join(question.entities) + ".")
+    return _abstain("no retrieved article mentions " + ", ".join(question.required_names) + ".")
 
 
 def too_weak(best_score: float, threshold: float, stated_outright: bool = False) -> Draft | None:
@@ -116,6 +116,8 @@ _CAUSAL = re.compile(
     re.I,
 )
 _CLAUSES = re.compile(r"[;,]|\s(?:and|but|when|while|after|before|as)\s", re.I)
+# Day and month names are capitalised but answer no "who", "where" or "which": they are times.
+_TIME_WORDS = resource_words("time_words")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
@@ -132,6 +134,9 @@ def has_asked_kind(question: Question, sentence: str, question_names: frozenset[
     if kind == "reason":  # causes are phrased too many ways to refuse a sentence without a marker
         return True if _CAUSAL.search(sentence) else None
     if kind in ("place", "person", "name"):
-        found = {t for m in _CAPITALISED.finditer(sentence) for t in terms(m.group(0))}
-        return bool(found - question_names)
+        found = {w for m in _CAPITALISED.finditer(sentence) for w in words(m.group(0)) if w not in _TIME_WORDS}
+        named = bool({t for w in found for t in terms(w)} - question_names)
+        # "Which supplement ...?" is often answered by a common noun ("beta carotene"): a name
+        # helps a sentence, but only a person or a place question refuses one without any.
+        return True if named else (None if kind == "name" else False)
     return None

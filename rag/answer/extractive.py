@@ -212,12 +212,12 @@ class ExtractiveAnswerer:
                 pool = [c for c in cands if names <= term_set(c.text)]
                 if not pool:
                     return abstention.speaker_not_quoted(info)
-        elif info.entities:
+        elif info.required_names:
             # The question's names must appear in the sentence's article: all of one or two names
             # ("What did Japan say?" is not answered from articles about Oman), three in four of a
             # long question's many capitalised words, where a paraphrase or a variant spelling
             # (LGBTQ / LGBTQ+) should not veto an article that names the rest.
-            entity_terms = list(dict.fromkeys(t for e in info.entities for t in terms(e)))
+            entity_terms = list(dict.fromkeys(t for e in info.required_names for t in terms(e)))
             need = len(entity_terms) if len(entity_terms) <= 2 else math.ceil(cfg.entity_share * len(entity_terms))
             pool = [c for c in cands if sum(n in doc_terms.get(c.passage.doc_id, ()) for n in entity_terms) >= need]
             if not pool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rag.answer.attribution import ROLE_WORDS, SPEECH_VERBS, WORD_RE
 from rag.resources import words as resource_words
 from rag.temporal import TimeWindow, find_time_window
-from rag.text import STOPWORDS, normalize_word, terms, words
+from rag.text import STOPWORDS, is_demonym, normalize_word, terms, words
 
 _SPEAKER_Q = [
     re.compile(
@@ -61,6 +61,13 @@ class Question:
     # week. Which measure did they leave out?"), else "".
     asking: str = ""
     asking_terms: list[str] = field(default_factory=list)
+
+    @property
+    def required_names(self) -> list[str]:
+        """The entities an answering article must contain. A nationality adjective describes
+        ("Which British prime minister ...?"): the article that answers names the person, and
+        need not say 'British' or 'Britain'."""
+        return [e for e in self.entities if not is_demonym(e)]
 
     @property
     def is_speaker_question(self) -> bool:

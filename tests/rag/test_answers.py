@@ -392,3 +392,42 @@ def test_day_and_month_names_are_not_names_an_article_must_contain() -> None:
     info = analyze("Which Trump campaign manager was to testify at Monday's January 6 committee hearing?")
     assert info.entities == ["trump"]
     assert info.time_window is None
+
+
+def test_days_and_months_are_not_answers_to_who_or_which() -> None:
+    """'in custody Tuesday' names no one: a sentence needs a real name to count as naming a person."""
+    from rag.answer import abstention
+    from rag.answer.question import analyze
+
+    who = analyze("A gunman opened fire on a parade this week. Who was arrested?")
+    assert (
+        abstention.has_asked_kind(who, "A person of interest is in custody Tuesday, police said.", frozenset()) is False
+    )
+    assert abstention.has_asked_kind(who, "Police arrested Robert Crimo after a short pursuit.", frozenset())
+    # "Which supplement ...?" is answered by a common noun: no name is no veto for a "which" question.
+    which = analyze("Which supplement did the task force find harmful?")
+    assert which.answer_type == "name"
+    assert (
+        abstention.has_asked_kind(which, "One supplement, beta carotene, was found to be harmful.", frozenset()) is None
+    )
+
+
+def test_a_nationality_adjective_is_not_a_name_the_article_must_contain(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'Which British prime minister ...?': the article that answers names the prime minister
+    and never says 'British' or 'Britain'. It still answers."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    text = (
+        "Vladimir Putin's invasion of Ukraine is a perfect example of toxic masculinity, Boris Johnson has said. "
+        "The prime minister was speaking at a summit in Madrid when he called for more women in power."
+    )
+    doc = Document(
+        doc_id="macho", title="Is the invasion down to toxic masculinity?", text=text, published=dt.date(2022, 6, 29)
+    )
+    fresh_pipeline.ingest_parsed([Parsed("macho", doc=doc)])
+    resp = fresh_pipeline.ask(
+        "Which British prime minister called Putin's invasion of Ukraine a perfect example of toxic masculinity?",
+        as_of=dt.date(2022, 6, 30),
+    )
+    assert not resp.abstained and "Boris Johnson" in resp.answer, resp.answer
