@@ -71,12 +71,14 @@ _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin
 
 
 _LIST_SHAPE = re.compile(r"N(?:,\s*N)+,?\s+(?:and|or)\s+N|N(?:,\s*N){2,}")
+# News gives ages after names ("Neil Gorsuch, age 54, Brett Kavanaugh, 57, and ..."): not list items.
+_AGE = re.compile(r",\s*(?:age[ds]?\s+)?\d{1,3}(?=\s*,|\s+(?:and|or)\b|\s*[.;]|$)")
 
 
 def enumerated_names(sentence: str) -> int:
     """How many names a sentence enumerates ('A, B and C' is 3; 'A and B' is not a list).
     Each capitalised name group becomes 'N' and the list shape is matched on that."""
-    shape = _NAME_GROUP.sub("N", sentence)
+    shape = _NAME_GROUP.sub("N", _AGE.sub("", sentence))
     return max((m.group(0).count("N") for m in _LIST_SHAPE.finditer(shape)), default=0)
 
 

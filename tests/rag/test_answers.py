@@ -431,3 +431,13 @@ def test_a_nationality_adjective_is_not_a_name_the_article_must_contain(fresh_pi
         as_of=dt.date(2022, 6, 30),
     )
     assert not resp.abstained and "Boris Johnson" in resp.answer, resp.answer
+
+
+def test_ages_after_names_do_not_hide_an_enumeration() -> None:
+    from rag.answer.extractive import enumerated_names
+
+    assert (
+        enumerated_names("The appointees -- Neil Gorsuch, age 54, Brett Kavanaugh, 57, and Amy Coney Barrett, 50.") == 3
+    )
+    assert enumerated_names("Smith, 45, and Doe, 38, were hurt.") == 0  # two names are not a list
+    assert enumerated_names("He scored 3, 4 and 5 points.") == 0
