@@ -23,6 +23,7 @@ from rag.answer.question import Question
 from rag.answer.render import Claim, Draft
 from rag.embed import Embedder
 from rag.models import Passage
+from rag.resources import words as resource_words
 from rag.text import Sentence, fold, split_sentences, term_set, terms
 
 
@@ -67,6 +68,7 @@ class ExtractiveConfig:
     min_words: int  # shorter sentences (captions, bylines) are not candidates
 
 
+_BOILERPLATE = re.compile("|".join(re.escape(m) for m in sorted(resource_words("boilerplate_markers"))))
 _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
 
 
@@ -140,6 +142,8 @@ class ExtractiveAnswerer:
                     if s.start < p.start or s.end > p.end or (doc_id, s.start) in seen:
                         continue
                     if len(s.text.split()) < min_words or " ".join(s.text.split()) in exclude:
+                        continue
+                    if _BOILERPLATE.search(s.text):
                         continue
                     seen.add((doc_id, s.start))
                     out.append(Candidate(s.text, s.start, s.end, p, rank, sp))
@@ -234,7 +238,13 @@ class ExtractiveAnswerer:
         # A sentence that restates the question shows the archive covers it (it counts for the
         # relevance above) but is not quoted as the answer while other evidence remains.
         question_terms = term_set(info.text)
-        pool = [c for c in typed if not self._restates(c.text, question_terms)] or typed
+        # One that adds a thing of the asked kind ("... illegal in New Jersey since 1949" for
+        # "Since what year has it been illegal in New Jersey?") answers, however many words it shares.
+        pool = [
+            c
+            for c in typed
+            if not self._restates(c.text, question_terms) or abstention.has_asked_kind(info, c.text, question_names)
+        ] or typed
         pool.sort(key=lambda c: -c.score)
         if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:
             return Draft(claims=self._per_outlet(pool))

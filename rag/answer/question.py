@@ -88,11 +88,14 @@ def _speaker_parts(x: str) -> tuple[set[str], set[str], set[str]]:
 
 
 def entities_of(question: str) -> list[str]:
-    """Capitalised words after the first (proper names), lower-cased; day and month names are times."""
+    """Capitalised words that do not open a sentence (proper names), lower-cased; day and month
+    names are times. A sentence's first word is capitalised whatever it is ("... this week.
+    Since what year ...?"), so it says nothing about being a name."""
     out: list[str] = []
-    for i, m in enumerate(WORD_RE.finditer(question)):
+    for m in WORD_RE.finditer(question):
         w = m.group(0).strip("'’-")
-        if i == 0 or not w or w.lower() in _QUESTION_WORDS or w.lower() in STOPWORDS:
+        opens = not question[: m.start()].strip() or question[: m.start()].rstrip()[-1] in ".!?"
+        if opens or not w or w.lower() in _QUESTION_WORDS or w.lower() in STOPWORDS:
             continue
         if w[0].isupper():
             out += [x for x in words(w) if x not in _TIME_WORDS]
@@ -177,7 +180,9 @@ _COUNTED_PASSIVE = re.compile(
     re.I,
 )
 _DATE_Q = re.compile(
-    r"^(?:when\b|what\s+(?:date|day|year|month|time)\b|on\s+what\s+(?:date|day)\b|in\s+what\s+year\b)", re.I
+    r"^(?:(?:since\s+|until\s+|till\s+)?when\b|(?:(?:in|on|since|by|until|from|before|after)\s+)?(?:what|which)\s+"
+    r"(?:date|day|year|month)\b|what\s+time\b)",
+    re.I,
 )
 _PLACE_Q = re.compile(
     rf"^(?:where\b|(?:in\s+)?(?:which|what)\s+(?:{_alternatives('place_nouns')})\b)",

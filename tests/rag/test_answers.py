@@ -234,6 +234,10 @@ def test_question_types() -> None:
     assert analyze("Which outlets reported the call?").answer_type == "outlets"
     assert analyze("Why did the cities cancel their fireworks?").answer_type == "reason"
     assert analyze("What prompted the evacuation?").answer_type == "reason"
+    for when in ("Since what year has it been banned?", "By what date must it pass?", "Which year did it open?"):
+        assert analyze(when).answer_type == "date", when
+    # A sentence's first word is capitalised whatever it is: not a name the article must contain.
+    assert analyze("Drivers may not pump gas in Oregon. Since what year has it been illegal?").entities == ["oregon"]
 
 
 def test_a_why_question_prefers_a_sentence_that_states_a_cause() -> None:
@@ -441,3 +445,42 @@ def test_ages_after_names_do_not_hide_an_enumeration() -> None:
     )
     assert enumerated_names("Smith, 45, and Doe, 38, were hurt.") == 0  # two names are not a list
     assert enumerated_names("He scored 3, 4 and 5 points.") == 0
+
+
+def test_a_sentence_that_shares_the_questions_words_but_adds_the_answer_is_quoted(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The restatement rule keeps sentences made of the question's own words out of the answer;
+    one that also holds what was asked (a year, for 'since what year') is the answer."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    text = (
+        "Most Americans pump their own gas, but drivers in New Jersey are not allowed to touch the nozzle. "
+        "In New Jersey, it has been illegal for drivers to pump their own gas since 1949. "
+        "Gas station attendants there say customers like the service. "
+        "Oregon passed a similar ban on self-service in 1951."
+    )
+    doc = Document(doc_id="pump", title="Why you can't pump your own gas", text=text, published=dt.date(2022, 6, 18))
+    fresh_pipeline.ingest_parsed([Parsed("pump", doc=doc)])
+    resp = fresh_pipeline.ask(
+        "Drivers in New Jersey are not allowed to pump their own gas. Since what year has it been illegal for "
+        "drivers in New Jersey?",
+        as_of=dt.date(2022, 6, 20),
+    )
+    assert not resp.abstained and "since 1949" in resp.answer, resp.answer
+
+
+def test_gallery_and_video_labels_are_not_quoted(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    text = (
+        "Protesters stormed the prime minister's office in Colombo on Wednesday as the president fled. "
+        "Photos: Protesters storm the prime minister's office A man sits in a chair inside the office on "
+        "Wednesday. Hide Caption 2 of 49 Photos: Protesters storm the prime minister's office as the president "
+        "flees. JUST WATCHED Protesters storm the office Replay More Videos MUST WATCH Protesters storm the office."
+    )
+    doc = Document(doc_id="colombo", title="Protesters storm office", text=text, published=dt.date(2022, 7, 13))
+    fresh_pipeline.ingest_parsed([Parsed("colombo", doc=doc)])
+    resp = fresh_pipeline.ask("Which office did protesters storm in Colombo?", as_of=dt.date(2022, 7, 14))
+    assert not resp.abstained
+    assert all(marker not in resp.answer for marker in ("Hide Caption", "JUST WATCHED", "Replay More Videos"))
