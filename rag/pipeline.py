@@ -37,7 +37,7 @@ from rag.models import (
 from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
 from rag.settings import Settings
 from rag.store import ChromaStore, info_from_metadata
-from rag.temporal import TimeWindow, mentions_day
+from rag.temporal import TimeWindow, mentions_day, mentions_period
 from rag.text import terms
 
 ANSWERERS = ("extractive", "openai")
@@ -308,6 +308,8 @@ class RagPipeline:
         answered by later articles that name it: those are retrieved from the day to as_of and
         kept only when the passage mentions the day."""
         window = info.time_window
+        if window is not None and window.period is not None and not info.is_speaker_question and window.to < as_of:
+            return self._retrieve_period(info, window, k, filters, index, as_of)
         scoped = _within(filters, window)
         found = []
         if scoped is not EMPTY_WINDOW:
@@ -322,6 +324,24 @@ class RagPipeline:
                     if p.chunk_id not in seen and p.duplicate_of is None and mentions_day(p.text, window.day)
                 ]
         return found
+
+    def _retrieve_period(
+        self, info: Question, window: TimeWindow, k: int, filters: Filters | None, index: LexicalIndex, as_of: dt.date
+    ) -> list[Passage]:
+        """A fact asked of a past month or year ("the median home price in June", "acres burned
+        last year") is often reported after it ends; what someone said in it is reported in it
+        (speaker questions keep the window). Passages from the window's start to as_of, ranked
+        together, that were published in the window or name it."""
+        extended = _within(filters, window.model_copy(update={"to": as_of}))
+        if extended is EMPTY_WINDOW:
+            return []
+        ranked = self.retrieve(info.text, 3 * k, extended, index=index, as_of=as_of, recency=False)
+        kept = [
+            p
+            for p in ranked
+            if (p.published is not None and p.published <= window.to) or mentions_period(p.text, window, p.published)
+        ]
+        return _first_leaders(kept, k)
 
     # -- answering --------------------------------------------------------------------------
     def ask(

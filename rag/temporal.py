@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +41,12 @@ class TimeWindow(BaseModel):
         default=None,
         exclude=True,
         description="Set when the phrase names one day: articles published later that mention that day also answer.",
+    )
+    period: Literal["month", "year"] | None = Field(
+        default=None,
+        exclude=True,
+        description="Set when the phrase names a calendar month or year: for a question about a fact, not a "
+        "statement, articles published after it that name it also answer ('the median price in June', asked in July).",
     )
 
 
@@ -123,10 +130,11 @@ def _shift_months(d: dt.date, months: int) -> dt.date:
 
 # A time phrase that dates something else than the reporting asked about is no window:
 # "later/earlier this year" (the event's time, reported now), "compared to a year ago" (a
-# comparison), "the insurrection on January 6, 2021" (a date inside a noun phrase names the event).
+# comparison), "the insurrection on January 6, 2021" (a date inside a noun phrase names the event),
+# "the three months ending June 30", "until July 4", "before June 1" (a bound, not a time of report).
 _NOT_A_WINDOW_BEFORE = re.compile(
-    r"(?:\b(?:later|earlier|compared\s+(?:to|with)|than|from|since|anniversary\s+of)\s+$)|"
-    r"(?:\bthe\s+[a-z]+(?:\s+[a-z]+)?\s+$)",
+    r"(?:\b(?:later|earlier|compared\s+(?:to|with)|than|from|since|anniversary\s+of|ending|ended|through|"
+    r"until|till|before|after|by)\s+$)",
     re.I,
 )
 
@@ -175,9 +183,42 @@ def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> Ti
         start, end = window  # a window after as_of stays empty (from > to): nothing can answer it yet
         day = start if rule.kind == "day" else None
         return TimeWindow.model_validate(
-            {"from": start, "to": min(end, as_of), "phrase": m.group(0).strip(), "day": day}
+            {
+                "from": start,
+                "to": min(end, as_of),
+                "phrase": m.group(0).strip(),
+                "day": day,
+                "period": _PERIODS.get(rule.kind),
+            }
         )
     return None
+
+
+_PERIODS: dict[str, Literal["month", "year"]] = {
+    "month": "month",
+    "last_month": "month",
+    "year": "year",
+    "last_year": "year",
+}
+
+
+def mentions_period(text: str, window: TimeWindow, published: dt.date | None) -> bool:
+    """Whether an article published after a month or year window names it: "June" (with its year
+    when published in another year) or "last month"; "2021" or "last year" for a year."""
+    start = window.from_
+    if window.period is None or start is None or published is None or published <= window.to:
+        return False
+    if window.period == "year":
+        if re.search(rf"\b{start.year}\b", text):
+            return True
+        return published.year == start.year + 1 and re.search(r"\blast\s+year\b", text, re.I) is not None
+    month = _MONTH_NAMES[start.month - 1].capitalize()  # capitalised: "May", not "may"; "March", not "march"
+    mon = rf"{month[:3]}(?:{month[3:]}|\.)?" if len(month) > 4 else month
+    if _shift_months(published.replace(day=1), 1) == start and re.search(r"\blast\s+month\b", text, re.I):
+        return True
+    if not re.search(rf"\b{mon}(?![\w])", text):
+        return False
+    return published.year == start.year or re.search(rf"\b{start.year}\b", text) is not None
 
 
 def _resolve(kind: str, m: re.Match[str], as_of: dt.date, lag: int) -> tuple[dt.date | None, dt.date] | None:

@@ -125,6 +125,8 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
             m.group("x").strip(),
             flags=re.I,
         )
+        # "according to Cassidy Hutchinson's testimony": the speaker is the person, not the document.
+        x = re.sub(rf"['’]s?\s+(?:{_alternatives('report_nouns')})$", "", x, flags=re.I)
         if len(x.split()) > 10:
             continue
         info.speaker = x

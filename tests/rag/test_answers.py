@@ -484,3 +484,37 @@ def test_gallery_and_video_labels_are_not_quoted(fresh_pipeline) -> None:  # typ
     resp = fresh_pipeline.ask("Which office did protesters storm in Colombo?", as_of=dt.date(2022, 7, 14))
     assert not resp.abstained
     assert all(marker not in resp.answer for marker in ("Hide Caption", "JUST WATCHED", "Replay More Videos"))
+
+
+def test_a_fact_about_a_past_month_is_answered_by_a_later_report(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'What was the median home price in June?', asked in July: June's figure is reported in July.
+    A fact about a month is answered by later articles that name it, ranked with the month's own;
+    what someone said in a month is still asked of that month's articles."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    may_report = Document(
+        doc_id="may-prices",
+        title="Home prices hit a record",
+        text="The median home price was $407,600 in May, a record, the realtors' association said on Tuesday.",
+        published=dt.date(2022, 6, 21),
+    )
+    june_report = Document(
+        doc_id="june-prices",
+        title="Home prices hit another record",
+        text="The median home price was $416,000 in June, up 13.4% from a year earlier, the realtors said.",
+        published=dt.date(2022, 7, 20),
+    )
+    fresh_pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in (may_report, june_report)])
+    resp = fresh_pipeline.ask("What was the median home price in June?", as_of=dt.date(2022, 7, 21))
+    assert resp.time_window is not None and resp.time_window.phrase == "in June"
+    assert not resp.abstained and "$416,000" in resp.answer, resp.answer
+    said = fresh_pipeline.ask("What did the realtors say in June?", as_of=dt.date(2022, 7, 21))
+    assert all(c.published is not None and c.published.month == 6 for c in said.citations)
+
+
+def test_according_to_a_persons_testimony_asks_what_the_person_said() -> None:
+    from rag.answer.question import analyze
+
+    info = analyze("According to Cassidy Hutchinson's testimony, what did Trump want removed?")
+    assert info.speaker == "Cassidy Hutchinson" and info.speaker_names == {"cassidi", "hutchinson"}

@@ -32,6 +32,9 @@ D = dt.date
         ("What happened last month?", D(2023, 10, 1), D(2023, 10, 31), "last month"),
         ("What happened October 27 in Gaza?", D(2023, 10, 27), D(2023, 10, 28), "October 27"),
         ("Oman spoke this week. What did Oman say?", D(2023, 10, 26), AS_OF, "this week"),
+        # After "the <noun> <verb>" the phrase still dates the reporting (it used to be dropped).
+        ("What did the president say last week?", D(2023, 10, 23), D(2023, 10, 29), "last week"),
+        ("What was the death toll this week?", D(2023, 10, 26), AS_OF, "this week"),
     ],
 )
 def test_time_phrases(question: str, start: dt.date, end: dt.date, phrase: str) -> None:
@@ -76,3 +79,23 @@ def test_window_serialises_with_from() -> None:
     window = find_time_window("What did China say in October 2023?", AS_OF)
     assert window is not None
     assert window.model_dump(mode="json") == {"from": "2023-10-01", "to": "2023-10-31", "phrase": "in October 2023"}
+
+
+def test_a_bound_is_not_a_time_of_report() -> None:
+    assert find_time_window("How many subscribers did Netflix lose in the three months ending June 30?", AS_OF) is None
+    assert find_time_window("Which countries must sign by October 30?", AS_OF) is None
+
+
+def test_a_month_or_year_is_named_by_later_articles() -> None:
+    from rag.temporal import mentions_period
+
+    june = find_time_window("What was the median home price in June?", D(2023, 7, 21))
+    assert june is not None and june.period == "month"
+    assert mentions_period("The median price was $416,000 in June.", june, D(2023, 7, 20))
+    assert mentions_period("Prices rose again last month.", june, D(2023, 7, 3))
+    assert not mentions_period("Prices may rise, analysts said.", june, D(2023, 7, 20))  # "may", not "May"
+    assert not mentions_period("The median price was $416,000 in June.", june, D(2023, 6, 20))  # in the window
+    last_year = find_time_window("How many acres burned in California last year?", D(2023, 7, 9))
+    assert last_year is not None and last_year.period == "year"
+    assert mentions_period("More than 2.5 million acres burned last year.", last_year, D(2023, 7, 8))
+    assert mentions_period("In 2022, 2.5 million acres burned.", last_year, D(2024, 1, 8))
