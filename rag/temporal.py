@@ -31,7 +31,9 @@ _UNIT = r"(?P<unit>day|week|month|year)s?"
 
 
 class TimeWindow(BaseModel):
-    """How a question was read in time: articles published from `from` to `to` (inclusive)."""
+    """How a question was read in time: articles published from `from` to `to` (inclusive). A day,
+    or a month or year asked of a fact rather than of what someone said, is also answered by
+    articles published later, up to as_of, that name it."""
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
     from_: dt.date | None = Field(default=None, alias="from", description="Earliest publication date.")
