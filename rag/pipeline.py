@@ -135,6 +135,7 @@ class RagPipeline:
             redundancy_penalty=s.redundancy_penalty,
             entity_share=s.entity_share,
             min_words=s.min_sentence_words,
+            asked_claim=s.asked_claim,
         )
         return ExtractiveAnswerer(self.embedder, cfg)
 

@@ -40,6 +40,7 @@ class Candidate:
     lexical: float = 0.0
     score: float = 0.0
     relevance: float = 0.0  # the score before the answer-type bonuses
+    asked: float = 0.0  # relevance to the asking sentence alone (a question that opens with context)
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
 
@@ -66,6 +67,7 @@ class ExtractiveConfig:
     redundancy_penalty: float  # per unit of similarity above 0.5 to a sentence already chosen
     entity_share: float  # a question with three or more name words: this share must be in the article
     min_words: int  # shorter sentences (captions, bylines) are not candidates
+    asked_claim: bool  # a question opening with context also quotes the best answer to its asking sentence
 
 
 _BOILERPLATE = re.compile("|".join(re.escape(m) for m in sorted(resource_words("boilerplate_markers"))))
@@ -200,6 +202,7 @@ class ExtractiveAnswerer:
             c.relevance = c.score  # abstention judges relevance; the bonus below only orders evidence
             if asking_vec is not None:
                 asked = relevance(float(np.clip(v @ asking_vec, 0, 1)), coverage(info.asking_terms, st), c.rank)
+                c.asked = asked
                 c.relevance = max(c.relevance, (c.relevance + asked) / 2)
             c.score += self._type_bonus(info, c.text, question_names, role_terms)
 
@@ -248,7 +251,27 @@ class ExtractiveAnswerer:
         pool.sort(key=lambda c: -c.score)
         if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:
             return Draft(claims=self._per_outlet(pool))
-        return Draft(claims=self._select(pool, speaker_q))
+        claims = self._select(pool, speaker_q)
+        if info.asking and not speaker_q and cfg.asked_claim:
+            claims += self._asked_claim(info, pool, claims, question_names)
+        return Draft(claims=claims)
+
+    @staticmethod
+    def _asked_claim(
+        info: Question, pool: list[Candidate], claims: list[Claim], question_names: frozenset[str]
+    ) -> list[Claim]:
+        """A question that opens with context ("Sweden and Finland are set to join NATO. Which
+        country dropped its opposition?") ranks first the reports that retell the context. The
+        sentence closest to the asking sentence alone that holds a thing of the asked kind is
+        quoted too, when no claim quotes it yet."""
+        best = max(
+            (c for c in pool if abstention.has_asked_kind(info, c.text, question_names)),
+            key=lambda c: c.asked,
+            default=None,
+        )
+        if best is None or any(best.text == s.quote for claim in claims for s in claim.supports):
+            return []
+        return [Claim(best.text, [Support(best.passage, best.text, best.start, best.end, round(best.score, 4), True)])]
 
     def _restates(self, text: str, question_terms: frozenset[str]) -> bool:
         """The sentence only repeats the question's context (a lead the question quotes)."""

@@ -518,3 +518,58 @@ def test_according_to_a_persons_testimony_asks_what_the_person_said() -> None:
 
     info = analyze("According to Cassidy Hutchinson's testimony, what did Trump want removed?")
     assert info.speaker == "Cassidy Hutchinson" and info.speaker_names == {"cassidi", "hutchinson"}
+
+
+def test_a_context_question_also_quotes_the_best_answer_to_its_asking_sentence(tmp_path, seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Reports that retell the context outrank the one sentence that answers 'Which country
+    dropped its opposition?'; that sentence is quoted as well (and was not, without the rule)."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+    from rag.pipeline import RagPipeline
+    from tests.conftest import make_settings
+
+    retold = Document(
+        doc_id="nato-a",
+        title="Sweden and Finland set to join NATO",
+        source="example-a.com",
+        text=(
+            "Sweden and Finland are set to end decades of neutrality and join NATO, a historic breakthrough for the "
+            "alliance. Sweden and Finland both applied to join NATO in May after Russia invaded Ukraine. Sweden and "
+            "Finland joined the European Union together in 1995 and aligned their defense policies with NATO."
+        ),
+        published=dt.date(2022, 6, 29),
+    )
+    answer = Document(
+        doc_id="nato-b",
+        title="Summit in Madrid",
+        source="example-b.com",
+        text=(
+            "NATO leaders met in Madrid on Tuesday for a summit dominated by the war in Ukraine. "
+            "After talks with the leaders of Finland, Turkey dropped its opposition on Tuesday."
+        ),
+        published=dt.date(2022, 6, 29),
+    )
+    retold_again = Document(
+        doc_id="nato-c",
+        title="Finland and Sweden on the cusp of joining NATO",
+        source="example-c.com",
+        text=(
+            "Finland and Sweden are on the cusp of joining NATO, ending decades of military neutrality in Europe. "
+            "Finland shares a long border with Russia, which invaded Ukraine in February. "
+            "Sweden and Finland would bring modern armed forces to NATO, officials in Brussels said. "
+            "Public support for joining NATO rose sharply in Finland and Sweden this spring."
+        ),
+        published=dt.date(2022, 6, 29),
+    )
+    question = (
+        "Sweden and Finland are on the cusp of joining NATO. Which country dropped its opposition to their entry?"
+    )
+    answers = {}
+    for asked_claim in (True, False):
+        pipeline = RagPipeline(
+            make_settings(tmp_path / f"data-{asked_claim}", asked_claim=asked_claim), embedder=seeded_pipeline.embedder
+        )
+        pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in (retold, retold_again, answer)])
+        answers[asked_claim] = pipeline.ask(question, as_of=dt.date(2022, 6, 30)).answer
+    assert "Turkey" in answers[True], answers[True]
+    assert "Turkey" not in answers[False], "the test no longer shows what the rule is for"
