@@ -93,9 +93,22 @@ def llm_declined(text: str) -> Draft | None:
 # -- evidence of the asked kind -----------------------------------------------------------------
 _NUMBER = re.compile(
     r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
-    r"thousands?|millions?|billions?|half|twice|double)\b",
+    r"thousands?|millions?|billions?|half|halved|twice|double[ds]?|triple[ds]?|quadruple[ds]?)\b",
     re.I,
 )
+
+
+def _count_verbs() -> dict[str, frozenset[str]]:
+    """verb term -> the terms of its group (rag/resources/count_verbs.txt)."""
+    table: dict[str, frozenset[str]] = {}
+    for line in resource_words("count_verbs"):
+        group = frozenset(t for w in line.split() for t in terms(w))
+        for t in group:
+            table[t] = group
+    return table
+
+
+_COUNT_VERBS = _count_verbs()
 _DATE = re.compile(
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
     r"nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
@@ -127,8 +140,12 @@ def has_asked_kind(question: Question, sentence: str, question_names: frozenset[
     kind = question.answer_type
     if kind == "number":
         clauses = _CLAUSES.split(_DATE_NUMBERS.sub(" ", sentence))
-        counted = set(question.counted)
-        return any(_NUMBER.search(c) and counted <= set(terms(c)) for c in clauses)
+        if not question.counted:
+            return any(_NUMBER.search(c) for c in clauses)
+        # "How many people died?": a clause with a number that says the verb, or its like
+        # ("left seven dead"); the counted noun may be left out, the event may not.
+        verbs = _COUNT_VERBS.get(question.counted[-1], frozenset({question.counted[-1]}))
+        return any(_NUMBER.search(c) and verbs & set(terms(c)) for c in clauses)
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "reason":  # causes are phrased too many ways to refuse a sentence without a marker

@@ -204,7 +204,7 @@ class ExtractiveAnswerer:
                 asked = relevance(float(np.clip(v @ asking_vec, 0, 1)), coverage(info.asking_terms, st), c.rank)
                 c.asked = asked
                 c.relevance = max(c.relevance, (c.relevance + asked) / 2)
-            c.score += self._type_bonus(info, c.text, question_names, role_terms)
+            c.score += self._type_bonus(info, c, question_names, role_terms)
 
         pool = cands
         if speaker_q:
@@ -231,7 +231,7 @@ class ExtractiveAnswerer:
             pool = [c for c in cands if sum(n in doc_terms.get(c.passage.doc_id, ()) for n in entity_terms) >= need]
             if not pool:
                 return abstention.names_absent(info)
-        typed = [c for c in pool if abstention.has_asked_kind(info, c.text, question_names) is not False]
+        typed = [c for c in pool if self._of_asked_kind(info, c, question_names) is not False]
         if not typed:
             return abstention.nothing_of_asked_kind(info)
         role_stated = bool(role_terms) and any(states_role(role_terms, c.text) for c in typed)
@@ -278,10 +278,19 @@ class ExtractiveAnswerer:
         st = term_set(text)
         return len(st) >= 4 and len(st & question_terms) / len(st) >= self._config.echo_overlap
 
-    def _type_bonus(self, info: Question, text: str, question_names: frozenset[str], role_terms: list[str]) -> float:
+    @staticmethod
+    def _of_asked_kind(info: Question, c: Candidate, question_names: frozenset[str]) -> bool | None:
+        """Whether the sentence holds a thing of the asked kind; for "who said ...?" its quoted
+        speaker counts, named in it or not."""
+        if info.asks_who_said and any(set(terms(sp)) - question_names for sp in c.speakers):
+            return True
+        return abstention.has_asked_kind(info, c.text, question_names)
+
+    def _type_bonus(self, info: Question, c: Candidate, question_names: frozenset[str], role_terms: list[str]) -> float:
         cfg = self._config
+        text = c.text
         bonus = 0.0
-        if abstention.has_asked_kind(info, text, question_names):
+        if self._of_asked_kind(info, c, question_names):
             bonus += cfg.answer_type_weight
         if info.wants_list and enumerated_names(text) >= 3:
             bonus += cfg.list_weight

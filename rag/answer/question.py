@@ -61,6 +61,9 @@ class Question:
     # week. Which measure did they leave out?"), else "".
     asking: str = ""
     asking_terms: list[str] = field(default_factory=list)
+    # "Which French leader said ...?", "Who urged ...?": the person asked for is whoever is
+    # quoted saying it, named in the sentence or not ("Macron later said ...", a quote's "he said").
+    asks_who_said: bool = False
 
     @property
     def required_names(self) -> list[str]:
@@ -150,6 +153,8 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
     if role:
         info.role_of = role.group("x").strip()
         info.answer_type = "role"
+    asked_words = {w.lower() for w in WORD_RE.findall(asking or q)}
+    info.asks_who_said = info.answer_type in ("person", "name") and bool(asked_words & SPEECH_VERBS)
     return info
 
 

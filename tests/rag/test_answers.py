@@ -573,3 +573,34 @@ def test_a_context_question_also_quotes_the_best_answer_to_its_asking_sentence(t
         answers[asked_claim] = pipeline.ask(question, as_of=dt.date(2022, 6, 30)).answer
     assert "Turkey" in answers[True], answers[True]
     assert "Turkey" not in answers[False], "the test no longer shows what the rule is for"
+
+
+def test_a_count_is_found_under_another_word_for_its_event() -> None:
+    from rag.answer import abstention
+    from rag.answer.question import analyze
+
+    died = analyze("How many people died in the parade shooting?")
+    assert abstention.has_asked_kind(died, "The shooting left seven dead and dozens wounded.", frozenset())
+    assert not abstention.has_asked_kind(died, "Seven people were at the parade.", frozenset())
+    grown = analyze("How much has the number of doses grown since last week?")
+    assert abstention.has_asked_kind(grown, "The number of doses distributed has more than tripled.", frozenset())
+
+
+def test_who_said_is_answered_by_the_quoted_speaker(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'Which French leader said ...?': 'Macron later said that ...' names its speaker only as its
+    first word, which capitals say nothing about; the attribution does."""
+    from rag.answer.question import analyze
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    question = "Which French leader said Ukraine's candidate status was a result of Russia's invasion?"
+    assert analyze(question).asks_who_said
+    text = (
+        "The European Commission recommended on Friday that Ukraine be given candidate status to join the EU. "
+        "While in Kyiv, Macron met Ukrainian President Volodymyr Zelensky. "
+        "Macron later said that candidate status for Ukraine was a result of Russia's invasion."
+    )
+    doc = Document(doc_id="eu", title="EU backs Ukraine's bid", text=text, published=dt.date(2022, 6, 17))
+    fresh_pipeline.ingest_parsed([Parsed("eu", doc=doc)])
+    resp = fresh_pipeline.ask(question, as_of=dt.date(2022, 6, 18))
+    assert not resp.abstained and "Macron later said" in resp.answer, resp.answer
