@@ -309,7 +309,7 @@ class RagPipeline:
         answered by later articles that name it: those are retrieved from the day to as_of and
         kept only when the passage mentions the day."""
         window = info.time_window
-        if window is not None and window.period is not None and not info.is_speaker_question and window.to < as_of:
+        if window is not None and window.period is not None and info.answer_type == "number" and window.to < as_of:
             return self._retrieve_period(info, window, k, filters, index, as_of)
         scoped = _within(filters, window)
         found = []
@@ -329,10 +329,10 @@ class RagPipeline:
     def _retrieve_period(
         self, info: Question, window: TimeWindow, k: int, filters: Filters | None, index: LexicalIndex, as_of: dt.date
     ) -> list[Passage]:
-        """A fact asked of a past month or year ("the median home price in June", "acres burned
-        last year") is often reported after it ends; what someone said in it is reported in it
-        (speaker questions keep the window). Passages from the window's start to as_of, ranked
-        together, that were published in the window or name it."""
+        """A figure for a past month or year ("the median home price in June", "acres burned last
+        year") is published after the period ends, while what happened or was said in it is
+        reported in it (other questions, and searches, keep the window). Passages from the
+        window's start to as_of, ranked together, that were published in the window or name it."""
         extended = _within(filters, window.model_copy(update={"to": as_of}))
         if extended is EMPTY_WINDOW:
             return []
@@ -384,8 +384,11 @@ class RagPipeline:
         if not missing and len(index):
             depth = max(top_k or self.settings.top_k, self.settings.ranking_depth)
             passages = self._retrieve_in_time(info, depth, filters, index, day)
-        # "Which outlets reported X?" lists every article that reports it: the whole ranking.
+        # "Which outlets reported X?" lists every article that reports it: the whole ranking, and
+        # the best passages of each outlet the ranking did not reach.
         used = passages if info.wants_outlets else _first_leaders(passages, top_k or self.settings.top_k)
+        if info.wants_outlets and passages:
+            used = passages + self._unranked_outlets(info, passages, filters, index, day)
         t1 = time.perf_counter()
         draft = abstention.before_answering(info, missing, used, scoped)
         if draft is None and name == "openai":
@@ -412,6 +415,22 @@ class RagPipeline:
             warnings=warnings + draft.warnings,
             passages=passages,
         )
+
+    def _unranked_outlets(
+        self, info: Question, ranked: list[Passage], filters: Filters | None, index: LexicalIndex, as_of: dt.date
+    ) -> list[Passage]:
+        """An outlet whose report ranks below the first `ranking_depth` articles is still one that
+        reported it: each outlet the ranking did not reach (at most `outlet_search_max`) is
+        searched on its own, and its best passages join the evidence; the answerer lists it only
+        if they are as relevant as the others (its outlet floor)."""
+        seen = {(p.source or "").lower() for p in ranked}
+        wanted = {s.lower() for s in filters.sources} if filters and filters.sources else None
+        others = [k for k in index.outlet_terms if k not in seen and (wanted is None or k in wanted)]
+        found: list[Passage] = []
+        for key in others[: self.settings.outlet_search_max]:
+            scoped = (filters or Filters()).model_copy(update={"sources": [key]})
+            found += [p for p in self._retrieve_in_time(info, 2, scoped, index, as_of) if p.duplicate_of is None]
+        return found
 
     @staticmethod
     def _mentioned_outlets(question: str, index: LexicalIndex) -> list[str]:

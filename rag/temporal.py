@@ -32,7 +32,7 @@ _UNIT = r"(?P<unit>day|week|month|year)s?"
 
 class TimeWindow(BaseModel):
     """How a question was read in time: articles published from `from` to `to` (inclusive). A day,
-    or a month or year asked of a fact rather than of what someone said, is also answered by
+    or the month or year of a figure asked for ("the median price in June"), is also answered by
     articles published later, up to as_of, that name it."""
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
@@ -47,8 +47,8 @@ class TimeWindow(BaseModel):
     period: Literal["month", "year"] | None = Field(
         default=None,
         exclude=True,
-        description="Set when the phrase names a calendar month or year: for a question about a fact, not a "
-        "statement, articles published after it that name it also answer ('the median price in June', asked in July).",
+        description="Set when the phrase names a calendar month or year: for a question asking for a figure, "
+        "articles published after it that name it also answer ('the median price in June', asked in July).",
     )
 
 

@@ -168,8 +168,8 @@ def _alternatives(name: str) -> str:
 
 
 _NUMBER_Q = re.compile(
-    r"^(?:how\s+(?:many|much|long|old|far|big|large|high|often)|what\s+(?:is\s+|was\s+)?(?:the\s+)?"
-    rf"(?:\w+\s+)?(?:{_alternatives('number_nouns')})\b)",
+    r"^(?:how\s+(?:many|much|long|old|far|big|large|high|often)|what\s+(?:is\s+|was\s+|were\s+|are\s+)?(?:the\s+)?"
+    rf"(?:(?!of\b|the\b)[\w-]+\s+){{0,3}}?(?:{_alternatives('number_nouns')})\b)",
     re.I,
 )
 # "how many people were killed" / "how many people died": the counted noun and, when the verb
