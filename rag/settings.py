@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     other_speaker_penalty: float = 0.1
     speaker_floor: float = 0.7  # share of the best sentence, for speaker questions
     outlet_floor: float = 0.75  # share of the best relevance an outlet's article needs to be listed
+    # "Which outlets reported X?": outlets the ranking did not reach are searched one by one, at
+    # most this many (a search each, ~10-30 ms on a 100k-chunk archive).
+    outlet_search_max: int = 25
     duplicate_similarity: float = 0.8  # one claim from several outlets: cited together
     redundancy_penalty: float = 0.25  # per unit of similarity above 0.5 to a chosen sentence
     entity_share: float = 0.75  # of a long question's name words, needed in the answering article

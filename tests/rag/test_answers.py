@@ -604,3 +604,37 @@ def test_who_said_is_answered_by_the_quoted_speaker(fresh_pipeline) -> None:  # 
     fresh_pipeline.ingest_parsed([Parsed("eu", doc=doc)])
     resp = fresh_pipeline.ask(question, as_of=dt.date(2022, 6, 18))
     assert not resp.abstained and "Macron later said" in resp.answer, resp.answer
+
+
+def test_an_outlet_below_the_ranking_depth_is_still_listed(tmp_path, seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'Which outlets reported X?' lists an outlet whose report ranks below the articles the
+    ranking keeps: each outlet the ranking did not reach is searched on its own."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+    from rag.pipeline import RagPipeline
+    from tests.conftest import make_settings
+
+    reports = {
+        "outlet-a.com": "Turkey agreed on Tuesday to let Sweden and Finland join NATO after talks in Madrid.",
+        "outlet-b.com": "Sweden and Finland can join NATO now that Turkey has dropped its veto, officials said on Tuesday.",
+        "outlet-c.com": "Sweden will join NATO once parliaments ratify it, now that Turkey has lifted its objection, "
+        "diplomats said on Wednesday.",
+    }
+    docs = [
+        Document(doc_id=f"nato-{i}", title="NATO summit", source=source, text=text, published=dt.date(2022, 6, 28))
+        for i, (source, text) in enumerate(reports.items())
+    ]
+    listed = {}
+    for search_max in (25, 0):
+        settings = make_settings(
+            tmp_path / f"data-{search_max}", top_k=1, ranking_depth=1, outlet_search_max=search_max
+        )
+        pipeline = RagPipeline(settings, embedder=seeded_pipeline.embedder)
+        pipeline.ingest_parsed([Parsed(d.doc_id, doc=d) for d in docs])
+        resp = pipeline.ask(
+            "Which outlets reported that Turkey lifted its veto on Sweden and Finland joining NATO?",
+            as_of=dt.date(2022, 6, 29),
+        )
+        listed[search_max] = {c.source for c in resp.citations}
+    assert listed[25] == {"outlet-a.com", "outlet-b.com", "outlet-c.com"}, listed
+    assert len(listed[0]) < 3, "the ranking alone reached every outlet: the test no longer shows the search"
