@@ -307,7 +307,8 @@ class RagPipeline:
     ) -> list[Passage]:
         """Passages published in the question's time window. A day ("on October 27") is also
         answered by later articles that name it: those are retrieved from the day to as_of and
-        kept only when the passage mentions the day."""
+        kept only when the passage mentions the day. A figure asked of a month or year: see
+        `_retrieve_period`."""
         window = info.time_window
         if window is not None and window.period is not None and info.answer_type == "number" and window.to < as_of:
             return self._retrieve_period(info, window, k, filters, index, as_of)
@@ -331,7 +332,7 @@ class RagPipeline:
     ) -> list[Passage]:
         """A figure for a past month or year ("the median home price in June", "acres burned last
         year") is published after the period ends, while what happened or was said in it is
-        reported in it (other questions, and searches, keep the window). Passages from the
+        reported in it (every other question or query keeps the window). Passages from the
         window's start to as_of, ranked together, that were published in the window or name it."""
         extended = _within(filters, window.model_copy(update={"to": as_of}))
         if extended is EMPTY_WINDOW:
