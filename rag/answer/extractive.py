@@ -41,6 +41,7 @@ class Candidate:
     score: float = 0.0
     relevance: float = 0.0  # the score before the answer-type bonuses
     asked: float = 0.0  # relevance to the asking sentence alone (a question that opens with context)
+    of_kind: bool | None = None  # holds a thing of the asked kind (None: any sentence may answer)
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
 
@@ -204,7 +205,8 @@ class ExtractiveAnswerer:
                 asked = relevance(float(np.clip(v @ asking_vec, 0, 1)), coverage(info.asking_terms, st), c.rank)
                 c.asked = asked
                 c.relevance = max(c.relevance, (c.relevance + asked) / 2)
-            c.score += self._type_bonus(info, c, question_names, role_terms)
+            c.of_kind = self._of_asked_kind(info, c, question_names)
+            c.score += self._type_bonus(info, c, role_terms)
 
         pool = cands
         if speaker_q:
@@ -231,7 +233,7 @@ class ExtractiveAnswerer:
             pool = [c for c in cands if sum(n in doc_terms.get(c.passage.doc_id, ()) for n in entity_terms) >= need]
             if not pool:
                 return abstention.names_absent(info)
-        typed = [c for c in pool if self._of_asked_kind(info, c, question_names) is not False]
+        typed = [c for c in pool if c.of_kind is not False]
         if not typed:
             return abstention.nothing_of_asked_kind(info)
         role_stated = bool(role_terms) and any(states_role(role_terms, c.text) for c in typed)
@@ -243,32 +245,22 @@ class ExtractiveAnswerer:
         question_terms = term_set(info.text)
         # One that adds a thing of the asked kind ("... illegal in New Jersey since 1949" for
         # "Since what year has it been illegal in New Jersey?") answers, however many words it shares.
-        pool = [
-            c
-            for c in typed
-            if not self._restates(c.text, question_terms) or abstention.has_asked_kind(info, c.text, question_names)
-        ] or typed
+        pool = [c for c in typed if not self._restates(c.text, question_terms) or c.of_kind] or typed
         pool.sort(key=lambda c: -c.score)
         if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:
             return Draft(claims=self._per_outlet(pool))
         claims = self._select(pool, speaker_q)
         if info.asking and not speaker_q and cfg.asked_claim:
-            claims += self._asked_claim(info, pool, claims, question_names)
+            claims += self._asked_claim(pool, claims)
         return Draft(claims=claims)
 
     @staticmethod
-    def _asked_claim(
-        info: Question, pool: list[Candidate], claims: list[Claim], question_names: frozenset[str]
-    ) -> list[Claim]:
+    def _asked_claim(pool: list[Candidate], claims: list[Claim]) -> list[Claim]:
         """A question that opens with context ("Sweden and Finland are set to join NATO. Which
         country dropped its opposition?") ranks first the reports that retell the context. The
         sentence closest to the asking sentence alone that holds a thing of the asked kind is
         quoted too, when no claim quotes it yet."""
-        best = max(
-            (c for c in pool if abstention.has_asked_kind(info, c.text, question_names)),
-            key=lambda c: c.asked,
-            default=None,
-        )
+        best = max((c for c in pool if c.of_kind), key=lambda c: c.asked, default=None)
         if best is None or any(best.text == s.quote for claim in claims for s in claim.supports):
             return []
         return [Claim(best.text, [Support(best.passage, best.text, best.start, best.end, round(best.score, 4), True)])]
@@ -286,11 +278,11 @@ class ExtractiveAnswerer:
             return True
         return abstention.has_asked_kind(info, c.text, question_names)
 
-    def _type_bonus(self, info: Question, c: Candidate, question_names: frozenset[str], role_terms: list[str]) -> float:
+    def _type_bonus(self, info: Question, c: Candidate, role_terms: list[str]) -> float:
         cfg = self._config
         text = c.text
         bonus = 0.0
-        if self._of_asked_kind(info, c, question_names):
+        if c.of_kind:
             bonus += cfg.answer_type_weight
         if info.wants_list and enumerated_names(text) >= 3:
             bonus += cfg.list_weight

@@ -97,7 +97,8 @@ def entities_of(question: str) -> list[str]:
     out: list[str] = []
     for m in WORD_RE.finditer(question):
         w = m.group(0).strip("'’-")
-        opens = not question[: m.start()].strip() or question[: m.start()].rstrip()[-1] in ".!?"
+        before = question[: m.start()].rstrip()
+        opens = not before or before[-1] in ".!?"
         if opens or not w or w.lower() in _QUESTION_WORDS or w.lower() in STOPWORDS:
             continue
         if w[0].isupper():
