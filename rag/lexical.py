@@ -40,7 +40,8 @@ from rag.text import STOPWORDS, analyser_fingerprint, normalize_word, terms, wor
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # 4: tantivy segments + an append-only embedding file, applied from the change log
+FORMAT = 5  # 4: tantivy segments + an append-only embedding file, applied from the change log;
+# 5: the embedding row is indexed (exact dense search finds the live chunk of a row)
 _MAX_TERM = 100  # longer "words" (scraped garbage) are not indexed
 _WRITER_HEAP = 50_000_000
 _NO_INDEX = "no lexical index yet"
@@ -64,7 +65,7 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("version", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("source_key", tokenizer_name="raw", index_option="basic")
     sb.add_integer_field("published_day", indexed=True, fast=True)
-    sb.add_integer_field("row", fast=True, stored=True)
+    sb.add_integer_field("row", fast=True, stored=True, indexed=True)
     sb.add_text_field("body", tokenizer_name="whitespace", index_option="freq")  # normalised BM25 terms
     sb.add_text_field("surface", tokenizer_name="whitespace", index_option="basic")  # words, for spelling
     return sb.build()
@@ -250,6 +251,54 @@ class LexicalIndex:
         top = np.argsort(-scores)[:n]
         addresses = selection.addresses
         return [(str(self._searcher.doc(addresses[i])["chunk_id"][0]), float(scores[i])) for i in top]
+
+    def nearest_live(
+        self, vector: np.ndarray, n: int, filters: Filters | None = None, as_of: dt.date | None = None
+    ) -> list[tuple[str, float]]:
+        """The `n` committed chunks that pass the filter most similar to `vector`, exactly.
+
+        Every embedding row is scored (one matrix-vector product over the memory-mapped file);
+        the best rows are then looked up in the index, which keeps only the rows of committed
+        chunks that pass the filter (rows of replaced chunks stay in the file until compaction).
+        When too few of the best rows qualify, four times as many are looked up, up to all.
+        Why not Chroma's HNSW search: chromadb 1.5.9 can leave a stored record unreachable by
+        any query (chroma-core/chroma#7758; here about 1 in 50 one-chunk writes made after a
+        query), and an article that dense search never finds is an article lost to paraphrased
+        questions."""
+        total = len(self.vectors)
+        if n <= 0 or not total or not len(self):
+            return []
+        scores = np.asarray(self.vectors @ np.asarray(vector, dtype=np.float32), dtype=np.float32)
+        condition = self._filter(filters, as_of)
+        live: dict[int, str] = {}
+        looked: set[int] = set()
+        m = min(total, max(2 * n, n + 32))
+        while True:
+            if m >= total:
+                best = np.argsort(-scores, kind="stable")
+            else:
+                part = np.argpartition(-scores, m - 1)[:m]
+                best = part[np.argsort(-scores[part], kind="stable")]
+            rows = [int(r) for r in best]
+            live.update(self._live_rows([r for r in rows if r not in looked], condition))
+            looked.update(rows)
+            kept = [r for r in rows if r in live]
+            if len(kept) >= n or m >= total:
+                return [(live[r], float(scores[r])) for r in kept[:n]]
+            m = min(total, m * 4)
+
+    def _live_rows(self, rows: list[int], condition: Any) -> dict[int, str]:
+        """row -> chunk id, for the rows held by committed chunks that pass `condition`."""
+        if not rows:
+            return {}
+        query = tantivy.Query.term_set_query(self._schema, "row", rows)
+        if condition is not None:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, condition)])
+        out: dict[int, str] = {}
+        for _, address in self._searcher.search(query, len(rows), count=False).hits:
+            doc = self._searcher.doc(address)
+            out[int(doc["row"][0])] = str(doc["chunk_id"][0])
+        return out
 
     def search(
         self, query: str, k: int, filters: Filters | None = None, as_of: dt.date | None = None

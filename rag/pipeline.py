@@ -264,8 +264,11 @@ class RagPipeline:
             # taken in inverse proportion to the share of the archive the filter keeps.
             share = selection.count / max(1, len(index))
             overfetch = min(s.filter_overfetch_max, max(2, math.ceil(2 / max(share, 1e-9))))
+        exact = index if len(index.vectors) <= s.exact_dense_max_rows else None
         dense = (
-            DenseRetriever(self.store, self.embedder, depth, filters, bound, among, overfetch, len(index) or None)
+            DenseRetriever(
+                self.store, self.embedder, depth, filters, bound, among, overfetch, len(index) or None, exact
+            )
             if mode != "lexical"
             else None
         )

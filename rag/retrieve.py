@@ -26,7 +26,8 @@ class Retriever(Protocol):
 
 
 class DenseRetriever:
-    """Cosine nearest neighbours of the query embedding in Chroma."""
+    """Cosine nearest neighbours of the query embedding: exactly, over the lexical index's
+    memory-mapped embeddings, when the archive is within `exact`'s bound; else Chroma's HNSW."""
 
     def __init__(
         self,
@@ -38,21 +39,28 @@ class DenseRetriever:
         among: tuple[LexicalIndex, Selection] | None = None,
         overfetch: int | None = None,
         total: int | None = None,
+        exact: LexicalIndex | None = None,
     ):
         """`among`: when the lexical index knows the filter keeps only these chunks (few of them),
-        their embeddings are scored in memory instead of a filtered search of the archive.
-        `overfetch`: otherwise, how many times `depth` to take unfiltered before filtering."""
+        their embeddings are scored in memory instead of a search of the archive. `exact`: the
+        index whose embeddings are all scored (LexicalIndex.nearest_live says why Chroma's
+        approximate search is not trusted); None for archives too large to scan per question.
+        `overfetch`: for Chroma's search, how many times `depth` to take unfiltered before
+        filtering."""
         self._store, self._embedder, self._depth, self._filters, self._as_of = store, embedder, depth, filters, as_of
-        self._among, self._overfetch, self._total = among, overfetch, total
+        self._among, self._overfetch, self._total, self._exact = among, overfetch, total, exact
 
     def retrieve(self, query: str) -> list[Passage]:
         vector = self._embedder.embed([query])[0]
         if self._among is not None:
             index, selection = self._among
             scored = index.nearest(vector, self._depth, selection)
-            found = self._store.chunk_rows([cid for cid, _ in scored])
-            return [found[cid].model_copy(update={"score": sim}) for cid, sim in scored if cid in found]
-        return self._store.query(vector, self._depth, self._filters, self._as_of, self._overfetch, self._total)
+        elif self._exact is not None:
+            scored = self._exact.nearest_live(vector, self._depth, self._filters, self._as_of)
+        else:
+            return self._store.query(vector, self._depth, self._filters, self._as_of, self._overfetch, self._total)
+        found = self._store.chunk_rows([cid for cid, _ in scored])
+        return [found[cid].model_copy(update={"score": sim}) for cid, sim in scored if cid in found]
 
 
 class LexicalRetriever:

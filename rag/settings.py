@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # filtered search run (several times slower). `filter_overfetch` is the factor used when the
     # share is unknown (1 turns over-fetching off). bench/scale.py.
     filter_direct_max: int = 10_000
+    # Dense search scores every stored embedding exactly (a matrix-vector product over the index's
+    # memory-mapped file) while the file holds at most this many rows: Chroma's HNSW search can
+    # leave a stored chunk unreachable (LexicalIndex.nearest_live). Larger archives use Chroma's
+    # search with the filter settings below. About 16 ms more per search than Chroma's at 100k (bench/scale.py).
+    exact_dense_max_rows: int = 250_000
     filter_overfetch: int = 4
     filter_overfetch_max: int = 32
     # The local lexical index applies the store's change log: entries are re-read this far behind
