@@ -5,8 +5,8 @@
 Each trial is what a fresh archive sees: a new persistent Chroma collection (cosine, default
 HNSW settings) gets the seeds' chunk embeddings (MiniLM) in one call, one query, then one more
 one-chunk article; then a query asking for every record (n_results = count) with the new
-article's own embedding must return it. The seeds go in with `upsert` (as the store writes
-chunks) and, for comparison, with `add`. A trial where it does not is a record that dense search through
+article's own embedding must return it. The seeds go in with `upsert` (as the store wrote
+chunks before this was measured) and with `add` (as it writes them now). A trial where it does not is a record that dense search through
 Chroma would never find again (it stays unreachable after reopening the store). This is why
 `rag.lexical.LexicalIndex.nearest_live` scores the embeddings itself (`exact_dense_max_rows`).
 Writes bench/results/chroma_recall.json.
@@ -56,7 +56,7 @@ def main() -> None:
             "seed_chunks": len(seed_ids),
             "trials": args.trials,
         }
-        for op in ("upsert", "add"):  # the store writes chunks with upsert
+        for op in ("upsert", "add"):  # the store now writes chunks with add
             lost = 0
             t0 = time.perf_counter()
             for trial in range(args.trials):

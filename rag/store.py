@@ -645,8 +645,11 @@ class ChromaStore:
                     written_at=now,
                 )
                 metas.append(meta.to_chroma())
+        # `add`, not `upsert`: chunk ids embed the fresh write id, so none exists yet, and a batch
+        # upserted into Chroma 1.5.9 can leave a later record unreachable by its HNSW search
+        # (bench/chroma_recall.py: 2-3% of one-chunk writes after an upserted batch, 0% after add).
         for i in range(0, len(ids), PAGE):
-            h.chunks.upsert(
+            h.chunks.add(
                 ids=ids[i : i + PAGE],
                 documents=texts[i : i + PAGE],
                 metadatas=metas[i : i + PAGE],
