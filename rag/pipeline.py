@@ -122,6 +122,7 @@ class RagPipeline:
             answer_type_weight=s.answer_type_weight,
             list_weight=s.list_weight,
             role_weight=s.role_weight,
+            holder_weight=s.holder_weight,
             fact_sentences=s.fact_sentences,
             fact_floor=s.fact_floor,
             echo_overlap=s.echo_overlap,

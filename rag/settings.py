@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     answer_type_weight: float = 0.2  # eval/tune.py, tuning weeks only, 2026-11-25 (third run; was 0.3)
     list_weight: float = 0.35  # eval/tune.py, tuning weeks only, 2026-11-25 (0.25-0.45 tie)
     role_weight: float = 0.3  # same run (0.3 and 0.4 tie; 0.2 loses a tuning-week role question)
+    holder_weight: float = 0.3  # tuning weeks + extra tuning gold, 2026-11-26: 0.2-0.5 gain one question, 0.1 none
     fact_sentences: int = 5  # eval/tune.py on the tuning weeks, 2026-11-25
     fact_floor: float = 0.5  # eval/tune.py, tuning weeks only, 2026-11-25 (fourth run, 157 extra questions; was 0.6)
     # A sentence whose content words are at least this share of the question's own words only

@@ -55,6 +55,7 @@ class ExtractiveConfig:
     answer_type_weight: float  # a sentence holding a thing of the asked kind (number, date, ...)
     list_weight: float  # "which ministers ...": a sentence that enumerates three or more names
     role_weight: float  # "What is X's position?": a sentence stating X's title
+    holder_weight: float  # "Which response coordinator ...?": a sentence with the title right before a new name
     fact_sentences: int  # sentences quoted for a question that is not about a speaker
     fact_floor: float  # ... each scoring at least this share of the best one
     echo_overlap: float  # a sentence this much made of the question's words only restates it
@@ -71,6 +72,7 @@ class ExtractiveConfig:
     asked_claim: bool  # a question opening with context also quotes the best answer to its asking sentence
 
 
+_TIME_TERMS = frozenset(t for w in resource_words("time_words") for t in terms(w))
 _BOILERPLATE = re.compile("|".join(re.escape(m) for m in sorted(resource_words("boilerplate_markers"))))
 _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
 
@@ -98,6 +100,27 @@ def states_role(name_terms: list[str], sentence: str) -> bool:
         return bool(re.search(r",\s+(?:the|a|an|who is|who was)\s+[a-z]", sentence) or ROLE_WORDS & st)
     surname = re.escape(name_terms[-1])
     return bool(re.search(rf"\b{surname}\w*,\s+(?:the|a|an)\s+[a-z]", fold(sentence), re.I))
+
+
+@lru_cache(maxsize=256)
+def _title_then_name(title: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in title)
+    return re.compile(
+        rf"(?i:\b(?:{alternatives})\b)\s+(?:[A-Z][a-z]{{1,3}}\.\s+)?(?P<name>[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)*)"
+    )
+
+
+def names_holder(title: list[str], sentence: str, question_names: AbstractSet[str]) -> bool:
+    """'response coordinator Dr. Ashish Jha', 'Prime Minister Fumio Kishida': a word of the asked
+    title (Question.asked_title) right before a name the question does not already contain."""
+    if not title:
+        return False
+    title_terms = {t for w in title for t in terms(w)}
+    for m in _title_then_name(tuple(title)).finditer(sentence):
+        named = {t for t in terms(m.group("name")) if t not in title_terms and t not in question_names}
+        if named - _TIME_TERMS:
+            return True
+    return False
 
 
 @lru_cache(maxsize=2048)
@@ -206,7 +229,7 @@ class ExtractiveAnswerer:
                 c.asked = asked
                 c.relevance = max(c.relevance, (c.relevance + asked) / 2)
             c.of_kind = self._of_asked_kind(info, c, question_names)
-            c.score += self._type_bonus(info, c, role_terms)
+            c.score += self._type_bonus(info, c, role_terms, question_names)
 
         pool = cands
         if speaker_q:
@@ -278,7 +301,7 @@ class ExtractiveAnswerer:
             return True
         return abstention.has_asked_kind(info, c.text, question_names)
 
-    def _type_bonus(self, info: Question, c: Candidate, role_terms: list[str]) -> float:
+    def _type_bonus(self, info: Question, c: Candidate, role_terms: list[str], question_names: frozenset[str]) -> float:
         cfg = self._config
         text = c.text
         bonus = 0.0
@@ -288,6 +311,8 @@ class ExtractiveAnswerer:
             bonus += cfg.list_weight
         if role_terms and states_role(role_terms, text):
             bonus += cfg.role_weight
+        if info.asked_title and names_holder(info.asked_title, text, question_names):
+            bonus += cfg.holder_weight
         return bonus
 
     def _per_outlet(self, pool: list[Candidate]) -> list[Claim]:

@@ -64,6 +64,10 @@ class Question:
     # "Which French leader said ...?", "Who urged ...?": the person asked for is whoever is
     # quoted saying it, named in the sentence or not ("Macron later said ...", a quote's "he said").
     asks_who_said: bool = False
+    # "Which White House response coordinator urged ...?", "Who is Japan's prime minister?": the
+    # lower-case words of the asked noun phrase, a title that news puts right before the name
+    # that answers ("response coordinator Dr. Ashish Jha"). Person and name questions only.
+    asked_title: list[str] = field(default_factory=list)
 
     @property
     def required_names(self) -> list[str]:
@@ -154,6 +158,8 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
     if role:
         info.role_of = role.group("x").strip()
         info.answer_type = "role"
+    if info.answer_type in ("person", "name"):
+        info.asked_title = asked_title(asking or q)
     asked_words = {w.lower() for w in WORD_RE.findall(asking or q)}
     info.asks_who_said = info.answer_type in ("person", "name") and bool(asked_words & SPEECH_VERBS)
     return info
@@ -228,6 +234,39 @@ def asks_for_several(q: str) -> bool:
 
 # "What is Wang Yi's position?" (nothing after: the title, not a stance on something)
 _ROLE_Q = re.compile(r"what\s+(?:is|was)\s+(?P<x>.+?)['’]s?\s+(?:position|title|role|job|post|office|rank)", re.I)
+
+
+# The asked noun phrase: after "which/what" or "who is/was", up to the first lower-case word that
+# ends it (a function word, a verb form, a number); capitalised words and possessives inside it
+# ("White House", "Japan's") are modifiers, not title words.
+_ASKED_PHRASE = re.compile(
+    r"^(?:(?:which|what)\s+|who\s+(?:is|was|are|were|will\s+be|has\s+been)\s+(?:the\s+)?)(?P<np>.+)$", re.I
+)
+_PHRASE_ENDS = frozenset(resource_words("question_words")) | frozenset(resource_words("phrase_end_verbs"))
+_TITLE_MODIFIERS = frozenset(resource_words("title_modifiers"))
+
+
+def asked_title(asking: str) -> list[str]:
+    """The lower-case words of the noun phrase a person or name question asks about (see Question)."""
+    m = _ASKED_PHRASE.match(asking.strip())
+    if not m:
+        return []
+    out: list[str] = []
+    for w in WORD_RE.findall(m.group("np")):
+        lw = w.lower()
+        if w.isupper() and len(w) > 1 and not w.endswith(("'S", "’S")):
+            out.append(lw)  # "CEO", "FBI director"
+            continue
+        if w[0].isupper() or w.endswith(("'s", "’s")) or any(ch.isdigit() for ch in w):
+            if out:
+                break  # "coordinator Ashish ...": the phrase has ended
+            continue
+        if lw in _TITLE_MODIFIERS:
+            continue
+        if lw in STOPWORDS or lw in _PHRASE_ENDS or lw.endswith("ed"):
+            break
+        out.append(lw)
+    return out
 
 
 _ASKING_SENTENCE = re.compile(r"(?:^|(?<=[.!?]))\s*([^.!?]*\?)\s*$")

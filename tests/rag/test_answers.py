@@ -638,3 +638,57 @@ def test_an_outlet_below_the_ranking_depth_is_still_listed(tmp_path, seeded_pipe
         listed[search_max] = {c.source for c in resp.citations}
     assert listed[25] == {"outlet-a.com", "outlet-b.com", "outlet-c.com"}, listed
     assert len(listed[0]) < 3, "the ranking alone reached every outlet: the test no longer shows the search"
+
+
+def test_the_asked_title_is_read_from_the_asked_noun_phrase() -> None:
+    from rag.answer.question import analyze
+
+    cases = {
+        "Which White House Covid-19 response coordinator urged adults to get a booster?": ["response", "coordinator"],
+        "Who is Japan's current prime minister?": ["prime", "minister"],
+        "Who is the new CEO of Twitter?": ["ceo"],
+        "Which cabinet minister did Boris Johnson fire?": ["cabinet", "minister"],
+        "Which team won this year's Stanley Cup?": ["team"],
+        "How many people died?": [],
+    }
+    for question, title in cases.items():
+        assert analyze(question).asked_title == title, question
+
+
+def test_a_title_right_before_a_new_name_answers_which_holder(tmp_path, seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'Which fire marshal banned ...?' is answered by 'fire marshal Dana Whitcomb', though the
+    sentence shares fewer words with the question than the article's many sentences about the ban."""
+    from rag.answer.extractive import names_holder
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+    from tests.conftest import make_settings
+
+    assert names_holder(["fire", "marshal"], "The order came from fire marshal Dr. Dana Whitcomb.", frozenset())
+    assert not names_holder(
+        ["prime", "minister"], "Former Prime Minister Shinzo Abe spoke.", frozenset({"shinzo", "abe"})
+    )
+    assert not names_holder(["marshal"], "The fire marshal said on Monday that it was dry.", frozenset())
+    text = (
+        "Backyard fireworks are banned across the state this week, as the fire marshal's office warned of "
+        "the risk of wildfires during a dry summer.\n\n"
+        "The order came from fire marshal Dana Whitcomb, who has run the office since 2019.\n\n"
+        "The fire marshal's office said backyard fireworks started more than 2,000 fires across the western "
+        "states last summer.\n\n"
+        "The ban on backyard fireworks covers the holiday weekend, and the fire marshal's office called public "
+        "displays the safer choice.\n\n"
+        "Fines for illegal backyard fireworks will double this year under the ban, the fire marshal's office said.\n\n"
+        "The fire marshal banned backyard fireworks in three of the last five summers, the office said.\n\n"
+        "Deputies of the fire marshal will enforce the backyard fireworks ban in parks and on beaches this week.\n\n"
+        "The fire marshal's office said the backyard fireworks ban would be reviewed after the first rain."
+    )
+    doc = Document(doc_id="fire", title="Fireworks banned", text=text, published=dt.date(2022, 7, 1))
+    answers = {}
+    for weight in (None, 0.0):
+        extra = {} if weight is None else {"holder_weight": weight}
+        settings = make_settings(tmp_path / f"data-{weight}", **extra)
+        pipeline = RagPipeline(settings, embedder=seeded_pipeline.embedder)
+        pipeline.ingest_parsed([Parsed("fire", doc=doc)])
+        resp = pipeline.ask("Which fire marshal banned backyard fireworks this week?", as_of=dt.date(2022, 7, 2))
+        answers[weight] = "" if resp.abstained else resp.answer
+    assert "Dana Whitcomb" in answers[None], answers[None]
+    assert "Dana Whitcomb" not in answers[0.0], "the other sentences alone answer: the test no longer shows the rule"
