@@ -262,9 +262,9 @@ class LexicalIndex:
         chunks that pass the filter (rows of replaced chunks stay in the file until compaction).
         When too few of the best rows qualify, four times as many are looked up, up to all.
         Why not Chroma's HNSW search: chromadb 1.5.9 can leave a stored record unreachable by
-        any query (chroma-core/chroma#7758; here about 1 in 50 one-chunk writes made after a
-        query), and an article that dense search never finds is an article lost to paraphrased
-        questions."""
+        any query (chroma-core/chroma#7758; bench/chroma_recall.py: 2-3% of one-chunk writes
+        after an upserted batch), and an article that dense search never finds is an article
+        lost to paraphrased questions."""
         total = len(self.vectors)
         if n <= 0 or not total or not len(self):
             return []
