@@ -259,13 +259,13 @@ class RagPipeline:
         # scored by their memory-mapped embeddings (a filtered Chroma search costs several unfiltered).
         selection = index.select(filters, bound, s.filter_direct_max)
         among = (index, selection) if selection is not None and selection.rows is not None else None
+        exact = index if len(index.vectors) <= s.exact_dense_max_rows else None
         overfetch = None
-        if selection is not None and selection.rows is None and s.filter_overfetch > 1:
-            # A broad filter: the nearest chunks, unfiltered, hold the filtered top `depth` when
-            # taken in inverse proportion to the share of the archive the filter keeps.
+        if exact is None and selection is not None and selection.rows is None and s.filter_overfetch > 1:
+            # Chroma's search, a broad filter: the nearest chunks, unfiltered, hold the filtered
+            # top `depth` when taken in inverse proportion to the share of the archive it keeps.
             share = selection.count / max(1, len(index))
             overfetch = min(s.filter_overfetch_max, max(2, math.ceil(2 / max(share, 1e-9))))
-        exact = index if len(index.vectors) <= s.exact_dense_max_rows else None
         dense = (
             DenseRetriever(
                 self.store, self.embedder, depth, filters, bound, among, overfetch, len(index) or None, exact
