@@ -72,6 +72,17 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     return sentences
 
 
+def asking_start(question: str) -> int:
+    """Where the sentence that asks begins: the last sentence of a text that ends in '?' (what
+    comes before it is context), else 0. Sentences are split as articles are, so "Roe v. Wade",
+    "BA.5" or "a 7.0-magnitude quake" do not cut a question in two."""
+    q = question.rstrip()
+    if not q.endswith("?"):
+        return 0
+    sentences = split_sentences(q)
+    return sentences[-1].start if sentences else 0
+
+
 @cache
 def _demonym_map() -> dict[str, str]:
     table: dict[str, str] = {}

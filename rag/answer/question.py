@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rag.answer.attribution import ROLE_WORDS, SPEECH_VERBS, WORD_RE
 from rag.resources import words as resource_words
 from rag.temporal import TimeWindow, find_time_window
-from rag.text import STOPWORDS, is_demonym, normalize_word, terms, words
+from rag.text import STOPWORDS, asking_start, is_demonym, normalize_word, terms, words
 
 _SPEAKER_Q = [
     re.compile(
@@ -159,7 +159,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
         info.role_of = role.group("x").strip()
         info.answer_type = "role"
     if info.answer_type in ("person", "name"):
-        info.asked_title = asked_title(asking or q)
+        info.asked_title = asked_title(asked_focus(asking or q))
     asked_words = {w.lower() for w in WORD_RE.findall(asking or q)}
     info.asks_who_said = info.answer_type in ("person", "name") and bool(asked_words & SPEECH_VERBS)
     return info
@@ -198,12 +198,15 @@ _DATE_Q = re.compile(
     r"(?:date|day|year|month)\b|what\s+time\b)",
     re.I,
 )
+# Up to two words before the asked noun ("which Chinese province", "which professional basketball
+# player"), none of them a function word ("what is the country's ..." asks no place).
+_MODIFIERS = r"(?:(?!(?:is|was|are|were|be|the|a|an|of|did|does|do|has|have|had|in|on|to)\b)[\w-]+\s+){0,2}?"
 _PLACE_Q = re.compile(
-    rf"^(?:where\b|(?:in\s+)?(?:which|what)\s+(?:{_alternatives('place_nouns')})\b)",
+    rf"^(?:where\b|(?:in\s+)?(?:which|what)\s+{_MODIFIERS}(?:{_alternatives('place_nouns')})\b)",
     re.I,
 )
 _PERSON_Q = re.compile(
-    rf"^(?:who\b|whom\b|whose\b|(?:which|what)\s+(?:\w+\s+)?(?:{_alternatives('person_nouns')})\b|name\s+the\b)",
+    rf"^(?:who\b|whom\b|whose\b|(?:which|what)\s+{_MODIFIERS}(?:{_alternatives('person_nouns')})\b|name\s+the\b)",
     re.I,
 )
 _REASON_Q = re.compile(r"^(?:why\b|what\s+(?:caused|led\s+to|prompted|triggered)\b|for\s+what\s+reason\b)", re.I)
@@ -269,20 +272,51 @@ def asked_title(asking: str) -> list[str]:
     return out
 
 
-_ASKING_SENTENCE = re.compile(r"(?:^|(?<=[.!?]))\s*([^.!?]*\?)\s*$")
-
-
 def asking_sentence(question: str) -> str:
-    """The sentence that asks: the last one ending in '?', or the whole text."""
-    asking = _ASKING_SENTENCE.search(question.strip())
-    return asking.group(1).strip() if asking else question.strip()
+    """The sentence that asks: the last one of a text ending in '?', or the whole text."""
+    q = question.strip()
+    return q[asking_start(q) :].strip()
+
+
+# A question word that opens the asking sentence ("Which ...", "How many ...").
+_OPENS_WITH_QUESTION_WORD = re.compile(r"^(?:which|what|who|whom|whose|where|when|why|how)\b", re.I)
+# A question word inside it: "Organizers in which state said ...?", "... recognized at which
+# awards show?", "According to AAA, how many ...?", with the word after it.
+_INNER_QUESTION_WORD = re.compile(r"\b(?P<wh>which|what|how|where|when|whom|whose)\b(?:\s+(?P<next>[\w'’-]+))?", re.I)
+_HOW_MEASURES = frozenset(resource_words("how_measures"))
+
+
+def _asks(m: re.Match[str]) -> bool:
+    """'which/what' asks when a noun follows it ("which state"); a function word or verb after it
+    ("..., which would ...", "what happened") opens a clause instead. 'how' asks a measure."""
+    wh, after = m.group("wh").lower(), (m.group("next") or "").lower()
+    if wh in ("which", "what"):
+        return bool(after) and after not in STOPWORDS and after not in _PHRASE_ENDS
+    if wh == "how":
+        return after in _HOW_MEASURES
+    return True
+
+
+def asked_focus(asking: str) -> str:
+    """The asking sentence from its question word on: "Primary voters in which state struck down
+    ...?" asks "which state struck down ...?". Question types and the asked noun phrase are read
+    from here, so a question word in mid-sentence types the question as one at the start does.
+    One right after a comma may open a relative clause ("The storm, which hit Florida, killed how
+    many?"): another one is preferred to it."""
+    if _OPENS_WITH_QUESTION_WORD.match(asking):
+        return asking
+    found = [m for m in _INNER_QUESTION_WORD.finditer(asking) if _asks(m)]
+    if not found:
+        return asking
+    clear = [m for m in found if not asking[: m.start()].rstrip().endswith(",")]
+    return asking[(clear or found)[0].start() :]
 
 
 def answer_type(question: str) -> tuple[str, bool]:
     """(what kind of thing answers it, whether it asks for several of them). A question often
     follows a sentence of context ("Senators agreed on a bill this week. Which measure ...?"):
     the asking sentence is the one that decides."""
-    q = asking_sentence(question)
+    q = asked_focus(asking_sentence(question))
     if _OUTLETS_Q.search(q):
         return "outlets", True
     wants_list = asks_for_several(q)

@@ -240,6 +240,40 @@ def test_question_types() -> None:
     assert analyze("Drivers may not pump gas in Oregon. Since what year has it been illegal?").entities == ["oregon"]
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Primary voters in which state rejected the amendment?", "place"),
+        ("In which Chinese province are the banks?", "place"),
+        ("Dozens were unaccounted for after severe flooding in which state?", "place"),
+        ("Broadway's biggest stars were recognized this week at which prestigious awards show?", "name"),
+        (
+            "After agreeing to a contract extension, which professional basketball player became the highest paid?",
+            "person",
+        ),
+        ("According to AAA, how many Americans will travel this weekend?", "number"),
+        ("By how much did the Bank of England raise its key rate?", "number"),
+        # A 'which' after a comma that a verb follows opens a relative clause: the later question word asks.
+        ("The storm, which hit Florida on Monday, killed how many people?", "number"),
+        # 'Roe v. Wade' does not end a sentence: the question word is still found.
+        ("After Roe v. Wade was overturned, organizers in which state said they would act?", "place"),
+        # 'what' followed by a verb asks no noun: nothing is read from mid-sentence.
+        ("Officials said what happened was an accident?", "fact"),
+        ("What is the country's GDP?", "fact"),
+    ],
+)
+def test_a_question_word_in_mid_sentence_types_the_question(question: str, kind: str) -> None:
+    from rag.answer.question import analyze
+
+    assert analyze(question).answer_type == kind
+
+
+def test_a_mid_sentence_which_reads_the_asked_title() -> None:
+    from rag.answer.question import analyze
+
+    assert analyze("A Russian court extended the detention of which WNBA star?").asked_title == ["wnba", "star"]
+
+
 def test_a_why_question_prefers_a_sentence_that_states_a_cause() -> None:
     from rag.answer import abstention
     from rag.answer.question import analyze
