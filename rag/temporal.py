@@ -16,6 +16,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.resources import words as resource_words
+from rag.text import asking_start
+
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -102,12 +105,12 @@ def mentions_day(text: str, day: dt.date) -> bool:
     return re.search(rx, text, re.I) is not None
 
 
-def _parse(text: str, as_of: dt.date) -> dt.date | None:
+def _parse(text: str, as_of: dt.date, prefer: str = "past") -> dt.date | None:
     import dateparser
 
     settings = {
         "RELATIVE_BASE": dt.datetime.combine(as_of, dt.time()),
-        "PREFER_DATES_FROM": "past",
+        "PREFER_DATES_FROM": prefer,
         "PREFER_DAY_OF_MONTH": "first",
     }
     got = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
@@ -165,21 +168,36 @@ def _dates_the_reporting(question: str, m: re.Match[str], kind: str, context_end
     return not _NOT_A_WINDOW_BEFORE.search(before)
 
 
-# The last sentence that asks (ends in "?"): what comes before it is context.
-_ASKING = re.compile(r"(?:^|(?<=[.!?]))\s*[^.!?]*\?\s*$")
+_FUTURE = re.compile(
+    r"(?<![\w'’])(?:"
+    + "|".join(sorted((re.escape(w) for w in resource_words("future_markers")), key=len, reverse=True))
+    + r")\b",
+    re.I,
+)
+
+
+def _in_future_clause(question: str, m: re.Match[str]) -> bool:
+    """The phrase's clause (back to the last comma or sentence end) speaks of what is to come."""
+    clause = re.split(r"[,;:.!?]", question[: m.start()])[-1]
+    return _FUTURE.search(clause) is not None
 
 
 def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> TimeWindow | None:
-    """The published-date window a question's time phrase asks for, or None when it names no time."""
-    asking = _ASKING.search(question)
-    context_end = asking.start() if asking else 0
+    """The published-date window a question's time phrase asks for, or None when it names no time.
+    A month or day without a year in a clause about the future ("to put it before voters in
+    November", asked in June) names the next one: when that is after `as_of`, it dates the event,
+    not the reporting, and gives no window (the recency prior still favours the latest reports)."""
+    context_end = asking_start(question)
     for rule in _RULES:
         m = rule.pattern.search(question)
         if not m:
             continue
         if not _dates_the_reporting(question, m, rule.kind, context_end):
             return None
-        window = _resolve(rule.kind, m, as_of, day_lag_days)
+        ahead = rule.kind in ("day", "month") and not re.search(_YEAR, m.group(0)) and _in_future_clause(question, m)
+        window = _resolve(rule.kind, m, as_of, day_lag_days, "future" if ahead else "past")
+        if ahead and window is not None and window[0] is not None and window[0] > as_of:
+            return None
         if window is None:
             continue
         start, end = window  # a window after as_of stays empty (from > to): nothing can answer it yet
@@ -223,11 +241,13 @@ def mentions_period(text: str, window: TimeWindow, published: dt.date | None) ->
     return published.year == start.year or re.search(rf"\b{start.year}\b", text) is not None
 
 
-def _resolve(kind: str, m: re.Match[str], as_of: dt.date, lag: int) -> tuple[dt.date | None, dt.date] | None:
+def _resolve(
+    kind: str, m: re.Match[str], as_of: dt.date, lag: int, prefer: str = "past"
+) -> tuple[dt.date | None, dt.date] | None:
     one = dt.timedelta(days=1)
     if kind in ("since", "day", "month", "since_month", "year"):
         raw = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", m.group("date"))
-        d = _parse(raw, as_of)
+        d = _parse(raw, as_of, prefer)
         if d is None:
             return None
         if kind == "since":

@@ -65,6 +65,27 @@ def test_phrases_that_date_something_else_are_no_window(question: str) -> None:
     assert find_time_window(question, AS_OF) is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Organizers in which state are on track to put an amendment before voters in November?",
+        "Sotheby's will auction the skeleton on July 28. Which dinosaur is it?",
+        "Which team is scheduled to play on July 4?",
+    ],
+)
+def test_a_month_or_day_in_a_clause_about_the_future_dates_the_event(question: str) -> None:
+    """Asked in June, 'in November' in a future clause is the coming November: no report of it
+    exists yet, so it is no publication window (the past November would hide every report)."""
+    assert find_time_window(question, D(2022, 6, 25)) is None
+
+
+def test_a_future_clause_elsewhere_leaves_the_reporting_date() -> None:
+    as_of = D(2022, 6, 25)
+    assert find_time_window("What happened in November?", as_of).from_ == D(2021, 11, 1)  # type: ignore[union-attr]
+    window = find_time_window("What did the Fed say it will do, in a statement on June 15?", as_of)
+    assert window is not None and window.from_ == D(2022, 6, 15)
+
+
 def test_a_month_after_as_of_is_an_empty_window() -> None:
     window = find_time_window("What did China say in October 2024?", AS_OF)
     assert window is not None and window.from_ is not None and window.from_ > window.to
