@@ -134,6 +134,64 @@ _TIME_WORDS = resource_words("time_words")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
+_NOT_YET = frozenset(resource_words("future_markers")) | frozenset(resource_words("unrealised_markers"))
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_OUTCOME_CLAUSES = re.compile(r"[;,:()]|\s[-–—]+\s|\s(?:but|while|and)\s", re.I)
+
+
+def _outcome_forms(sentence: str, forms: frozenset[str], about: frozenset[str]) -> list[bool]:
+    """For each form of `forms` in a clause that names what the outcome is of (a term of `about`,
+    when given): whether something before it in its clause puts it in the future or makes it
+    conditional ("whoever wins", "is favoured to win", "will be sold")."""
+    found = []
+    for clause in _OUTCOME_CLAUSES.split(sentence):
+        if about and not about & set(terms(clause)):
+            continue
+        # Hyphenated forms are adjectives ("Stanley Cup-winning coach"), not reports.
+        tokens = re.findall(r"[a-z'][a-z'-]*", clause.lower())
+        for i, token in enumerate(tokens):
+            if token in forms:
+                before = " ".join(tokens[:i])
+                found.append(any(re.search(rf"(?<![\w']){re.escape(m)}\b", before) for m in _NOT_YET))
+    return found
+
+
+def reports_outcome(question: Question, sentence: str) -> bool:
+    """Whether a sentence reports the asked outcome as having happened: a form like "won" or
+    "sold" that nothing before it in its clause makes future or conditional; and, when the
+    sentence gives years, one of them is the year asked in ("the last year the Avalanche won the
+    Stanley Cup", in a sentence about 2001, reports an earlier final)."""
+    outcome = question.asked_outcome
+    if outcome is None or outcome.names and not outcome.names & set(terms(sentence)):
+        return False
+    if question.as_of is not None:
+        years = set(_YEAR.findall(sentence))
+        if years and str(question.as_of.year) not in years:
+            return False
+    return any(not ahead for ahead in _outcome_forms(sentence, outcome.done, outcome.names or outcome.about))
+
+
+def previews_outcome(question: Question, sentence: str) -> bool:
+    """Whether a sentence speaks of the asked outcome as still to come ("will face whoever wins",
+    "is expected to fetch $5 million", "will be auctioned this month")."""
+    outcome = question.asked_outcome
+    if outcome is None or not (outcome.names | outcome.about) & set(terms(sentence)):
+        return False
+    return any(_outcome_forms(sentence, outcome.ahead, frozenset()))
+
+
+def outcome_not_yet(question: Question, evidence: list[str]) -> Draft | None:
+    """An outcome question ("Who won this year's final?") whose evidence previews the outcome
+    and nowhere reports it: asked before the event, it is refused rather than answered with the
+    preview. Evidence that neither previews nor reports it is judged as any other."""
+    if question.asked_outcome is None or any(reports_outcome(question, s) for s in evidence):
+        return None
+    if not any(previews_outcome(question, s) for s in evidence):
+        return None
+    when = f" as of {question.as_of.isoformat()}" if question.as_of else ""
+    return _abstain(f"the retrieved articles do not report this outcome{when}, only what leads up to it.")
+
+
 def has_asked_kind(question: Question, sentence: str, question_names: frozenset[str]) -> bool | None:
     """Whether a sentence holds something of the kind the question asks for (None: any sentence
     may answer). Names the question itself contains do not count as answers."""

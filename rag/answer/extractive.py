@@ -263,6 +263,9 @@ class ExtractiveAnswerer:
         weak = abstention.too_weak(max(c.relevance for c in typed), cfg.abstain_threshold, role_stated)
         if weak is not None:
             return weak
+        not_yet = abstention.outcome_not_yet(info, [c.text for c in typed])
+        if not_yet is not None:
+            return not_yet
         # A sentence that restates the question shows the archive covers it (it counts for the
         # relevance above) but is not quoted as the answer while other evidence remains.
         question_terms = term_set(info.text)

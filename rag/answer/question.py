@@ -36,6 +36,22 @@ _OUTLETS_Q = re.compile(
 )
 _QUESTION_WORDS = resource_words("question_words")
 _TIME_WORDS = resource_words("time_words")
+_TIME_TERMS = frozenset(t for w in _TIME_WORDS | {"year", "week", "month", "day"} for t in terms(w))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome a question asks for: the verb forms that report it as having happened ("won",
+    "sold for") and those a preview of it uses ("favoured to win", "will be auctioned");
+    rag/resources/outcome_verbs.txt."""
+
+    done: frozenset[str]
+    ahead: frozenset[str]
+    # What the outcome is of: the question's other content terms ("stanley", "cup"). Another
+    # result in the same evidence ("they beat the Maple Leafs in seven games") is not this one.
+    about: frozenset[str] = frozenset()
+    # ... and the names among them ("wimbledon"): a sentence about another event names none.
+    names: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -68,6 +84,9 @@ class Question:
     # lower-case words of the asked noun phrase, a title that news puts right before the name
     # that answers ("response coordinator Dr. Ashish Jha"). Person and name questions only.
     asked_title: list[str] = field(default_factory=list)
+    # "Who won this year's Stanley Cup?", "How much did the skeleton sell for?": asked before
+    # the event, the archive holds previews only, and those do not answer.
+    asked_outcome: Outcome | None = None
 
     @property
     def required_names(self) -> list[str]:
@@ -160,6 +179,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
         info.answer_type = "role"
     if info.answer_type in ("person", "name"):
         info.asked_title = asked_title(asked_focus(asking or q))
+    info.asked_outcome = asked_outcome(asked_focus(asking or q))
     asked_words = {w.lower() for w in WORD_RE.findall(asking or q)}
     info.asks_who_said = info.answer_type in ("person", "name") and bool(asked_words & SPEECH_VERBS)
     return info
@@ -310,6 +330,46 @@ def asked_focus(asking: str) -> str:
         return asking
     clear = [m for m in found if not asking[: m.start()].rstrip().endswith(",")]
     return asking[(clear or found)[0].start() :]
+
+
+def _outcome_groups() -> list[tuple[frozenset[str], frozenset[str], frozenset[str]]]:
+    groups = []
+    for line in sorted(resource_words("outcome_verbs")):
+        asked, done, ahead = (frozenset(field.split()) for field in line.split("|"))
+        groups.append((asked, done, ahead))
+    return groups
+
+
+_OUTCOME_GROUPS = _outcome_groups()
+
+
+def _outcome_object(focus: str, verb: str) -> str:
+    """What an outcome is of: the words after the verb up to the participants ("the Stanley Cup
+    Final" of "... won the Stanley Cup Final between the Avalanche and the Lightning?"), or, for
+    "how much did X sell for", X."""
+    sold = re.match(rf"^how\s+much\s+(?:did|does)\s+(?P<x>.*?)\s+{verb}\s+for\b", focus, re.I)
+    if sold:
+        return sold.group("x")
+    after = re.split(rf"\b{verb}\b", focus, maxsplit=1, flags=re.I)[-1]
+    return re.split(r"\b(?:between|against|over|by|with|after|when|to)\b|[?,]", after, maxsplit=1, flags=re.I)[0]
+
+
+def asked_outcome(focus: str) -> Outcome | None:
+    """The outcome a question asks for (Question.asked_outcome), or None. The verb must be the
+    question's own ("Which team won ...?", "How much did X sell for?"), not one inside a context
+    sentence or after "to" ("Who will try to win ...?" asks no outcome)."""
+    lowered = focus.lower()
+    for asked, done, ahead in _OUTCOME_GROUPS:
+        for verb in asked:
+            own = re.match(rf"^(?:who|which|what)\b[^?,]*?\b{verb}\b", lowered) and not re.search(
+                rf"\b(?:to|will|would|could|might|may|can)\s+(?:\w+\s+)?{verb}\b", lowered
+            )
+            if own or re.match(rf"^how\s+much\s+(?:did|does)\b[^?,]*?\b{verb}\s+for\b", lowered):
+                thing = _outcome_object(focus, verb)
+                about = frozenset(t for t in terms(thing) if t not in _TIME_TERMS | done | ahead | asked)
+                names = frozenset(t for e in entities_of(focus) for t in terms(e)) & about
+                return Outcome(done, ahead, about, names)
+    return None
 
 
 def answer_type(question: str) -> tuple[str, bool]:

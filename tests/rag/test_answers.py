@@ -333,6 +333,77 @@ def test_a_count_asked_of_a_sentence_not_yet_passed_abstains(fresh_pipeline) -> 
     assert not after.abstained and "nine years" in after.answer
 
 
+def test_an_outcome_asked_before_it_happened_abstains(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'Which team won the Harbour Cup?' asked before the final: the archive holds a preview
+    ('whoever wins the Harbour Cup', 'is favoured to win'), not a result; after it, the report."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    preview = Document(
+        doc_id="preview",
+        title="Harbour Cup final set",
+        text=(
+            "The Northport Gulls will face the Eastbay Herons in the Harbour Cup final on Saturday. "
+            "The Gulls are favoured to win the Harbour Cup after beating the Rivermouth Otters in the semifinal. "
+            "Whoever wins the Harbour Cup will host next year's opening round."
+        ),
+        published=dt.date(2022, 6, 20),
+    )
+    report = Document(
+        doc_id="report",
+        title="Herons take the Harbour Cup",
+        text="The Eastbay Herons won the Harbour Cup on Saturday, beating the Northport Gulls 3-1 in the final.",
+        published=dt.date(2022, 6, 26),
+    )
+    fresh_pipeline.ingest_parsed([Parsed("preview", doc=preview), Parsed("report", doc=report)])
+    question = "Which team won this year's Harbour Cup?"
+    before = fresh_pipeline.ask(question, as_of=dt.date(2022, 6, 22))
+    assert before.abstained and "outcome" in before.answer, before.answer
+    after = fresh_pipeline.ask(question, as_of=dt.date(2022, 6, 27))
+    assert not after.abstained and "Herons won the Harbour Cup" in after.answer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reports", "previews"),
+    [
+        ("The Eastbay Herons won the Harbour Cup on Saturday.", True, False),
+        ("Whoever wins the Harbour Cup will host next year's opening round.", False, True),
+        ("The Gulls are favoured to win the Harbour Cup.", False, True),
+        # An adjective, a result of another year, another contest in the same sentence: no report.
+        ("Two-time Harbour Cup-winning coach Ada Lind has the Gulls in form.", False, False),
+        ("The Herons won the Harbour Cup in 2019, their last title.", False, False),
+        ("The Gulls, who meet the Herons in the Harbour Cup final, beat the Otters in the semifinal.", False, False),
+    ],
+)
+def test_what_reports_or_previews_an_asked_outcome(sentence: str, reports: bool, previews: bool) -> None:
+    from rag.answer import abstention
+    from rag.answer.question import analyze
+
+    question = analyze("Which team won this year's Harbour Cup?", as_of=dt.date(2022, 6, 27))
+    assert question.asked_outcome is not None and question.asked_outcome.names == {"harbour", "cup"}
+    assert abstention.reports_outcome(question, sentence) is reports
+    assert abstention.previews_outcome(question, sentence) is previews
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Who won the Stanley Cup Final between the Avalanche and the Lightning?", True),
+        ("How much did the dinosaur skeleton sell for at Sotheby's?", True),
+        ("Which party won Italy's snap election?", True),
+        ("What country elected its first leftist leader this week?", True),
+        # Not an outcome the question asks for: a future try, a verb in the context sentence, a count.
+        ("Which slugger will try to become the first player to win the Home Run Derby three times?", False),
+        ("The Avalanche won Game 1 in overtime. Who scored the winning goal?", False),
+        ("How many votes did Rishi Sunak win in the final round?", False),
+    ],
+)
+def test_which_questions_ask_for_an_outcome(question: str, asks: bool) -> None:
+    from rag.answer.question import analyze
+
+    assert (analyze(question).asked_outcome is not None) is asks
+
+
 def test_a_question_that_opens_with_context_is_judged_half_by_its_asking_sentence(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
     """The context's words dilute the relevance of the sentence that answers 'Which animal was
     it?': judged on the whole text alone it abstained. A context the archive does not match
