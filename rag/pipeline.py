@@ -56,6 +56,12 @@ def as_of_day(as_of: dt.date | dt.datetime | None) -> dt.date:
     return as_of
 
 
+def _asks_a_thing(info: Question) -> bool:
+    """A question that asks for one thing of an event (a number, a name, a place, a date), not
+    for what someone said or what happened (see RagPipeline._retrieve_period)."""
+    return info.answer_type not in ("fact", "outlets", "reason") and not info.is_speaker_question
+
+
 def _within(filters: Filters | None, window: TimeWindow | None) -> Filters | None:
     """The filters narrowed to a question's time window; EMPTY_WINDOW when they do not overlap."""
     if window is None:
@@ -311,10 +317,10 @@ class RagPipeline:
     ) -> list[Passage]:
         """Passages published in the question's time window. A day ("on October 27") is also
         answered by later articles that name it: those are retrieved from the day to as_of and
-        kept only when the passage mentions the day. A figure asked of a month or year: see
-        `_retrieve_period`."""
+        kept only when the passage mentions the day. A thing of a month or year asked for (a
+        figure, a name, a place): see `_retrieve_period`."""
         window = info.time_window
-        if window is not None and window.period is not None and info.answer_type == "number" and window.to < as_of:
+        if window is not None and window.period is not None and _asks_a_thing(info) and window.to < as_of:
             return self._retrieve_period(info, window, k, filters, index, as_of)
         scoped = _within(filters, window)
         found = []
@@ -335,9 +341,11 @@ class RagPipeline:
         self, info: Question, window: TimeWindow, k: int, filters: Filters | None, index: LexicalIndex, as_of: dt.date
     ) -> list[Passage]:
         """A figure for a past month or year ("the median home price in June", "acres burned last
-        year") is published after the period ends, while what happened or was said in it is
-        reported in it (every other question or query keeps the window). Passages from the
-        window's start to as_of, ranked together, that were published in the window or name it."""
+        year") is published after the period ends, and a detail of its events is retold later with
+        its month ("stopped at a Moscow airport in February", in a July timeline of the case), as
+        a day is. What someone said in a month ("What did China say in October 2023?"), what
+        happened in it, and a search keep the strict window. Passages from the window's start to
+        as_of, ranked together, that were published in the window or name it."""
         extended = _within(filters, window.model_copy(update={"to": as_of}))
         if extended is EMPTY_WINDOW:
             return []

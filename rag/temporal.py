@@ -35,8 +35,9 @@ _UNIT = r"(?P<unit>day|week|month|year)s?"
 
 class TimeWindow(BaseModel):
     """How a question was read in time: articles published from `from` to `to` (inclusive). A day,
-    or the month or year of a figure asked for ("the median price in June"), is also answered by
-    articles published later, up to as_of, that name it."""
+    or the month or year of a thing asked for ("the median price in June", "the airport where she
+    was stopped in February"), is also answered by articles published later, up to as_of, that
+    name it."""
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
     from_: dt.date | None = Field(default=None, alias="from", description="Earliest publication date.")
@@ -50,8 +51,9 @@ class TimeWindow(BaseModel):
     period: Literal["month", "year"] | None = Field(
         default=None,
         exclude=True,
-        description="Set when the phrase names a calendar month or year: for a question asking for a figure, "
-        "articles published after it that name it also answer ('the median price in June', asked in July).",
+        description="Set when the phrase names a calendar month or year: for a question asking for a thing "
+        "(a figure, a name, a place), articles published after it that name it also answer "
+        "('the median price in June', asked in July).",
     )
 
 

@@ -113,12 +113,17 @@ def _speaker_parts(x: str) -> tuple[set[str], set[str], set[str]]:
     return names, roles, acronyms
 
 
+# A word of a name keeps the digits written into it ("G7", "F-35"): read as letters only, "G7"
+# became a name "g" that no article contains, and the question was refused.
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*")
+
+
 def entities_of(question: str) -> list[str]:
     """Capitalised words that do not open a sentence (proper names), lower-cased; day and month
     names are times. A sentence's first word is capitalised whatever it is ("... this week.
     Since what year ...?"), so it says nothing about being a name."""
     out: list[str] = []
-    for m in WORD_RE.finditer(question):
+    for m in _NAME_WORD.finditer(question):
         w = m.group(0).strip("'’-")
         before = question[: m.start()].rstrip()
         opens = not before or before[-1] in ".!?"

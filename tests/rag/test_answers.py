@@ -404,6 +404,37 @@ def test_which_questions_ask_for_an_outcome(question: str, asks: bool) -> None:
     assert (analyze(question).asked_outcome is not None) is asks
 
 
+def test_an_event_of_a_past_month_is_found_in_a_later_retelling(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """'Where was she stopped in February?', asked in July: a July timeline that names February
+    answers (as a later article naming a day does); what someone said in February keeps the strict
+    window."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    timeline = Document(
+        doc_id="timeline",
+        title="Timeline of Dana Korr's detention",
+        text=(
+            "Dana Korr, the basketball star, has been held since the winter. "
+            "Feb. 17: Dana Korr is stopped by customs officers at Ostrava's Mosnov airport on her way home. "
+            "March 5: News of the arrest breaks."
+        ),
+        published=dt.date(2022, 7, 20),
+    )
+    fresh_pipeline.ingest_parsed([Parsed("timeline", doc=timeline)])
+    resp = fresh_pipeline.ask("At which airport was Dana Korr stopped in February?", as_of=dt.date(2022, 7, 21))
+    assert resp.time_window is not None and resp.time_window.phrase == "in February"
+    assert not resp.abstained and "Mosnov" in resp.answer, resp.answer
+    said = fresh_pipeline.ask("What did Dana Korr say in February?", as_of=dt.date(2022, 7, 21))
+    assert said.abstained and not said.citations
+
+
+def test_a_name_keeps_its_digits() -> None:
+    from rag.answer.question import analyze
+
+    assert analyze("Missiles hit Kyiv as the G7 summit began. Which district was hit?").required_names == ["kyiv", "g7"]
+
+
 def test_a_question_that_opens_with_context_is_judged_half_by_its_asking_sentence(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
     """The context's words dilute the relevance of the sentence that answers 'Which animal was
     it?': judged on the whole text alone it abstained. A context the archive does not match
