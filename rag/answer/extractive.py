@@ -42,6 +42,11 @@ class Candidate:
     relevance: float = 0.0  # the score before the answer-type bonuses
     asked: float = 0.0  # relevance to the asking sentence alone (a question that opens with context)
     of_kind: bool | None = None  # holds a thing of the asked kind (None: any sentence may answer)
+    # The sentence asks a question itself ("Who will win the Stanley Cup: Colorado or Tampa
+    # Bay?", a teaser or a rhetorical question): quoted only for "what did X say", never as the
+    # answer to a fact, however close it is; it still shows what the archive previews
+    # (abstention.outcome_not_yet).
+    asks: bool = False
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
 
@@ -74,6 +79,8 @@ class ExtractiveConfig:
 
 _TIME_TERMS = frozenset(t for w in resource_words("time_words") for t in terms(w))
 _BOILERPLATE = re.compile("|".join(re.escape(m) for m in sorted(resource_words("boilerplate_markers"))))
+# A sentence that ends in a question mark (Candidate.asks).
+_ASKS = re.compile(r"\?[\"'”’)\]]*$")
 _NAME_GROUP = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:[A-Z][\w'’\-]+|de|al|bin|van|von))*")
 
 
@@ -172,7 +179,7 @@ class ExtractiveAnswerer:
                     if _BOILERPLATE.search(s.text):
                         continue
                     seen.add((doc_id, s.start))
-                    out.append(Candidate(s.text, s.start, s.end, p, rank, sp))
+                    out.append(Candidate(s.text, s.start, s.end, p, rank, sp, asks=bool(_ASKS.search(s.text))))
         return out, doc_terms
 
     # -- answering --------------------------------------------------------------------------
@@ -256,14 +263,18 @@ class ExtractiveAnswerer:
             pool = [c for c in cands if sum(n in doc_terms.get(c.passage.doc_id, ()) for n in entity_terms) >= need]
             if not pool:
                 return abstention.names_absent(info)
-        typed = [c for c in pool if c.of_kind is not False]
+        of_kind = [c for c in pool if c.of_kind is not False]
+        # A sentence that asks shows, like one that restates the question, that the archive
+        # covers it (it counts for relevance) but is not quoted; what someone asked is what they
+        # said, though: a speaker question may quote a question.
+        typed = [c for c in of_kind if not c.asks or info.is_speaker_question]
         if not typed:
             return abstention.nothing_of_asked_kind(info)
         role_stated = bool(role_terms) and any(states_role(role_terms, c.text) for c in typed)
-        weak = abstention.too_weak(max(c.relevance for c in typed), cfg.abstain_threshold, role_stated)
+        weak = abstention.too_weak(max(c.relevance for c in of_kind), cfg.abstain_threshold, role_stated)
         if weak is not None:
             return weak
-        not_yet = abstention.outcome_not_yet(info, [c.text for c in typed])
+        not_yet = abstention.outcome_not_yet(info, [c.text for c in of_kind])
         if not_yet is not None:
             return not_yet
         # A sentence that restates the question shows the archive covers it (it counts for the
