@@ -27,11 +27,14 @@ _SPEAKER_Q = [
         r"reaction|message|statement|statements|opinion|take|remarks|comments)\b(?P<rest>.*)$",
         re.I,
     ),
-    re.compile(r"^according\s+to\s+(?P<x>[^,?]+),?(?P<rest>.*)$", re.I),
 ]
+# "Which outlets reported X?" asks which of the archive's outlets carried it. A singular
+# newspaper, agency or source is a name in the text: "Which newspaper first reported ...?" is
+# answered by "The Indianapolis Star first reported ...", "Which agency issued the warning?" by
+# "the FDA", not by the archive's outlets.
 _OUTLETS_Q = re.compile(
-    r"\b(?:which|what)\s+(?:news\s+)?(?:outlets?|media|newspapers?|agenc(?:y|ies)|sources?|publications?|"
-    r"papers?|websites?)\b|\bwho\s+(?:reported|covered)\b",
+    r"\b(?:which|what)\s+(?:news\s+)?(?:outlets?|media|newspapers|agencies|sources|publications|"
+    r"papers|websites)\b|\bwho\s+(?:reported|covered)\b",
     re.I,
 )
 _QUESTION_WORDS = resource_words("question_words")

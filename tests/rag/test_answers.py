@@ -157,12 +157,53 @@ def test_one_unmatched_name_in_a_long_question_does_not_veto(seeded_pipeline) ->
     assert "001_27f4805873241f1d" in {c.doc_id for c in resp.citations}
 
 
-def test_survey_attribution_is_not_a_person() -> None:
+def test_according_to_a_source_asks_the_question_after_it() -> None:
+    """'According to X, what ...?' asks what follows, as 'What ..., according to X?' does; it is
+    not 'What did X say?' (the source is often a poll or a report that no one is quoted for)."""
     from rag.answer.question import analyze
 
     info = analyze("According to a recent survey, what percentage of adults disapprove?")
-    assert info.is_speaker_question and info.speaker == "survey" and info.speaker_names == {"survey"}
+    assert not info.is_speaker_question and info.answer_type == "number"
+    testimony = analyze("According to Cassidy Hutchinson's testimony, what did Trump want removed?")
+    assert not testimony.is_speaker_question and {"cassidy", "hutchinson"} <= set(testimony.required_names)
     assert analyze("What did the new Prime Minister say?").speaker_roles == {"prime", "minist"}
+
+
+def test_a_singular_newspaper_or_agency_is_a_name_not_the_archives_outlets() -> None:
+    from rag.answer.question import analyze
+
+    for question in ("Which newspaper first reported the girl's story?", "Which agency issued the recall?"):
+        assert analyze(question).answer_type == "name" and not analyze(question).wants_outlets, question
+    for question in (
+        "Which outlets reported the call?",
+        "Which outlet reported the call?",
+        "Which newspapers covered it?",
+    ):
+        assert analyze(question).answer_type == "outlets", question
+
+
+def test_according_to_a_source_is_answered_from_the_fact_it_reports(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    doc = Document(
+        doc_id="league",
+        title="What is the Gull Front?",
+        text=(
+            "The Gull Front was founded in 2017 and recruits along the coast. "
+            "According to the Harbour League's Center on Extremism, the Gull Front is responsible for approximately "
+            "80% of extremist propaganda across the region. "
+            '"The Gull Front espouses intolerance under the guise of tradition," Harbour League Vice President '
+            "Ada Lind said."
+        ),
+        published=dt.date(2022, 6, 13),
+    )
+    fresh_pipeline.ingest_parsed([Parsed("league", doc=doc)])
+    resp = fresh_pipeline.ask(
+        "According to the Harbour League, the Gull Front is responsible for about what share of extremist propaganda?",
+        as_of=dt.date(2022, 6, 14),
+    )
+    assert not resp.abstained and "80%" in resp.answer, resp.answer
 
 
 # -- time and question types (issue: time-aware answers) ------------------------------------------
@@ -669,13 +710,6 @@ def test_a_fact_about_a_past_month_is_answered_by_a_later_report(fresh_pipeline)
     assert not resp.abstained and "$416,000" in resp.answer, resp.answer
     said = fresh_pipeline.ask("What did the realtors say in June?", as_of=dt.date(2022, 7, 21))
     assert all(c.published is not None and c.published.month == 6 for c in said.citations)
-
-
-def test_according_to_a_persons_testimony_asks_what_the_person_said() -> None:
-    from rag.answer.question import analyze
-
-    info = analyze("According to Cassidy Hutchinson's testimony, what did Trump want removed?")
-    assert info.speaker == "Cassidy Hutchinson" and info.speaker_names == {"cassidi", "hutchinson"}
 
 
 def test_a_context_question_also_quotes_the_best_answer_to_its_asking_sentence(tmp_path, seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
