@@ -26,8 +26,14 @@ def _abstain(reason: str) -> Draft:
 
 
 def unknown_entities(question: Question, index: LexicalIndex) -> list[str]:
-    """Names in the question that no indexed article contains at all."""
-    return [e for e in question.required_names if e not in STOPWORDS and not all(index.has_term(t) for t in terms(e))]
+    """Names in the question that no indexed article contains at all. An acronym ("AP-NORC")
+    may be written out in every article that has it ("Associated Press-NORC"): it is left to the
+    answerer, which reads the articles' spelled-out names."""
+    return [
+        e
+        for e in question.required_names
+        if e not in STOPWORDS and e not in question.acronyms and not all(index.has_term(t) for t in terms(e))
+    ]
 
 
 def before_answering(

@@ -140,6 +140,43 @@ def _analyse_document(text: str) -> tuple[list[Sentence], list[list[str]]]:
     return sentences, attribute(sentences, text)
 
 
+# A run of capitalised words, with the short function words names keep inside them.
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|for|and|the|on)\s+)?[A-Z][\w'’\-]*)+")
+_NAME_FUNCTION_WORDS = frozenset({"of", "for", "and", "the", "on"})
+
+
+@lru_cache(maxsize=2048)
+def initials(text: str) -> frozenset[str]:
+    """The acronyms a text spells out: "Associated Press-NORC poll" gives "ap", "Food and Drug
+    Administration" gives "fda", so a question's "AP-NORC" or "FDA" finds the article that writes
+    the name in full (every run of two to five capitalised words; memoised like the sentences)."""
+    found: set[str] = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        heads = [w[0].lower() for w in m.group(0).split() if w not in _NAME_FUNCTION_WORDS]
+        for i in range(len(heads)):
+            for j in range(i + 2, min(i + 5, len(heads)) + 1):
+                found.add("".join(heads[i:j]))
+    return frozenset(found)
+
+
+_VARIANT_PREFIX = 6  # letters two forms of a name share at least ("revolut", "revolutionari"; not "guard", "guardian")
+
+
+def names_term(term: str, text_terms: AbstractSet[str]) -> bool:
+    """Whether a text has a name term, or a form of it that extends it or that it extends: the
+    question's "Revolutionary Guards" is the article's "Revolution Guards Corps" (stems "revolutionari"
+    and "revolut"). Short terms must match exactly."""
+    if term in text_terms:
+        return True
+    if len(term) < _VARIANT_PREFIX:
+        return False
+    return any(
+        len(t) >= _VARIANT_PREFIX and (t.startswith(term) or term.startswith(t))
+        for t in text_terms
+        if t[:1] == term[:1]
+    )
+
+
 def coverage(question_terms: list[str], text_terms: AbstractSet[str]) -> float:
     if not question_terms:
         return 0.0
@@ -168,7 +205,7 @@ class ExtractiveAnswerer:
             text = doc_texts.get(doc_id, "")
             if not text:
                 continue
-            doc_terms[doc_id] = term_set(items[0][1].title + "\n" + text)
+            doc_terms[doc_id] = term_set(items[0][1].title + "\n" + text) | initials(text)
             sentences, speakers = _analyse_document(text)
             for rank, p in items:
                 for s, sp in zip(sentences, speakers, strict=True):
@@ -260,7 +297,8 @@ class ExtractiveAnswerer:
             # (LGBTQ / LGBTQ+) should not veto an article that names the rest.
             entity_terms = list(dict.fromkeys(t for e in info.required_names for t in terms(e)))
             need = len(entity_terms) if len(entity_terms) <= 2 else math.ceil(cfg.entity_share * len(entity_terms))
-            pool = [c for c in cands if sum(n in doc_terms.get(c.passage.doc_id, ()) for n in entity_terms) >= need]
+            named = {doc: sum(names_term(n, terms_) for n in entity_terms) for doc, terms_ in doc_terms.items()}
+            pool = [c for c in cands if named.get(c.passage.doc_id, 0) >= need]
             if not pool:
                 return abstention.names_absent(info)
         of_kind = [c for c in pool if c.of_kind is not False]

@@ -69,6 +69,7 @@ class Question:
     wants_outlets: bool = False
     content_terms: list[str] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)  # surface words of proper names
+    acronyms: set[str] = field(default_factory=set)  # entities written in capitals ("ap", "norc", "fda")
     outlets: list[str] = field(default_factory=list)  # outlet names the question mentions
     answer_type: str = "fact"  # see ANSWER_TYPES
     wants_list: bool = False  # "which ministers ...": a sentence that enumerates them
@@ -173,6 +174,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
     verbs = {normalize_word(v) for v in SPEECH_VERBS} | {"say", "think", "else"}
     info.content_terms = [t for t in terms(q) if t not in verbs]
     info.entities = entities_of(q)
+    info.acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", q)} & set(info.entities)
     info.wants_outlets = bool(_OUTLETS_Q.search(q))
     info.answer_type, info.wants_list = answer_type(q)
     asking = asking_sentence(q)

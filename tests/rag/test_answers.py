@@ -884,3 +884,38 @@ def test_a_title_right_before_a_new_name_answers_which_holder(tmp_path, seeded_p
         answers[weight] = "" if resp.abstained else resp.answer
     assert "Dana Whitcomb" in answers[None], answers[None]
     assert "Dana Whitcomb" not in answers[0.0], "the other sentences alone answer: the test no longer shows the rule"
+
+
+def test_a_name_matches_its_other_forms_and_its_acronym() -> None:
+    from rag.answer.extractive import initials, names_term
+    from rag.text import term_set
+
+    article = "Major General Hossein Salaami of the Islamic Revolution Guards Corps spoke."
+    assert names_term("revolutionari", term_set(article))  # "Revolutionary Guards"
+    assert not names_term("guardian", term_set("The guards stood by."))  # a longer word is not its prefix's name
+    assert not names_term("kim", term_set("Kimberly spoke."))  # short terms match exactly
+    assert {"ap", "fda", "cdc"} <= initials(
+        "An Associated Press-NORC poll. The Food and Drug Administration and the Centers for Disease Control agreed."
+    )
+
+
+def test_a_question_that_names_an_acronym_finds_the_name_written_out(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    doc = Document(
+        doc_id="poll",
+        title="A nation ill at ease",
+        text=(
+            "Fireworks lit up the harbour on Monday. "
+            "A staggering 85% of US adults in an Associated Press-NORC poll released last week said things in the "
+            "country are headed in the wrong direction."
+        ),
+        published=dt.date(2022, 7, 4),
+    )
+    fresh_pipeline.ingest_parsed([Parsed("poll", doc=doc)])
+    resp = fresh_pipeline.ask(
+        "According to an AP-NORC poll, what share of US adults say the country is headed in the wrong direction?",
+        as_of=dt.date(2022, 7, 5),
+    )
+    assert not resp.abstained and "85%" in resp.answer, resp.answer
