@@ -141,6 +141,7 @@ class RagPipeline:
             duplicate_similarity=s.duplicate_similarity,
             redundancy_penalty=s.redundancy_penalty,
             entity_share=s.entity_share,
+            name_variant_prefix=s.name_variant_prefix,
             min_words=s.min_sentence_words,
             asked_claim=s.asked_claim,
         )

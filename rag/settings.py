@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     duplicate_similarity: float = 0.8  # one claim from several outlets: cited together
     redundancy_penalty: float = 0.25  # per unit of similarity above 0.5 to a chosen sentence
     entity_share: float = 0.75  # of a long question's name words, needed in the answering article
+    # Two forms of a name ("Revolutionary", "Revolution") match when one extends the other and
+    # they share at least this many letters. Tuning-week questions, 2026-11-26: 5-7 tie, off (99)
+    # loses one; 6 so that "guard" does not name "Guardian".
+    name_variant_prefix: int = 6
     min_sentence_words: int = 5
     # A question that opens with context also quotes the sentence that best answers its asking
     # sentence alone (with a thing of the asked kind), when no other claim quotes it. Chosen on the

@@ -73,6 +73,7 @@ class ExtractiveConfig:
     duplicate_similarity: float  # sentences this similar are one claim (cited from every outlet)
     redundancy_penalty: float  # per unit of similarity above 0.5 to a sentence already chosen
     entity_share: float  # a question with three or more name words: this share must be in the article
+    name_variant_prefix: int  # letters two forms of a name share at least (names_term)
     min_words: int  # shorter sentences (captions, bylines) are not candidates
     asked_claim: bool  # a question opening with context also quotes the best answer to its asking sentence
 
@@ -159,22 +160,15 @@ def initials(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-_VARIANT_PREFIX = 6  # letters two forms of a name share at least ("revolut", "revolutionari"; not "guard", "guardian")
-
-
-def names_term(term: str, text_terms: AbstractSet[str]) -> bool:
+def names_term(term: str, text_terms: AbstractSet[str], prefix: int) -> bool:
     """Whether a text has a name term, or a form of it that extends it or that it extends: the
     question's "Revolutionary Guards" is the article's "Revolution Guards Corps" (stems "revolutionari"
-    and "revolut"). Short terms must match exactly."""
+    and "revolut"). Terms shorter than `prefix` letters must match exactly."""
     if term in text_terms:
         return True
-    if len(term) < _VARIANT_PREFIX:
+    if len(term) < prefix:
         return False
-    return any(
-        len(t) >= _VARIANT_PREFIX and (t.startswith(term) or term.startswith(t))
-        for t in text_terms
-        if t[:1] == term[:1]
-    )
+    return any(len(t) >= prefix and (t.startswith(term) or term.startswith(t)) for t in text_terms if t[:1] == term[:1])
 
 
 def coverage(question_terms: list[str], text_terms: AbstractSet[str]) -> float:
@@ -297,7 +291,8 @@ class ExtractiveAnswerer:
             # (LGBTQ / LGBTQ+) should not veto an article that names the rest.
             entity_terms = list(dict.fromkeys(t for e in info.required_names for t in terms(e)))
             need = len(entity_terms) if len(entity_terms) <= 2 else math.ceil(cfg.entity_share * len(entity_terms))
-            named = {doc: sum(names_term(n, terms_) for n in entity_terms) for doc, terms_ in doc_terms.items()}
+            prefix = cfg.name_variant_prefix
+            named = {doc: sum(names_term(n, terms_, prefix) for n in entity_terms) for doc, terms_ in doc_terms.items()}
             pool = [c for c in cands if named.get(c.passage.doc_id, 0) >= need]
             if not pool:
                 return abstention.names_absent(info)

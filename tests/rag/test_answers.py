@@ -891,9 +891,9 @@ def test_a_name_matches_its_other_forms_and_its_acronym() -> None:
     from rag.text import term_set
 
     article = "Major General Hossein Salaami of the Islamic Revolution Guards Corps spoke."
-    assert names_term("revolutionari", term_set(article))  # "Revolutionary Guards"
-    assert not names_term("guardian", term_set("The guards stood by."))  # a longer word is not its prefix's name
-    assert not names_term("kim", term_set("Kimberly spoke."))  # short terms match exactly
+    assert names_term("revolutionari", term_set(article), 6)  # "Revolutionary Guards"
+    assert not names_term("guardian", term_set("The guards stood by."), 6)  # five letters in common are too few
+    assert not names_term("kim", term_set("Kimberly spoke."), 6)  # short terms match exactly
     assert {"ap", "fda", "cdc"} <= initials(
         "An Associated Press-NORC poll. The Food and Drug Administration and the Centers for Disease Control agreed."
     )
