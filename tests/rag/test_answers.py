@@ -19,6 +19,19 @@ def assert_verifiable(pipeline: RagPipeline, resp) -> None:  # type: ignore[no-u
         assert c.quote in c.text or c.text in text
 
 
+def archive(pipeline: RagPipeline, *articles: tuple[str, str, str, dt.date]) -> None:
+    """Write a test's small archive: articles as (doc_id, title, text, published)."""
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+
+    pipeline.ingest_parsed(
+        [
+            Parsed(doc_id, doc=Document(doc_id=doc_id, title=title, text=text, published=published))
+            for doc_id, title, text, published in articles
+        ]
+    )
+
+
 def test_what_did_oman_say(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     resp = seeded_pipeline.ask("What did Oman say?")
     assert not resp.abstained and resp.answerer == "extractive"
@@ -182,28 +195,35 @@ def test_a_singular_newspaper_or_agency_is_a_name_not_the_archives_outlets() -> 
         assert analyze(question).answer_type == "outlets", question
 
 
-def test_according_to_a_source_is_answered_from_the_fact_it_reports(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
-    from rag.ingest.ingester import Parsed
-    from rag.models import Document
-
-    doc = Document(
-        doc_id="league",
-        title="What is the Gull Front?",
-        text=(
+@pytest.mark.parametrize(
+    ("article", "question", "answer"),
+    [
+        pytest.param(
             "The Gull Front was founded in 2017 and recruits along the coast. "
             "According to the Harbour League's Center on Extremism, the Gull Front is responsible for approximately "
             "80% of extremist propaganda across the region. "
             '"The Gull Front espouses intolerance under the guise of tradition," Harbour League Vice President '
-            "Ada Lind said."
+            "Ada Lind said.",
+            "According to the Harbour League, the Gull Front is responsible for about what share of extremist propaganda?",
+            "80%",
+            id="a source no one is quoted for",
         ),
-        published=dt.date(2022, 6, 13),
-    )
-    fresh_pipeline.ingest_parsed([Parsed("league", doc=doc)])
-    resp = fresh_pipeline.ask(
-        "According to the Harbour League, the Gull Front is responsible for about what share of extremist propaganda?",
-        as_of=dt.date(2022, 6, 14),
-    )
-    assert not resp.abstained and "80%" in resp.answer, resp.answer
+        pytest.param(
+            "Fireworks lit up the harbour on Monday. "
+            "A staggering 85% of US adults in an Associated Press-NORC poll released last week said things in the "
+            "country are headed in the wrong direction.",
+            "According to an AP-NORC poll, what share of US adults say the country is headed in the wrong direction?",
+            "85%",
+            id="an acronym the article writes out",
+        ),
+    ],
+)
+def test_according_to_a_source_is_answered_from_the_fact_it_reports(
+    fresh_pipeline, article: str, question: str, answer: str
+) -> None:  # type: ignore[no-untyped-def]
+    archive(fresh_pipeline, ("source", "A report", article, dt.date(2022, 7, 4)))
+    resp = fresh_pipeline.ask(question, as_of=dt.date(2022, 7, 5))
+    assert not resp.abstained and answer in resp.answer, resp.answer
 
 
 # -- time and question types (issue: time-aware answers) ------------------------------------------
@@ -377,26 +397,23 @@ def test_a_count_asked_of_a_sentence_not_yet_passed_abstains(fresh_pipeline) -> 
 def test_an_outcome_asked_before_it_happened_abstains(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
     """'Which team won the Harbour Cup?' asked before the final: the archive holds a preview
     ('whoever wins the Harbour Cup', 'is favoured to win'), not a result; after it, the report."""
-    from rag.ingest.ingester import Parsed
-    from rag.models import Document
-
-    preview = Document(
-        doc_id="preview",
-        title="Harbour Cup final set",
-        text=(
+    archive(
+        fresh_pipeline,
+        (
+            "preview",
+            "Harbour Cup final set",
             "The Northport Gulls will face the Eastbay Herons in the Harbour Cup final on Saturday. "
             "The Gulls are favoured to win the Harbour Cup after beating the Rivermouth Otters in the semifinal. "
-            "Whoever wins the Harbour Cup will host next year's opening round."
+            "Whoever wins the Harbour Cup will host next year's opening round.",
+            dt.date(2022, 6, 20),
         ),
-        published=dt.date(2022, 6, 20),
+        (
+            "report",
+            "Herons take the Harbour Cup",
+            "The Eastbay Herons won the Harbour Cup on Saturday, beating the Northport Gulls 3-1 in the final.",
+            dt.date(2022, 6, 26),
+        ),
     )
-    report = Document(
-        doc_id="report",
-        title="Herons take the Harbour Cup",
-        text="The Eastbay Herons won the Harbour Cup on Saturday, beating the Northport Gulls 3-1 in the final.",
-        published=dt.date(2022, 6, 26),
-    )
-    fresh_pipeline.ingest_parsed([Parsed("preview", doc=preview), Parsed("report", doc=report)])
     question = "Which team won this year's Harbour Cup?"
     before = fresh_pipeline.ask(question, as_of=dt.date(2022, 6, 22))
     assert before.abstained and "outcome" in before.answer, before.answer
@@ -449,20 +466,17 @@ def test_an_event_of_a_past_month_is_found_in_a_later_retelling(fresh_pipeline) 
     """'Where was she stopped in February?', asked in July: a July timeline that names February
     answers (as a later article naming a day does); what someone said in February keeps the strict
     window."""
-    from rag.ingest.ingester import Parsed
-    from rag.models import Document
-
-    timeline = Document(
-        doc_id="timeline",
-        title="Timeline of Dana Korr's detention",
-        text=(
+    archive(
+        fresh_pipeline,
+        (
+            "timeline",
+            "Timeline of Dana Korr's detention",
             "Dana Korr, the basketball star, has been held since the winter. "
             "Feb. 17: Dana Korr is stopped by customs officers at Ostrava's Mosnov airport on her way home. "
-            "March 5: News of the arrest breaks."
+            "March 5: News of the arrest breaks.",
+            dt.date(2022, 7, 20),
         ),
-        published=dt.date(2022, 7, 20),
     )
-    fresh_pipeline.ingest_parsed([Parsed("timeline", doc=timeline)])
     resp = fresh_pipeline.ask("At which airport was Dana Korr stopped in February?", as_of=dt.date(2022, 7, 21))
     assert resp.time_window is not None and resp.time_window.phrase == "in February"
     assert not resp.abstained and "Mosnov" in resp.answer, resp.answer
@@ -477,20 +491,17 @@ def test_a_name_keeps_its_digits() -> None:
 
 
 def test_a_sentence_that_asks_is_not_quoted_as_an_answer(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
-    from rag.ingest.ingester import Parsed
-    from rag.models import Document
-
-    doc = Document(
-        doc_id="final",
-        title="Gulls lead the Harbour Cup final",
-        text=(
+    archive(
+        fresh_pipeline,
+        (
+            "final",
+            "Gulls lead the Harbour Cup final",
             "Who will win the Harbour Cup: the Northport Gulls or the Eastbay Herons? "
             "The Gulls took a 2-0 lead in the Harbour Cup final on Saturday. "
-            "Mara Lind opened the scoring when she converted a pass from Tove Sand on the power play."
+            "Mara Lind opened the scoring when she converted a pass from Tove Sand on the power play.",
+            dt.date(2022, 6, 20),
         ),
-        published=dt.date(2022, 6, 20),
     )
-    fresh_pipeline.ingest_parsed([Parsed("final", doc=doc)])
     resp = fresh_pipeline.ask(
         "Who scored the Gulls' opening goal in the Harbour Cup final?", as_of=dt.date(2022, 6, 21)
     )
@@ -897,25 +908,3 @@ def test_a_name_matches_its_other_forms_and_its_acronym() -> None:
     assert {"ap", "fda", "cdc"} <= initials(
         "An Associated Press-NORC poll. The Food and Drug Administration and the Centers for Disease Control agreed."
     )
-
-
-def test_a_question_that_names_an_acronym_finds_the_name_written_out(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
-    from rag.ingest.ingester import Parsed
-    from rag.models import Document
-
-    doc = Document(
-        doc_id="poll",
-        title="A nation ill at ease",
-        text=(
-            "Fireworks lit up the harbour on Monday. "
-            "A staggering 85% of US adults in an Associated Press-NORC poll released last week said things in the "
-            "country are headed in the wrong direction."
-        ),
-        published=dt.date(2022, 7, 4),
-    )
-    fresh_pipeline.ingest_parsed([Parsed("poll", doc=doc)])
-    resp = fresh_pipeline.ask(
-        "According to an AP-NORC poll, what share of US adults say the country is headed in the wrong direction?",
-        as_of=dt.date(2022, 7, 5),
-    )
-    assert not resp.abstained and "85%" in resp.answer, resp.answer
