@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.resources import words as resource_words
+from rag.resources import alternation
 from rag.text import asking_start
 
 _MONTH = (
@@ -170,12 +170,7 @@ def _dates_the_reporting(question: str, m: re.Match[str], kind: str, context_end
     return not _NOT_A_WINDOW_BEFORE.search(before)
 
 
-_FUTURE = re.compile(
-    r"(?<![\w'’])(?:"
-    + "|".join(sorted((re.escape(w) for w in resource_words("future_markers")), key=len, reverse=True))
-    + r")\b",
-    re.I,
-)
+_FUTURE = re.compile(rf"(?<![\w'’])(?:{alternation('future_markers')})\b", re.I)
 
 
 def _in_future_clause(question: str, m: re.Match[str]) -> bool:

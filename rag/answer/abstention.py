@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rag.answer.prompts import ABSTAIN_TOKEN
 from rag.answer.render import Draft
 from rag.models import Filters, Passage
+from rag.resources import alternation
 from rag.resources import words as resource_words
 from rag.text import STOPWORDS, terms, words
 
@@ -128,19 +129,14 @@ _DATE_NUMBERS = re.compile(
     r"|\b(?:19|20)\d{2}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
     re.I,
 )
-_CAUSAL = re.compile(
-    r"\b(?:"
-    + "|".join(sorted((re.escape(w) for w in resource_words("causal_markers")), key=len, reverse=True))
-    + r")\b",
-    re.I,
-)
+_CAUSAL = re.compile(rf"\b(?:{alternation('causal_markers')})\b", re.I)
 _CLAUSES = re.compile(r"[;,]|\s(?:and|but|when|while|after|before|as)\s", re.I)
 # Day and month names are capitalised but answer no "who", "where" or "which": they are times.
 _TIME_WORDS = resource_words("time_words")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
-_NOT_YET = frozenset(resource_words("future_markers")) | frozenset(resource_words("unrealised_markers"))
+_NOT_YET = re.compile(rf"(?<![\w'])(?:{alternation('future_markers', 'unrealised_markers')})\b")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _OUTCOME_CLAUSES = re.compile(r"[;,:()]|\s[-–—]+\s|\s(?:but|while|and)\s", re.I)
 
@@ -157,8 +153,7 @@ def _outcome_forms(sentence: str, forms: frozenset[str], about: frozenset[str]) 
         tokens = re.findall(r"[a-z'][a-z'-]*", clause.lower())
         for i, token in enumerate(tokens):
             if token in forms:
-                before = " ".join(tokens[:i])
-                found.append(any(re.search(rf"(?<![\w']){re.escape(m)}\b", before) for m in _NOT_YET))
+                found.append(_NOT_YET.search(" ".join(tokens[:i])) is not None)
     return found
 
 

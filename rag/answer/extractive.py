@@ -19,7 +19,7 @@ import numpy as np
 from rag.answer import abstention
 from rag.answer.attribution import ROLE_WORDS, attribute, speaker_match
 from rag.answer.citations import Support
-from rag.answer.question import Question
+from rag.answer.question import TIME_TERMS, Question
 from rag.answer.render import Claim, Draft
 from rag.embed import Embedder
 from rag.models import Passage
@@ -78,7 +78,6 @@ class ExtractiveConfig:
     asked_claim: bool  # a question opening with context also quotes the best answer to its asking sentence
 
 
-_TIME_TERMS = frozenset(t for w in resource_words("time_words") for t in terms(w))
 _BOILERPLATE = re.compile("|".join(re.escape(m) for m in sorted(resource_words("boilerplate_markers"))))
 # A sentence that ends in a question mark (Candidate.asks).
 _ASKS = re.compile(r"\?[\"'”’)\]]*$")
@@ -126,7 +125,7 @@ def names_holder(title: list[str], sentence: str, question_names: AbstractSet[st
     title_terms = {t for w in title for t in terms(w)}
     for m in _title_then_name(tuple(title)).finditer(sentence):
         named = {t for t in terms(m.group("name")) if t not in title_terms and t not in question_names}
-        if named - _TIME_TERMS:
+        if named - TIME_TERMS:
             return True
     return False
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.answer.attribution import ROLE_WORDS, SPEECH_VERBS, WORD_RE
+from rag.resources import alternation
 from rag.resources import words as resource_words
 from rag.temporal import TimeWindow, find_time_window
 from rag.text import STOPWORDS, asking_start, is_demonym, normalize_word, terms, words
@@ -39,7 +40,9 @@ _OUTLETS_Q = re.compile(
 )
 _QUESTION_WORDS = resource_words("question_words")
 _TIME_WORDS = resource_words("time_words")
-_TIME_TERMS = frozenset(t for w in _TIME_WORDS | {"year", "week", "month", "day"} for t in terms(w))
+# Day and month names as terms: times, not names (extractive reads them too).
+TIME_TERMS = frozenset(t for w in _TIME_WORDS for t in terms(w))
+_PERIOD_TERMS = frozenset(terms("year week month day"))
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
             flags=re.I,
         )
         # "according to Cassidy Hutchinson's testimony": the speaker is the person, not the document.
-        x = re.sub(rf"['’]s?\s+(?:{_alternatives('report_nouns')})$", "", x, flags=re.I)
+        x = re.sub(rf"['’]s?\s+(?:{alternation('report_nouns')})$", "", x, flags=re.I)
         if len(x.split()) > 10:
             continue
         info.speaker = x
@@ -199,14 +202,9 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
 ANSWER_TYPES = ("person", "number", "date", "place", "name", "role", "reason", "outlets", "fact")
 
 
-def _alternatives(name: str) -> str:
-    """A word list from rag/resources as a regex alternation (longest first)."""
-    return "|".join(sorted((re.escape(w) for w in resource_words(name)), key=len, reverse=True))
-
-
 _NUMBER_Q = re.compile(
     r"^(?:how\s+(?:many|much|long|old|far|big|large|high|often)|what\s+(?:is\s+|was\s+|were\s+|are\s+)?(?:the\s+)?"
-    rf"(?:(?!of\b|the\b)[\w-]+\s+){{0,3}}?(?:{_alternatives('number_nouns')})\b)",
+    rf"(?:(?!of\b|the\b)[\w-]+\s+){{0,3}}?(?:{alternation('number_nouns')})\b)",
     re.I,
 )
 # "how many people were killed" / "how many people died": the counted noun and, when the verb
@@ -232,11 +230,11 @@ _DATE_Q = re.compile(
 # player"), none of them a function word ("what is the country's ..." asks no place).
 _MODIFIERS = r"(?:(?!(?:is|was|are|were|be|the|a|an|of|did|does|do|has|have|had|in|on|to)\b)[\w-]+\s+){0,2}?"
 _PLACE_Q = re.compile(
-    rf"^(?:where\b|(?:in\s+)?(?:which|what)\s+{_MODIFIERS}(?:{_alternatives('place_nouns')})\b)",
+    rf"^(?:where\b|(?:in\s+)?(?:which|what)\s+{_MODIFIERS}(?:{alternation('place_nouns')})\b)",
     re.I,
 )
 _PERSON_Q = re.compile(
-    rf"^(?:who\b|whom\b|whose\b|(?:which|what)\s+{_MODIFIERS}(?:{_alternatives('person_nouns')})\b|name\s+the\b)",
+    rf"^(?:who\b|whom\b|whose\b|(?:which|what)\s+{_MODIFIERS}(?:{alternation('person_nouns')})\b|name\s+the\b)",
     re.I,
 )
 _REASON_Q = re.compile(r"^(?:why\b|what\s+(?:caused|led\s+to|prompted|triggered)\b|for\s+what\s+reason\b)", re.I)
@@ -376,7 +374,7 @@ def asked_outcome(focus: str) -> Outcome | None:
             )
             if own or re.match(rf"^how\s+much\s+(?:did|does)\b[^?,]*?\b{verb}\s+for\b", lowered):
                 thing = _outcome_object(focus, verb)
-                about = frozenset(t for t in terms(thing) if t not in _TIME_TERMS | done | ahead | asked)
+                about = frozenset(t for t in terms(thing) if t not in TIME_TERMS | _PERIOD_TERMS | done | ahead | asked)
                 names = frozenset(t for e in entities_of(focus) for t in terms(e)) & about
                 return Outcome(done, ahead, about, names)
     return None

@@ -6,6 +6,7 @@ recorded with an evaluation run (`eval` copies their checksums into results.json
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 from importlib import resources
 
@@ -15,6 +16,13 @@ def words(name: str) -> frozenset[str]:
     """The words of `rag/resources/<name>.txt`; lines starting with '#' are comments."""
     raw = resources.files("rag").joinpath(f"resources/{name}.txt").read_text(encoding="utf-8")
     return frozenset(line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def alternation(*names: str) -> str:
+    """The words of one or more lists as a regex alternation, longest first (so "set to" is tried
+    before "set"), each escaped."""
+    listed = {w for name in names for w in words(name)}
+    return "|".join(sorted((re.escape(w) for w in listed), key=lambda w: (-len(w), w)))
 
 
 def fingerprints() -> dict[str, str]:
