@@ -363,62 +363,80 @@ def test_a_sentence_that_only_restates_the_question_is_not_the_answer(fresh_pipe
     assert "has arrived" not in resp.answer, "the restated lead was quoted as the answer"
 
 
-def test_a_count_asked_of_a_sentence_not_yet_passed_abstains(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
-    """'How many years was X sentenced to?' before the verdict: the archive holds the maximum
-    penalty ('up to 10 years'), a number of years but not a sentence; after it, the verdict."""
+def test_a_count_of_years_sentenced_keeps_both_words() -> None:
     from rag.answer.question import analyze
-    from rag.ingest.ingester import Parsed
-    from rag.models import Document
 
-    trial = Document(
-        doc_id="trial",
-        title="Skater goes on trial",
-        text=(
-            "The skater Mara Vell went on trial in Lisbon on Friday on smuggling charges. "
-            "The charges can be punished by up to 10 years in prison under the country's law."
-        ),
-        published=dt.date(2022, 7, 1),
-    )
-    verdict = Document(
-        doc_id="verdict",
-        title="Skater sentenced",
-        text="A Lisbon court sentenced the skater Mara Vell to nine years in prison on Thursday.",
-        published=dt.date(2022, 8, 4),
-    )
-    fresh_pipeline.ingest_parsed([Parsed("trial", doc=trial), Parsed("verdict", doc=verdict)])
-    question = "How many years in prison was Mara Vell sentenced to?"
-    assert analyze(question).counted == ["year", "sentenc"]
-    before = fresh_pipeline.ask(question, as_of=dt.date(2022, 7, 2))
-    assert before.abstained, before.answer
-    after = fresh_pipeline.ask(question, as_of=dt.date(2022, 8, 5))
-    assert not after.abstained and "nine years" in after.answer
+    assert analyze("How many years in prison was Mara Vell sentenced to?").counted == ["year", "sentenc"]
 
 
-def test_an_outcome_asked_before_it_happened_abstains(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
-    """'Which team won the Harbour Cup?' asked before the final: the archive holds a preview
-    ('whoever wins the Harbour Cup', 'is favoured to win'), not a result; after it, the report."""
-    archive(
-        fresh_pipeline,
-        (
-            "preview",
-            "Harbour Cup final set",
-            "The Northport Gulls will face the Eastbay Herons in the Harbour Cup final on Saturday. "
-            "The Gulls are favoured to win the Harbour Cup after beating the Rivermouth Otters in the semifinal. "
-            "Whoever wins the Harbour Cup will host next year's opening round.",
-            dt.date(2022, 6, 20),
+_NOT_YET_PASSED = [
+    (
+        "trial",
+        "Skater goes on trial",
+        "The skater Mara Vell went on trial in Lisbon on Friday on smuggling charges. "
+        "The charges can be punished by up to 10 years in prison under the country's law.",
+        dt.date(2022, 7, 1),
+    ),
+    (
+        "verdict",
+        "Skater sentenced",
+        "A Lisbon court sentenced the skater Mara Vell to nine years in prison on Thursday.",
+        dt.date(2022, 8, 4),
+    ),
+]
+_NOT_YET_WON = [
+    (
+        "preview",
+        "Harbour Cup final set",
+        "The Northport Gulls will face the Eastbay Herons in the Harbour Cup final on Saturday. "
+        "The Gulls are favoured to win the Harbour Cup after beating the Rivermouth Otters in the semifinal. "
+        "Whoever wins the Harbour Cup will host next year's opening round.",
+        dt.date(2022, 6, 20),
+    ),
+    (
+        "report",
+        "Herons take the Harbour Cup",
+        "The Eastbay Herons won the Harbour Cup on Saturday, beating the Northport Gulls 3-1 in the final.",
+        dt.date(2022, 6, 26),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("articles", "question", "before", "after", "answer", "reason"),
+    [
+        pytest.param(
+            _NOT_YET_PASSED,
+            "How many years in prison was Mara Vell sentenced to?",
+            dt.date(2022, 7, 2),
+            dt.date(2022, 8, 5),
+            "nine years",
+            "",
+            # The archive holds the maximum penalty ('up to 10 years'), a number of years but not a
+            # sentence; after the verdict, the verdict.
+            id="a count asked of a sentence not yet passed",
         ),
-        (
-            "report",
-            "Herons take the Harbour Cup",
-            "The Eastbay Herons won the Harbour Cup on Saturday, beating the Northport Gulls 3-1 in the final.",
-            dt.date(2022, 6, 26),
+        pytest.param(
+            _NOT_YET_WON,
+            "Which team won this year's Harbour Cup?",
+            dt.date(2022, 6, 22),
+            dt.date(2022, 6, 27),
+            "Herons won the Harbour Cup",
+            "outcome",
+            # The archive holds a preview ('whoever wins the Harbour Cup', 'is favoured to win'),
+            # not a result; after the final, the report.
+            id="an outcome asked before it happened",
         ),
-    )
-    question = "Which team won this year's Harbour Cup?"
-    before = fresh_pipeline.ask(question, as_of=dt.date(2022, 6, 22))
-    assert before.abstained and "outcome" in before.answer, before.answer
-    after = fresh_pipeline.ask(question, as_of=dt.date(2022, 6, 27))
-    assert not after.abstained and "Herons won the Harbour Cup" in after.answer
+    ],
+)
+def test_what_has_not_happened_by_as_of_abstains_then_answers(  # type: ignore[no-untyped-def]
+    fresh_pipeline, articles, question: str, before: dt.date, after: dt.date, answer: str, reason: str
+) -> None:
+    archive(fresh_pipeline, *articles)
+    early = fresh_pipeline.ask(question, as_of=before)
+    assert early.abstained and reason in early.answer, early.answer
+    late = fresh_pipeline.ask(question, as_of=after)
+    assert not late.abstained and answer in late.answer
 
 
 @pytest.mark.parametrize(
