@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -21,8 +20,6 @@ from rag.errors import (
     RagError,
     StoreUnavailable,
 )
-
-log = logging.getLogger("api.errors")
 
 STATUS: dict[type[RagError], int] = {
     DocumentNotFound: 404,  # and CollectionNotFound
@@ -90,7 +87,5 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(_allowed_methods(request))
         return error_response(request, exc.status_code, names.get(exc.status_code, "http_error"), exc.detail, headers)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "internal_error", "unexpected server error; see the server log")
+    # Unexpected errors (500) are answered by api/middleware.ServiceMiddleware, inside Starlette's
+    # error middleware, which re-raises after answering and so made uvicorn close the connection.

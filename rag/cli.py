@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -109,7 +110,13 @@ def watch(
     from rag.ingest.watch import FolderWatcher
 
     pipeline = _pipeline(collection=collection)
-    watcher = FolderWatcher(folder, pipeline.ingest_paths, pipeline.settings.data_dir, interval)
+    watcher = FolderWatcher(
+        folder,
+        functools.partial(pipeline.ingest_paths, root=folder),
+        pipeline.settings.data_dir,
+        interval,
+        pipeline.settings.follow_symlinks,
+    )
     if new_only:
         watcher.mark_existing()
 

@@ -163,10 +163,13 @@ class RagPipeline:
         self.lexical_index()
 
     # -- documents --------------------------------------------------------------------------
-    def ingest_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    def ingest_paths(
+        self, paths: Sequence[Path], progress: Progress | None = None, root: Path | None = None
+    ) -> IngestReport:
+        """`root`: the folder the paths were found in (a watched one): ids and links are judged by it."""
         self.store.check_disk()
         with self._write_lock:
-            report = self.ingester.ingest_paths(paths, progress)
+            report = self.ingester.ingest_paths(paths, progress, root)
         self.lexical_index()
         return report
 

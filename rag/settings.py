@@ -145,6 +145,15 @@ class Settings(BaseSettings):
     # Ingestion limits
     max_file_bytes: int = 200_000_000
     max_doc_chars: int = 2_000_000
+    # An HTML page larger than this is refused before extraction (about 1.7 s a MB on one core,
+    # linear: bench/html_parse.py); it bounds the time one upload can hold a worker.
+    max_html_bytes: int = 5_000_000
+    # JSON (request bodies, JSON/JSONL files) nested deeper than this is refused with 422 naming
+    # the field: the parsers recurse once per level.
+    max_json_depth: int = 32
+    # `rag ingest` / `rag watch` read regular files only. A symlink is refused unless this is
+    # true and it resolves inside the folder (or file) it was found under; never outside the roots.
+    follow_symlinks: bool = False
 
     @field_validator("chunk_overlap")
     @classmethod

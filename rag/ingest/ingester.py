@@ -15,7 +15,8 @@ import numpy as np
 from rag.embed import Embedder
 from rag.errors import InvalidDocument
 from rag.ingest.chunker import SentenceChunker, document_hash
-from rag.ingest.parsers import SUPPORTED_SUFFIXES, RecordError, is_blank, parse_bytes, parse_record
+from rag.ingest.files import FoundFile, Unreadable, find_files, read_regular
+from rag.ingest.parsers import ParseLimits, RecordError, is_blank, parse_bytes, parse_record
 from rag.models import Chunk, Document, IngestItem, IngestReport
 from rag.settings import Settings
 from rag.store import ChromaStore, version_key
@@ -37,24 +38,6 @@ def embed_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
-def iter_files(paths: Sequence[Path], skip: Path | None = None) -> Iterator[tuple[Path, bool]]:
-    """Files to read; the flag says whether the user named the file explicitly.
-    Hidden files and the store's own data dir (`skip`) are never ingested."""
-    skip_resolved = skip.resolve() if skip is not None else None
-    for path in paths:
-        if path.is_dir():
-            for f in sorted(path.rglob("*")):
-                rel = f.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts):
-                    continue
-                if skip_resolved is not None and f.resolve().is_relative_to(skip_resolved):
-                    continue
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield f, False
-        else:
-            yield path, True
-
-
 def _computed(embedder: Embedder) -> int:
     """Texts the model really embedded so far (a cached embedder counts them; others report 0)."""
     return int(getattr(embedder, "computed", 0))
@@ -73,19 +56,19 @@ class Ingester:
         self._embedder = embedder
         self._chunker = chunker
 
+    @property
+    def limits(self) -> ParseLimits:
+        return ParseLimits(max_html_bytes=self._settings.max_html_bytes, max_json_depth=self._settings.max_json_depth)
+
     # -- parsing --------------------------------------------------------------------------
-    def parse_file(self, path: Path) -> list[Parsed]:
-        name = str(path)
+    def parse_file(self, found: FoundFile) -> list[Parsed]:
+        """One found file; its id comes from its path relative to its root (`file_doc_id`)."""
+        display = str(found.path)
         try:
-            if not path.exists():
-                return [Parsed(name, error="no such file or directory")]
-            size = path.stat().st_size
-            if size > self._settings.max_file_bytes:
-                return [Parsed(name, error=f"file too large ({size} bytes > {self._settings.max_file_bytes})")]
-            raw = path.read_bytes()
-        except OSError as e:
-            return [Parsed(name, error=f"cannot read: {e.strerror or e}")]
-        return self.parse_upload(raw, path.name, display=name, path=path.name)
+            raw = read_regular(found, self._settings.max_file_bytes)
+        except Unreadable as e:
+            return [Parsed(display, error=str(e))]
+        return self.parse_upload(raw, found.name, display=display, path=found.name)
 
     def parse_upload(
         self, raw: bytes, filename: str | None, display: str | None = None, path: str | None = None
@@ -98,7 +81,7 @@ class Ingester:
         display = display or filename
         out: list[Parsed] = []
         try:
-            for item in parse_bytes(raw, filename, path=path or filename):
+            for item in parse_bytes(raw, filename, path=path or filename, limits=self.limits):
                 if isinstance(item, RecordError):
                     out.append(Parsed(item.input, error=item.reason))
                 else:
@@ -124,18 +107,25 @@ class Ingester:
         return out
 
     # -- ingestion ------------------------------------------------------------------------
-    def parse_paths(self, paths: Sequence[Path]) -> list[Parsed]:
-        """Every document under `paths`, plus a failed entry for each path that does not exist."""
+    def find(self, paths: Sequence[Path], root: Path | None = None) -> Iterator[FoundFile]:
+        """The files under `paths` this service may read (and the refused ones, with reasons)."""
+        return find_files(paths, self._settings.data_dir, self._settings.follow_symlinks, root)
+
+    def parse_paths(self, paths: Sequence[Path], root: Path | None = None) -> list[Parsed]:
+        """Every document under `paths`, plus a failed entry for each path that does not exist.
+        `root`: the folder the paths were found in (a watched one), for their ids and links."""
         parsed: list[Parsed] = []
-        for f, _explicit in iter_files(paths, self._settings.data_dir):
-            parsed += self.parse_file(f)
+        for found in self.find(paths, root):
+            parsed += self.parse_file(found)
         for p in paths:
-            if not p.exists():
+            if not p.exists() and not p.is_symlink():
                 parsed.append(Parsed(str(p), error="no such file or directory"))
         return parsed
 
-    def ingest_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        return self.ingest(self.parse_paths(paths), progress)
+    def ingest_paths(
+        self, paths: Sequence[Path], progress: Progress | None = None, root: Path | None = None
+    ) -> IngestReport:
+        return self.ingest(self.parse_paths(paths, root), progress)
 
     def ingest(self, parsed: Iterable[Parsed], progress: Progress | None = None) -> IngestReport:
         started = time.perf_counter()
@@ -154,7 +144,7 @@ class Ingester:
                 if progress:
                     progress(done, _computed(self._embedder) - embedded_before)
 
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[str, str]] = {}  # doc id -> (input, content hash) in this run
         for p in items:
             if p.doc is None:
                 report.items.append(IngestItem(input=p.input, status="failed", reason=p.error))
@@ -178,10 +168,18 @@ class Ingester:
                 )
                 done += 1
                 continue
-            if doc.doc_id in seen:  # the same id twice in one run: the later version wins
-                flush()
-            seen[doc.doc_id] = 1
-            pending.append((p, doc, document_hash(doc, self._chunker.fingerprint, self._embedder.name)))
+            content = document_hash(doc, self._chunker.fingerprint, self._embedder.name)
+            if doc.doc_id in seen:
+                first, first_content = seen[doc.doc_id]
+                if first_content != content:  # two inputs, one id: never a silent "updated"
+                    reason = f"id '{doc.doc_id}' is also the id of {first} in this run (rename one of them)"
+                    report.items.append(IngestItem(input=p.input, doc_id=doc.doc_id, status="failed", reason=reason))
+                    done += 1
+                    continue
+                flush()  # the same document twice: written once, then 'unchanged'
+            else:
+                seen[doc.doc_id] = (p.input, content)
+            pending.append((p, doc, content))
             if len(pending) >= 16:
                 flush()
         flush()

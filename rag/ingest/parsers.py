@@ -12,13 +12,15 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
 
 from rag.errors import InvalidDocument
+from rag.ingest import html_text
 from rag.ingest.dates import leading_date, parse_date
+from rag.json_depth import describe, too_deep
 from rag.models import Document
 from rag.text import split_sentences
 
@@ -42,6 +44,14 @@ _DATELINE_SLASH = re.compile(
 _NOT_FOUND = re.compile(r"not (found|available)|unknown|^n/?a$", re.I)
 _DOC_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
 _OUTLET_NAMES = {"ap": "AP", "afp": "AFP", "upi": "UPI", "tass": "TASS", "cnn": "CNN", "bbc": "BBC"}
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """Budgets one input is parsed under (RAG_MAX_HTML_BYTES, RAG_MAX_JSON_DEPTH)."""
+
+    max_html_bytes: int = 5_000_000
+    max_json_depth: int = 32
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,19 @@ def make_doc_id(value: str) -> str:
     cleaned = _DOC_ID.sub("-", value).strip("-.")[:100]
     digest = hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cleaned}-{digest}" if cleaned else digest
+
+
+def file_doc_id(name: str) -> str:
+    """The id of a file's document from its path relative to the folder it was found in (or an
+    upload's file name). A file at the top keeps its stem (`000_c52a582f011e3939.txt` ->
+    `000_c52a582f011e3939`, ids of flat folders stay as they were); a nested one keeps its whole
+    relative path, suffix included, so `2023/report.txt`, `2024/report.txt` and `2024/report.md`
+    are three documents."""
+    rel = PurePosixPath(name.replace("\\", "/"))
+    parts = [p for p in rel.parts if p not in ("", ".", "/")]
+    if len(parts) <= 1:
+        return make_doc_id(Path(name).stem)
+    return make_doc_id("/".join(parts))
 
 
 def content_id(title: str, text: str) -> str:
@@ -242,6 +265,7 @@ def parse_html(html: str, name: str, path: str | None = None) -> Document:
     author and canonical URL from the page's metadata."""
     import trafilatura
 
+    html_text.install()  # trafilatura's unwrapping made extraction quadratic in the page size
     extracted = trafilatura.bare_extraction(
         html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
     )
@@ -285,7 +309,17 @@ def _fragment_text(fragment: str) -> str:
     return "\n\n".join(blocks) if blocks else " ".join(root.text_content().split())
 
 
-def parse_feed(raw: str, name: str) -> Iterator[Document | RecordError]:
+def _entry_key(entry: Any, text: str) -> str:
+    """What identifies a feed entry: its guid / Atom id, else its link, title and date together
+    (items that share a `<link>`, a section page, stay distinct), else its text."""
+    guid = str(entry.get("id") or "").strip()
+    if guid:
+        return guid
+    parts = [str(entry.get(k) or "").strip() for k in ("link", "title", "published", "updated")]
+    return "\n".join(parts) if any(parts) else text[:2000]
+
+
+def parse_feed(raw: str, name: str, base_id: str | None = None) -> Iterator[Document | RecordError]:
     """An RSS or Atom feed file: one article per entry, with its full content when the feed
     carries it (else its summary), its link and date, and the feed's title as outlet."""
     import feedparser
@@ -296,7 +330,7 @@ def parse_feed(raw: str, name: str) -> Iterator[Document | RecordError]:
         yield RecordError(name, reason)
         return
     outlet = str(feed.feed.get("title") or "").strip() or None
-    stem = Path(name).stem
+    prefix = base_id or make_doc_id(Path(name).stem)
     for i, entry in enumerate(feed.entries):
         where = f"{name}#{i + 1}"
         content = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
@@ -306,11 +340,11 @@ def parse_feed(raw: str, name: str) -> Iterator[Document | RecordError]:
             yield RecordError(where, "entry has no content or summary")
             continue
         link = str(entry.get("link") or "").strip()
-        key = str(entry.get("id") or link or entry.get("title") or text[:200])
+        key = _entry_key(entry, text)
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         title = " ".join(str(entry.get("title") or "").split())
         yield Document(
-            doc_id=f"{make_doc_id(stem)}-{hashlib.sha1(key.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}",
+            doc_id=f"{prefix}-{hashlib.sha1(key.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}",
             title=title or _headline_from_lead(text),
             text=text,
             source=outlet,
@@ -376,18 +410,35 @@ def parse_record(record: Any, where: str) -> Document:
         raise InvalidDocument(f"field '{field}': {first.get('msg')}", loc=[field]) from None
 
 
-def parse_records_text(raw: str, name: str, jsonl: bool) -> Iterator[Document | RecordError]:
+def _too_deep_reason(text: str, limit: int, root: str = "") -> str | None:
+    path = too_deep(text, limit)
+    if path is None:
+        return None
+    return f"field '{describe(path, root)}': JSON nested deeper than {limit} levels (RAG_MAX_JSON_DEPTH)"
+
+
+def parse_records_text(
+    raw: str, name: str, jsonl: bool, limits: ParseLimits | None = None
+) -> Iterator[Document | RecordError]:
+    """A JSONL file is judged line by line (a bad line fails alone); a JSON file as a whole."""
+    limits = limits or ParseLimits()
     if jsonl:
         for lineno, line in enumerate(raw.splitlines(), 1):
             if not line.strip():
                 continue
             where = f"{name}:{lineno}"
+            if reason := _too_deep_reason(line, limits.max_json_depth):
+                yield RecordError(where, reason)
+                continue
             try:
                 yield parse_record(json.loads(line), where)
             except json.JSONDecodeError as e:
                 yield RecordError(where, f"malformed JSON: {e.msg} at column {e.colno}")
             except InvalidDocument as e:
                 yield RecordError(where, str(e))
+        return
+    if reason := _too_deep_reason(raw, limits.max_json_depth):
+        yield RecordError(name, reason)
         return
     try:
         data = json.loads(raw)
@@ -415,18 +466,26 @@ def decode_bytes(raw: bytes) -> str:
         raise InvalidDocument(f"not valid UTF-8 text (bad byte at offset {e.start})") from None
 
 
-def parse_bytes(raw: bytes, filename: str, path: str | None = None) -> Iterator[Document | RecordError]:
-    """Dispatch on the file name's suffix; text is the default."""
+def parse_bytes(
+    raw: bytes, filename: str, path: str | None = None, limits: ParseLimits | None = None
+) -> Iterator[Document | RecordError]:
+    """Dispatch on the file name's suffix; text is the default. `filename` is the file's path
+    relative to the folder it was found in (or an upload's name): it gives the id (`file_doc_id`)."""
+    limits = limits or ParseLimits()
     suffix = Path(filename).suffix.lower()
     text = decode_bytes(raw)
     if is_blank(text):
         raise InvalidDocument("no visible text (only whitespace, control or zero-width characters)")
-    stem = Path(filename).stem
+    base_id = file_doc_id(filename)
     if suffix in JSONL_SUFFIXES or suffix in JSON_SUFFIXES:
-        yield from parse_records_text(text, filename, jsonl=suffix in JSONL_SUFFIXES)
+        yield from parse_records_text(text, filename, jsonl=suffix in JSONL_SUFFIXES, limits=limits)
     elif suffix in FEED_SUFFIXES:
-        yield from parse_feed(text, filename)
+        yield from parse_feed(text, filename, base_id)
     elif suffix in HTML_SUFFIXES or text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
-        yield parse_html(text, stem, path)
+        if len(raw) > limits.max_html_bytes:
+            raise InvalidDocument(
+                f"HTML page too large to extract ({len(raw)} bytes > {limits.max_html_bytes}, RAG_MAX_HTML_BYTES)"
+            )
+        yield parse_html(text, base_id, path)
     else:
-        yield parse_news_text(text, stem, path)
+        yield parse_news_text(text, base_id, path)

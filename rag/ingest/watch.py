@@ -2,7 +2,8 @@
 
 Polls (no inotify dependency, works on network mounts too): a file is picked up once its size and
 modification time have been stable for one interval, so a file still being copied in is not read
-half-written. Bad files are reported in the batch's summary and never stop the watcher.
+half-written. Bad files are reported in the batch's summary and never stop the watcher. Links and
+anything but regular files are reported as refused (rag/ingest/files.py), never read through.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.errors import RagError
-from rag.ingest.ingester import iter_files
+from rag.ingest.files import find_files
 from rag.models import IngestReport
 
 Signature = tuple[int, int]  # (size, mtime_ns)
@@ -25,19 +26,23 @@ class FolderWatcher:
         ingest: Callable[[list[Path]], IngestReport],
         skip: Path | None = None,
         interval_s: float = 2.0,
+        follow_symlinks: bool = False,
     ):
+        """`ingest` gets the ready files of a round; it should judge them against `folder` (their
+        root), as `RagPipeline.ingest_paths(files, root=folder)` does."""
         self._folder, self._ingest, self._skip, self._interval = folder, ingest, skip, interval_s
+        self._follow_symlinks = follow_symlinks
         self._done: dict[Path, Signature] = {}
         self._pending: dict[Path, Signature] = {}
 
     def _scan(self) -> dict[Path, Signature]:
         out: dict[Path, Signature] = {}
-        for f, _ in iter_files([self._folder], self._skip):
-            try:
-                st = f.stat()
+        for found in find_files([self._folder], self._skip, self._follow_symlinks):
+            try:  # a link's own signature: its target is read only if allowed, then judged again
+                st = (found.target or found.path).stat() if found.target else found.path.lstat()
             except OSError:
                 continue
-            out[f] = (st.st_size, st.st_mtime_ns)
+            out[found.path] = (st.st_size, st.st_mtime_ns)
         return out
 
     def poll(self) -> IngestReport | None:
