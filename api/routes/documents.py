@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -106,7 +108,29 @@ def _json_records(raw: bytes) -> list[Parsed]:
     return parsed
 
 
-async def _multipart(request: Request, settings: Settings, pipeline: RagPipeline) -> list[Parsed]:
+async def _unless_client_leaves(
+    request: Request, work: Callable[[threading.Event], list[Parsed]]
+) -> list[Parsed] | None:
+    """`work` in a worker thread, or None once the client disconnects: parsing a large upload
+    must not go on for minutes after its client left. `work` is told through the event and stops
+    at its next input; the thread is abandoned (an input under way finishes, within its budget)."""
+    left = threading.Event()
+    result: list[Parsed] | None = None
+    async with anyio.create_task_group() as tg:
+
+        async def watch() -> None:
+            while not await request.is_disconnected():
+                await anyio.sleep(0.25)
+            left.set()
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(watch)
+        result = await anyio.to_thread.run_sync(work, left, abandon_on_cancel=True)
+        tg.cancel_scope.cancel()
+    return None if left.is_set() else result
+
+
+async def _multipart(request: Request, settings: Settings, pipeline: RagPipeline) -> list[Parsed] | None:
     try:
         form = await request.form(max_files=MAX_DOCS_PER_REQUEST, max_part_size=settings.max_upload_bytes)
     except Exception as e:  # malformed multipart bodies raise several types
@@ -126,13 +150,15 @@ async def _multipart(request: Request, settings: Settings, pipeline: RagPipeline
         else:
             parts.append((await f.read(), f.filename or None, f.filename or f"files[{i}]"))
 
-    def parse() -> list[Parsed]:  # parsing (HTML above all) is CPU work: never on the event loop
+    def parse(left: threading.Event) -> list[Parsed]:  # parsing (HTML above all) is CPU work: never on the event loop
         out: list[Parsed] = []
         for raw, name, display in parts:
+            if left.is_set():
+                break
             out += pipeline.ingester.parse_upload(raw, name, display=display, path=name)
         return out
 
-    return await anyio.to_thread.run_sync(parse)
+    return await _unless_client_leaves(request, parse)
 
 
 @router.post(
@@ -148,6 +174,8 @@ async def add_documents(request: Request, pipeline: PipelineDep, settings: Setti
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         parsed = await _multipart(request, settings, pipeline)
+        if parsed is None:  # the client left while its upload was parsed: nothing is written
+            return JSONResponse({"error": "client_closed_request", "detail": None}, status_code=499)
     elif ctype.startswith("application/json") or not ctype:
         raw = await request.body()
         parsed = await anyio.to_thread.run_sync(_json_records, raw)

@@ -33,8 +33,17 @@ async function errorText(resp) {
   }
 }
 
+// A control or format character (U+202E and the other bidi controls, zero-width marks) makes a
+// URL read as another address than it leads to: such a URL is never a link, only escaped text.
+const HIDDEN_CHARS = /[\p{Cc}\p{Cf}]/gu;
+
 function safeHref(url) {
-  return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  if (typeof url !== "string" || !/^https?:\/\/[^\s<>"']+$/i.test(url)) return null;
+  return url.search(HIDDEN_CHARS) === -1 ? url : null;
+}
+
+function visibleText(s) {
+  return s.replace(HIDDEN_CHARS, (c) => `<U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}>`);
 }
 
 // -- asking ----------------------------------------------------------------------------------
@@ -227,7 +236,8 @@ async function openDoc(docId) {
   const href = safeHref(d.url);
   view.replaceChildren(el("h2", { text: d.title }),
     el("p", { class: "muted", text: [d.source || "unknown outlet", d.published || "undated", d.doc_id].join(" · ") }),
-    ...(href ? [el("p", {}, el("a", { href, rel: "noopener noreferrer nofollow", target: "_blank", text: href }))] : []),
+    ...(href ? [el("p", {}, el("a", { href, rel: "noopener noreferrer nofollow", target: "_blank", text: href }))]
+      : d.url ? [el("p", { class: "muted url-text", text: visibleText(String(d.url)) })] : []),
     el("div", { text: d.text }));
   view.scrollIntoView({ block: "nearest" });
 }

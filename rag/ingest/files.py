@@ -73,11 +73,12 @@ def find_files(
     given (the watched folder), else its bare name."""
     skip_resolved = skip.resolve() if skip is not None else None
     for given in paths:
-        if given.is_dir():
+        found_in_root = root is not None and given.is_relative_to(root) and given != root
+        if given.is_dir() and not (found_in_root and given.is_symlink()):
             top = given.resolve()  # a root the user named may itself be a link: that is their choice
             yield from _walk(given, top, skip_resolved, follow_symlinks)
             continue
-        base = root if root is not None and given.is_relative_to(root) else given.parent
+        base = root if found_in_root and root is not None else given.parent
         name = given.relative_to(base).as_posix()
         if given.is_symlink() or given.exists():
             judged = _judge(given, name, base.resolve(), follow_symlinks)
