@@ -62,7 +62,7 @@ def _seconds(raw: bytes) -> float:
 
 def test_a_2mb_page_parses_in_a_small_multiple_of_a_half_mb_one() -> None:
     small, large = _seconds(_page(500_000)), _seconds(_page(2_000_000))
-    assert large < 8 * small, (small, large)  # linear is ~4x; the quadratic parse was ~16x
+    assert large < 6 * small, (small, large)  # linear: 3.7x here; the quadratic parse: 8.8x
 
 
 def test_a_page_over_the_html_budget_is_refused_with_its_reason() -> None:
