@@ -52,7 +52,7 @@ def _page(size: int) -> bytes:
 
 def _seconds(raw: bytes) -> float:
     best = float("inf")
-    for _ in range(2):
+    for _ in range(3):  # the best of three: the machine is shared
         started = time.perf_counter()
         [doc] = list(parse_bytes(raw, "page.html"))
         best = min(best, time.perf_counter() - started)
