@@ -8,6 +8,7 @@ import http.client
 import json
 import random
 import string
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -17,6 +18,7 @@ from api.app import create_app
 from rag.answer.safety import neutralise, safe_link
 from rag.pipeline import RagPipeline
 from tests.conftest import UvicornThread
+from tests.reliability.test_html_parsing import _page
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +132,29 @@ def test_a_bidi_spoofed_url_is_never_a_link(server: UvicornThread) -> None:
     out = r.json()
     assert out["citations"] and all(c["url"] is None for c in out["citations"])
     assert "\u202e" not in json.dumps(out["answer"], ensure_ascii=False)
+
+
+def test_upload_parsing_stops_when_its_client_leaves(server: UvicornThread) -> None:
+    """Reported: a 15 MB upload was still parsing 8.7 minutes after its client left, and what it
+    parsed was then written. Now the request ends (499) as the client goes, and nothing is stored."""
+    page = _page(2_000_000)
+    files = [("files", (f"page-{i}.html", page)) for i in range(8)]
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{server.url}/v1/documents", files=files, timeout=httpx.Timeout(120, read=2.0))
+    recorded: dict[str, float] = {}
+    for _ in range(600):  # until the server has recorded how the upload ended
+        recorded = _upload_statuses(httpx.get(f"{server.url}/metrics").text)
+        if recorded:
+            break
+        time.sleep(0.2)
+    assert recorded == {"499": 1.0}, recorded
+    assert httpx.get(f"{server.url}/v1/documents").json()["total"] == 0
+
+
+def _upload_statuses(metrics: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for line in metrics.splitlines():
+        if line.startswith("rag_http_requests_total{") and 'route="/v1/documents"' in line and 'method="POST"' in line:
+            status = line.split('status="', 1)[1].split('"', 1)[0]
+            out[status] = float(line.rsplit(" ", 1)[1])
+    return out
