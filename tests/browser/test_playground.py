@@ -110,3 +110,24 @@ def test_upload_then_find_it_by_a_question(browser, server, tmp_path: Path) -> N
     assert dialogs == []
     page.screenshot(path=str(tmp_path / "playground-upload.png"), full_page=True)
     page.close()
+
+
+def test_a_bidi_spoofed_url_is_shown_as_text_not_a_link(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """Reported: a URL with U+202E (it reads as '...gpj.exe' backwards) was a live link."""
+    spoofed = "https://harbour.example/news/\u202eexe.gpj"
+    docs = [
+        {"doc_id": "bidi-pier", "title": "Pier vote in Quellport", "text": "The Quellport council voted for the pier.",
+         "url": spoofed},
+        {"doc_id": "plain-pier", "title": "Ferry strike in Quellport", "text": "The Quellport ferry strike ended.",
+         "url": "https://harbour.example/ferry"},
+    ]  # fmt: skip
+    assert httpx.post(f"{server.url}/v1/documents", json=docs, timeout=60).status_code == 200
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Documents").click()
+    for doc_id, link in (("plain-pier", 1), ("bidi-pier", 0)):
+        page.locator(f"#docs-body tr[data-doc='{doc_id}']").get_by_role("button", name="Open").click()
+        page.wait_for_selector(f"#doc-view p.muted:has-text('{doc_id}')")
+        assert page.locator("#doc-view a").count() == link
+    assert "<U+202E>" in page.inner_text("#doc-view")  # the address, its hidden character made visible
+    page.close()
