@@ -158,3 +158,18 @@ def _upload_statuses(metrics: str) -> dict[str, float]:
             status = line.split('status="', 1)[1].split('"', 1)[0]
             out[status] = float(line.rsplit(" ", 1)[1])
     return out
+
+
+def test_colliding_upload_names_are_a_failure_not_an_update(server: UvicornThread) -> None:
+    files = [
+        ("files", ("2023/report.txt", b"Report 2023\n\nThe harbour budget rose in 2023.")),
+        ("files", ("2024/report.txt", b"Report 2024\n\nThe harbour budget fell in 2024.")),
+        ("files", ("report.txt", b"Report\n\nThe harbour budget was filed.")),
+        ("files", ("report.md", b"# Notes\n\nThe harbour notes were filed on Monday.")),
+    ]
+    r = httpx.post(f"{server.url}/v1/documents", files=files, timeout=60)
+    assert r.status_code == 207, r.text
+    out = r.json()
+    assert out["added"] == 3 and out["updated"] == 0 and len({i["doc_id"] for i in out["items"]}) == 3
+    [failure] = out["failures"]
+    assert failure["input"] == "report.md" and "'report'" in failure["reason"]
