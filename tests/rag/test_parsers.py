@@ -118,3 +118,26 @@ def test_one_paragraph_note_is_all_body() -> None:
     assert untitled.title == "memo" and untitled.text == "..."
     with pytest.raises(InvalidDocument, match="no body"):
         list(parse_bytes(b"Title: Only a header\nText:\n", "h.txt"))
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<div>lead <b>bold <i>it <b>deep</b> x</i> y</b> tail <span>s<span>t</span></span>. end</div>",
+        "<div><span>only</span></div>",
+        "<div>a<span></span>b<!-- c --><span>d<p>kept <span>in</span> p</p>e</span>f</div>",
+        "<div>" + "".join(f"<span>w{i} </span>" for i in range(300)) + "</div>",
+    ],
+)
+def test_linear_strip_tags_unwraps_as_lxml_does(html: str) -> None:
+    """rag/ingest/html_text.strip_tags replaces lxml's inside trafilatura (which read its split
+    text nodes quadratically): the tree it leaves must serialise the same."""
+    import lxml.etree
+    import lxml.html
+
+    from rag.ingest import html_text
+
+    ours, theirs = lxml.html.fromstring(html), lxml.html.fromstring(html)
+    html_text.strip_tags(ours, "span", "b")
+    lxml.etree.strip_tags(theirs, "span", "b")
+    assert lxml.etree.tostring(ours) == lxml.etree.tostring(theirs)
