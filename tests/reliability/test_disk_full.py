@@ -6,12 +6,8 @@ Reproduces the reported wedge: after the first 'disk is full' the store wrapper 
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,19 +16,6 @@ import pytest
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.fail("the disk-full test mounts a tmpfs and needs root (as in CI)")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def _fill(path: Path) -> None:
