@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 
 import httpx
@@ -95,33 +96,47 @@ def test_a_full_node_disk_gives_503_then_recovers_with_a_healthy_nodes_ranks(  #
     healthy = serve_factory(tmp_path / "healthy", **env)
     assert healthy.cli("ingest", str(SEEDS)).returncode == 0
     healthy.start()
-    # The guard is off so that writes really meet the full disk (the reported torn append).
-    full = serve_factory(small_disk, RAG_MIN_FREE_DISK_MB="0", **env).start()
-    assert _ranks(full.url, "What did Oman say?") == _ranks(healthy.url, "What did Oman say?")
+    # One node with the guard off, whose writes really meet the full disk (the reported torn
+    # append), and one that refuses to write under RAG_MIN_FREE_DISK_MB.
+    unguarded = serve_factory(small_disk / "unguarded", RAG_MIN_FREE_DISK_MB="0", **env)
+    guarded = serve_factory(small_disk / "guarded", RAG_MIN_FREE_DISK_MB="4", **env)
+    for node in (unguarded, guarded):
+        node.log = tmp_path / f"{node.data_dir.name}.log"  # not on the disk that fills up
+        node.start()
+        assert _ranks(node.url, "What did Oman say?") == _ranks(healthy.url, "What did Oman say?")
 
     filler = _fill_leaving(small_disk, spare=8192)
-    articles = [
-        _article(i, "late").model_dump(mode="json", exclude_none=True, exclude={"categories"}) for i in range(40)
-    ]
+    articles = [_json(_article(i, "late")) for i in range(40)]
     added = httpx.post(f"{healthy.url}/v1/documents", json=articles, timeout=300)
     assert added.status_code in (200, 201), added.text
-    for _ in range(3):
-        r = _search(full.url, QUESTIONS[0])
-        assert r.status_code == 503, r.text
-        assert r.json()["error"] == "index_unavailable" and r.headers["Retry-After"]
-    ask = httpx.post(f"{full.url}/v1/ask", json={"question": QUESTIONS[1]}, timeout=60)
-    assert ask.status_code == 503 and ask.json()["error"] == "index_unavailable"
-    assert httpx.get(f"{full.url}/readyz", timeout=30).status_code == 503
-    health = httpx.get(f"{full.url}/healthz", timeout=5).json()
-    assert health["status"] == "degraded" and "index" in health["index"], health
-    vectors = next(small_disk.glob("lexical/*/slot-*/vectors.f32"))
+    for node in (unguarded, guarded):
+        for _ in range(3):
+            r = _search(node.url, QUESTIONS[0])
+            assert r.status_code == 503, r.text
+            assert r.json()["error"] == "index_unavailable" and r.headers["Retry-After"]
+        ask = httpx.post(f"{node.url}/v1/ask", json={"question": QUESTIONS[1]}, timeout=60)
+        assert ask.status_code == 503 and ask.json()["error"] == "index_unavailable"
+        assert httpx.get(f"{node.url}/readyz", timeout=30).status_code == 503
+        health = httpx.get(f"{node.url}/healthz", timeout=5).json()
+        assert health["status"] == "degraded" and "index" in health["index"], health
+    vectors = next((small_disk / "unguarded").glob("lexical/*/slot-*/vectors.f32"))
     assert vectors.stat().st_size % (4 * 384) == 0, "a torn row was left in the embedding file"
+    # A write through a node that could not index it is refused before it reaches the store.
+    refused = httpx.post(f"{guarded.url}/v1/documents", json=[_json(_article(0, "refused"))], timeout=60)
+    assert refused.status_code == 503 and refused.json()["error"] == "index_unavailable", refused.text
+    assert httpx.get(f"{healthy.url}/v1/documents/refused-000", timeout=30).status_code == 404
 
     filler.unlink()
-    for _ in range(240):  # it recovers by itself, without a restart
-        if _search(full.url, QUESTIONS[0]).status_code == 200:
-            break
-    for q in [*QUESTIONS, "What did Oman say?"]:
-        assert _ranks(full.url, q) == _ranks(healthy.url, q), q
-    assert httpx.get(f"{full.url}/readyz", timeout=30).status_code == 200
-    assert httpx.get(f"{full.url}/healthz", timeout=5).json()["status"] == "ok"
+    for node in (unguarded, guarded):
+        for _ in range(120):  # it recovers by itself, without a restart
+            if _search(node.url, QUESTIONS[0]).status_code == 200:
+                break
+            time.sleep(0.25)
+        for q in [*QUESTIONS, "What did Oman say?"]:
+            assert _ranks(node.url, q) == _ranks(healthy.url, q), (node.data_dir.name, q)
+        assert httpx.get(f"{node.url}/readyz", timeout=30).status_code == 200
+        assert httpx.get(f"{node.url}/healthz", timeout=5).json()["status"] == "ok"
+
+
+def _json(doc: Document) -> dict[str, object]:
+    return doc.model_dump(mode="json", exclude_none=True, exclude={"categories"})
