@@ -53,7 +53,8 @@ class ServeProcess:
             timeout=timeout,
         )
 
-    def start(self) -> ServeProcess:
+    def start(self, probe: str = "/readyz") -> ServeProcess:
+        """Returns once `probe` answers 200 (`/healthz`: serving, though perhaps not ready)."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT,
@@ -66,7 +67,7 @@ class ServeProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"rag serve exited with {self.proc.returncode}")
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}{probe}", timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
