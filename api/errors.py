@@ -14,6 +14,7 @@ from rag.collections import CollectionConflict
 from rag.errors import (
     DocumentNotFound,
     EmbedderMismatch,
+    IndexUnavailable,
     InvalidDocument,
     InvalidRequest,
     LLMUnavailable,
@@ -29,6 +30,7 @@ STATUS: dict[type[RagError], int] = {
     LLMUnavailable: 502,
     EmbedderMismatch: 409,
     CollectionConflict: 409,
+    IndexUnavailable: 503,  # this node's own disk; /readyz says not ready meanwhile
 }
 
 

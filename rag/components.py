@@ -42,5 +42,6 @@ def build_components(
             dim,
             settings.change_overlap_s,
             settings.resync_interval_s,
+            min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
         )
     return Components(embedder, store, lexical)

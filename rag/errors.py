@@ -39,3 +39,11 @@ class InvalidDocument(RagError):
 
 class InvalidRequest(RagError):
     code = "invalid_request"
+
+
+class IndexUnavailable(RagError):
+    """This node cannot bring its own derived data (lexical index, embedding rows) up to date,
+    typically because its disk is full. Not the store's fault: other nodes keep serving, and this
+    one recovers by itself once it can write again."""
+
+    code = "index_unavailable"

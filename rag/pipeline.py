@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -19,7 +20,7 @@ from rag.answer.question import Question, analyze
 from rag.answer.render import Draft, render
 from rag.components import Components, build_components
 from rag.embed import CachedEmbedder, Embedder
-from rag.errors import InvalidRequest, LLMUnavailable
+from rag.errors import IndexUnavailable, InvalidRequest, LLMUnavailable
 from rag.filtering import day_number
 from rag.ingest.chunker import SentenceChunker
 from rag.ingest.ingester import Ingester, Parsed, Progress
@@ -155,6 +156,10 @@ class RagPipeline:
         """Why the last store call failed, if it did; never touches the store (or loads models)."""
         return self.store.problem
 
+    def index_problem(self) -> str | None:
+        """Why this node could not bring its own index up to date, if it could not (its disk)."""
+        return self.lexical_manager.problem
+
     def warm_up(self) -> None:
         """Load the embedder, connect the store, load or build the BM25 index."""
         if isinstance(self.embedder, CachedEmbedder):
@@ -167,18 +172,31 @@ class RagPipeline:
         self, paths: Sequence[Path], progress: Progress | None = None, root: Path | None = None
     ) -> IngestReport:
         """`root`: the folder the paths were found in (a watched one): ids and links are judged by it."""
-        self.store.check_disk()
+        self.check_writable()
         with self._write_lock:
             report = self.ingester.ingest_paths(paths, progress, root)
-        self.lexical_index()
+        self._index_committed()
         return report
 
     def ingest_parsed(self, parsed: list[Parsed], progress: Progress | None = None) -> IngestReport:
-        self.store.check_disk()  # before any embedding work
+        self.check_writable()  # before any embedding work
         with self._write_lock:
             report = self.ingester.ingest(parsed, progress)
-        self.lexical_index()
+        self._index_committed()
         return report
+
+    def check_writable(self) -> None:
+        """503 before a write reaches the store when the store's disk (embedded) or this node's
+        own disk is too full: a write this node could not index is better not committed."""
+        self.store.check_disk()
+        self.lexical_manager.check_writable()
+
+    def _index_committed(self) -> None:
+        """Brings this node's index up to date after a committed write. Should its disk fill up in
+        between, the write still stands (it is committed, and other nodes index it); this node
+        answers 503 until it has caught up."""
+        with contextlib.suppress(IndexUnavailable):
+            self.lexical_index()
 
     def repair(self) -> int:
         """Remove chunks of writes that crashed before committing (older than the grace period)."""
@@ -222,9 +240,10 @@ class RagPipeline:
         return self.store.get_doc(doc_id)
 
     def delete_document(self, doc_id: str) -> int:
+        self.lexical_manager.check_writable()
         with self._write_lock:
             n = self.store.delete_document(doc_id)
-        self.lexical_index()
+        self._index_committed()
         return n
 
     # -- retrieval --------------------------------------------------------------------------

@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     # Embedded store: writes are refused (503) while the data dir's disk has less free space than
     # this plus the write's size. Chroma must never meet a full disk itself: its embedded engine
     # does not recover from a failed write without a restart. (Elasticsearch's flood-stage
-    # watermark, for the same reason.)
+    # watermark, for the same reason.) Every node, with a Chroma server too: its own lexical index
+    # and embedding rows are not written under this much free space; the node answers 503 and
+    # /readyz says not ready until space is freed, then it catches up by itself.
     min_free_disk_mb: int = 100
 
     # Embeddings: the bundled MiniLM, or "openai:<model>" for an OpenAI-compatible endpoint.

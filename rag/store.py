@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -73,6 +74,29 @@ def _unavailable(fn: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
+
+
+def _open_embedded(path: Path, settings: Any) -> Any:
+    """chromadb.PersistentClient, minus a failed open left in Chroma's process-wide cache.
+
+    Chroma caches one System per path before starting it. When starting fails (its SQLite
+    migration meets a full disk), the half-built System stays cached, and every later open of
+    the path raises AttributeError ('RustBindingsAPI' object has no attribute 'bindings'): a 500
+    on every request, still after space is freed. It is dropped, so the next connect starts
+    afresh (chromadb 1.5.9's private cache; a System that did start is never touched)."""
+    import chromadb
+    from chromadb.api import ServerAPI
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception:
+        key = str(path)
+        system = SharedSystemClient._identifier_to_system.get(key)
+        if system is not None and not hasattr(system.instance(ServerAPI), "bindings"):  # type: ignore[type-abstract]
+            SharedSystemClient._identifier_to_system.pop(key, None)
+            SharedSystemClient._identifier_to_refcount.pop(key, None)
+        raise
 
 
 def _date(value: Any) -> dt.date | None:
@@ -279,7 +303,7 @@ class ChromaStore:
             client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
         else:
             s.chroma_dir.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(s.chroma_dir), settings=chroma_settings)
+            client = _open_embedded(s.chroma_dir, chroma_settings)
         chunks = self._collection(
             client,
             f"{s.collection}_chunks",

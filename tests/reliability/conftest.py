@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,7 +53,8 @@ class ServeProcess:
             timeout=timeout,
         )
 
-    def start(self) -> ServeProcess:
+    def start(self, probe: str = "/readyz") -> ServeProcess:
+        """Returns once `probe` answers 200 (`/healthz`: serving, though perhaps not ready)."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT,
@@ -65,7 +67,7 @@ class ServeProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"rag serve exited with {self.proc.returncode}")
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}{probe}", timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
@@ -103,3 +105,17 @@ def serve_factory() -> Iterator[object]:
     yield make
     for p in started:
         p.stop()
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 48 MB tmpfs, for a disk that fills up (mounting needs root, as in CI)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.fail("the disk-full tests mount a tmpfs and need root (as in CI)")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
