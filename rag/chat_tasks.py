@@ -23,7 +23,6 @@ _TASK_HEADER = re.compile(r"^\s*#+\s*Task\s*:", re.I)
 _HISTORY = re.compile(r"<chat_history>\s*(.*?)\s*</chat_history>", re.S | re.I)
 _ROLE_LINE = re.compile(r"^(USER|ASSISTANT|SYSTEM):\s?", re.M)
 _SOURCES = re.compile(r"\n+\s*(?:\*\*)?Sources(?:\*\*)?:?\s*\n.*", re.S)
-_MARKERS = re.compile(r"\s*\[\d+\]")
 _WORD = re.compile(r"[\w'’\-]+")
 # An empty answer of the right type for each key a task may ask for.
 _EMPTY: dict[str, object] = {"title": "", "tags": [], "follow_ups": [], "queries": [], "text": "", "prompt": ""}
@@ -91,7 +90,7 @@ def title_for(question: str) -> str:
     return title[:1].upper() + title[1:]
 
 
-def follow_ups_for(question: str, answer: str, outlets: list[str]) -> list[str]:
+def follow_ups_for(question: str, sources_list: str, outlets: list[str]) -> list[str]:
     """What a newsroom user asks next that the archive can answer: more from the same speaker,
     who else reported it, how another outlet in the archive reported it, what is the latest."""
     info = analyze(question)
@@ -100,10 +99,11 @@ def follow_ups_for(question: str, answer: str, outlets: list[str]) -> list[str]:
     if info.speaker:
         out.append(f"What else did {info.speaker} say?")
     out.append("Which outlets reported this?")
-    seen = answer.lower() + " " + question.lower()
-    other = next((o for o in outlets if o.lower() not in seen), None)
-    if other:
-        out.append(f"How did {other} report it?")
+    if sources_list:  # only a plain Sources list tells which outlets were cited
+        cited = sources_list.lower()
+        other = next((o for o in outlets if o.lower() not in cited), None)
+        if other:
+            out.append(f"How did {other} report it?")
     if subject:
         out.append(f"What is the latest on {subject}?")
     return out
@@ -125,7 +125,7 @@ def answer_task(task: TaskPrompt, outlets: list[str]) -> str:
     users = [t.content for t in task.history if t.role == "user" and t.content.strip()]
     answers = [t.content for t in task.history if t.role == "assistant"]
     question = users[-1] if users else ""
-    answer = _MARKERS.sub("", _SOURCES.sub("", answers[-1])) if answers else ""
+    listed = _SOURCES.search(answers[-1]) if answers else None
     if task.kind == "tool_calls":
         return json.dumps({"tool_calls": []})
     if task.kind not in _EMPTY or not question:
@@ -134,7 +134,7 @@ def answer_task(task: TaskPrompt, outlets: list[str]) -> str:
     if task.kind == "title":
         value = title_for(users[0])
     elif task.kind == "follow_ups":
-        value = follow_ups_for(question, answer, outlets)
+        value = follow_ups_for(question, listed.group(0) if listed else "", outlets)
     elif task.kind == "tags":
         value = tags_for(question, " ".join(t.content for t in task.history), outlets)
     elif task.kind == "queries":

@@ -33,9 +33,14 @@ class StreamGate:
 
 
 def create_stub(
-    mode: str = "good", needle: str = "appreciates", gate: StreamGate | None = None, second: str = "dialogue"
+    mode: str = "good",
+    needle: str = "appreciates",
+    gate: StreamGate | None = None,
+    second: str = "dialogue",
+    chunk_delay_s: float = 0.0,
 ) -> tuple[FastAPI, list[dict[str, Any]]]:
-    """`mode` "two" answers with two cited sentences: the one holding `needle`, then one holding `second`."""
+    """`mode` "two" answers with two cited sentences: the one holding `needle`, then one holding
+    `second`. `chunk_delay_s`: a pause before each streamed piece, as a model writing (bench/)."""
     app = FastAPI()
     seen: list[dict[str, Any]] = []
 
@@ -78,6 +83,8 @@ def create_stub(
             for i in range(0, len(text), 7):
                 if gate is not None and held is not None and i <= held < i + 7:
                     gate.release.wait(gate.timeout_s)
+                if chunk_delay_s:
+                    time.sleep(chunk_delay_s)
                 chunk = {
                     **base,
                     "object": "chat.completion.chunk",
