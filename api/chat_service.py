@@ -68,7 +68,7 @@ def answerer_for(model: str, settings: Settings) -> str:
 
 
 @dataclass
-class Turned:
+class ChatQuestion:
     """A chat request made into one archive question."""
 
     question: str
@@ -105,7 +105,7 @@ class ChatService:
         system = [m.text() for m in req.messages if m.role in ("system", "developer")]
         return task_prompt(system, users[-1].text())
 
-    def turned(self, req: ChatCompletionRequest) -> Turned:
+    def question_of(self, req: ChatCompletionRequest) -> ChatQuestion:
         """The archive question of a chat request; InvalidRequest (422) before anything is sent."""
         limit = self._settings.max_question_chars
         for i, m in enumerate(req.messages):
@@ -119,7 +119,7 @@ class ChatService:
         if not any(t.role == "user" and t.content.strip() for t in turns):
             raise InvalidRequest("messages must contain a user message with text", loc=["body", "messages"])
         standalone = standalone_question(turns)
-        return Turned(
+        return ChatQuestion(
             standalone.question,
             standalone.exclude,
             self._collections.get(collection_for(req.model)),
@@ -131,9 +131,9 @@ class ChatService:
         outlets = self._collections.get(collection_for(req.model)).outlets()
         return answer_task(task, outlets)
 
-    def _parts(self, req: ChatCompletionRequest, turned: Turned) -> Generator[Rendered, None, AskResponse]:
-        resp = yield from turned.pipeline.ask_stream(
-            turned.question, answerer=turned.answerer, exclude=turned.exclude, as_of=req.as_of
+    def _parts(self, req: ChatCompletionRequest, asked: ChatQuestion) -> Generator[Rendered, None, AskResponse]:
+        resp = yield from asked.pipeline.ask_stream(
+            asked.question, answerer=asked.answerer, exclude=asked.exclude, as_of=req.as_of
         )
         self._metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()
         return resp
@@ -180,7 +180,7 @@ class ChatService:
         if task is not None:
             content = self.task_reply(req, task)
         else:
-            parts = self._parts(req, self.turned(req))
+            parts = self._parts(req, self.question_of(req))
             content = ""
             while True:
                 try:
@@ -195,11 +195,9 @@ class ChatService:
             extra = self._extra(resp)
             if self._settings.chat_sources == "events":
                 extra["sources"] = [source_event(c, self.document_url)["data"] for c in resp.citations]
-        message = ChatCompletionMessage(role="assistant", content=content)
-        if annotations:
-            message = ChatCompletionMessage.model_validate(
-                {"role": "assistant", "content": content, "annotations": annotations}
-            )
+        message = ChatCompletionMessage.model_validate(
+            {"role": "assistant", "content": content, **({"annotations": annotations} if annotations else {})}
+        )
         body = ChatCompletion(
             id=f"chatcmpl-{uuid.uuid4().hex}",
             object="chat.completion",
@@ -215,7 +213,7 @@ class ChatService:
             return []
         return [url_citation(c, self.document_url, start, end) for c in citations]
 
-    def chunks(self, req: ChatCompletionRequest, turned: Turned | None, task: TaskPrompt | None) -> Iterator[str]:
+    def chunks(self, req: ChatCompletionRequest, asked: ChatQuestion | None, task: TaskPrompt | None) -> Iterator[str]:
         """The reply as `chat.completion.chunk`s, each sent as soon as it exists: for a question,
         each cited source (as an Open WebUI `source` event) before the first sentence that cites
         it, then the sentence, with its url_citation annotations. A failure after the first chunk
@@ -239,12 +237,12 @@ class ChatService:
 
         yield chunk([ChunkChoice(index=0, delta=ChoiceDelta(role="assistant", content=""))])
         extra: dict[str, Any] = {}
-        if task is not None or turned is None:
+        if task is not None or asked is None:
             content = self.task_reply(req, task) if task is not None else ""
             yield text(content)
         else:
             content = ""
-            parts = self._parts(req, turned)
+            parts = self._parts(req, asked)
             try:
                 while True:
                     try:

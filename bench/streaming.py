@@ -33,7 +33,9 @@ from tests.conftest import UvicornThread  # noqa: E402
 from tests.fakes.openai_stub import create_stub  # noqa: E402
 
 
-def time_stream(client: Any, model: str, question: str) -> dict[str, float]:
+def time_stream(client: Any, model: str, question: str) -> dict[str, float | None]:
+    """Milliseconds from the request to the first source event, the first and the last text
+    (None for a source when the answer cites none: an abstention)."""
     t0 = time.perf_counter()
     first_source = first_text = last_text = None
     for chunk in client.chat.completions.create(
@@ -45,11 +47,7 @@ def time_stream(client: Any, model: str, question: str) -> dict[str, float]:
         if chunk.choices and chunk.choices[0].delta.content:
             first_text = now if first_text is None else first_text
             last_text = now
-    return {
-        "first_source_ms": first_source or 0.0,
-        "first_text_ms": first_text or 0.0,
-        "last_text_ms": last_text or 0.0,
-    }
+    return {"first_source_ms": first_source, "first_text_ms": first_text, "last_text_ms": last_text}
 
 
 def main() -> None:
@@ -79,13 +77,13 @@ def main() -> None:
                 for q in questions:  # warm
                     time_stream(client, model, q)
                 rows = [time_stream(client, model, q) for _ in range(args.rounds) for q in questions]
-                result[model] = {
-                    key: {
-                        "p50": round(percentile([r[key] for r in rows], 50), 1),
-                        "p95": round(percentile([r[key] for r in rows], 95), 1),
+                result[model] = {"answers_citing": sum(r["first_source_ms"] is not None for r in rows)}
+                for key in ("first_source_ms", "first_text_ms", "last_text_ms"):
+                    values = [v for r in rows if (v := r[key]) is not None]
+                    result[model][key] = {
+                        "p50": round(percentile(values, 50), 1),
+                        "p95": round(percentile(values, 95), 1),
                     }
-                    for key in ("first_source_ms", "first_text_ms", "last_text_ms")
-                }
     write_result("streaming", result)
 
 

@@ -43,9 +43,9 @@ async def chat_completions(
     task = service.task(req)
     # A bad request is a 422 before the stream starts; the answer itself streams as it is made
     # (Starlette runs the sync iterator in a worker thread, one chunk at a time).
-    turned = None if task is not None else await anyio.to_thread.run_sync(service.turned, req)
+    asked = None if task is not None else await anyio.to_thread.run_sync(service.question_of, req)
     return StreamingResponse(
-        service.chunks(req, turned, task),
+        service.chunks(req, asked, task),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
