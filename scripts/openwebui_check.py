@@ -267,7 +267,7 @@ def main() -> int:
     ui = None
     try:
         wait_for(f"http://127.0.0.1:{api_port}/readyz", api, 180, work / "api.log")
-        ui = start_openwebui(args.open_webui, work, ui_port, api_port)
+        ui = start_openwebui(str(Path(args.open_webui).resolve()), work, ui_port, api_port)  # it runs in `work`
         wait_for(f"http://127.0.0.1:{ui_port}/health", ui, 600, work / "openwebui.log")
         api_url = f"http://127.0.0.1:{api_port}"
         first = httpx.post(f"{api_url}/v1/ask", json={"question": QUESTION}, timeout=60).json()["citations"][0]
@@ -280,9 +280,9 @@ def main() -> int:
         tasks = [line for line in metrics.splitlines() if line.startswith("rag_chat_task_prompts_total{")]
         checks.check(bool(tasks), "the API counted Open WebUI's task prompts apart", "; ".join(tasks))
         shutil.copy(work / "openwebui.log", out / "openwebui.log")
-        print(
-            f"screenshots: {out / 'openwebui-answer.png'}, {out / 'openwebui-citation.png'}, {out / 'openwebui-check.png'}"
-        )
+        shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+        names = ("openwebui-answer.png", "openwebui-citation.png", "openwebui-check.png")
+        print(f"screenshots: {', '.join(str(shown / n) for n in names)}")
         print(f"logs: {work}")
     finally:
         for proc in (ui, api):
