@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test lint format typecheck bench eval clean browser
+.PHONY: install run test lint format typecheck bench eval clean browser openwebui-check
 
 install: $(STAMP)
 
@@ -52,6 +52,17 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/rag ingest $(SEEDS) --quiet-if-unchanged
 	$(BIN)/rag eval --gold eval/gold/seeds.jsonl --out eval/runs/latest
+
+# Open WebUI (a large install, in its own venv) driven in headless chromium against the API; not in `make test`.
+OPENWEBUI_VENV    := .venv-openwebui
+OPENWEBUI_VERSION ?= 0.12.4
+$(OPENWEBUI_VENV)/bin/open-webui:
+	$(PYTHON) -m venv $(OPENWEBUI_VENV)
+	$(OPENWEBUI_VENV)/bin/python -m pip install -q --upgrade pip
+	$(OPENWEBUI_VENV)/bin/python -m pip install -q torch==2.13.0 open-webui==$(OPENWEBUI_VERSION)
+
+openwebui-check: $(STAMP) browser $(OPENWEBUI_VENV)/bin/open-webui
+	$(BIN)/python scripts/openwebui_check.py --open-webui $(OPENWEBUI_VENV)/bin/open-webui
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

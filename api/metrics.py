@@ -19,6 +19,10 @@ class Metrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
         self.answers = Counter("rag_answers_total", "Answers given", ["answerer", "abstained"], registry=self.registry)
+        # A chat frontend's background prompts (title, tags, follow-ups ...): not answers.
+        self.task_prompts = Counter(
+            "rag_chat_task_prompts_total", "Chat frontend task prompts answered", ["task"], registry=self.registry
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -8,7 +8,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from rag.answer.citations import CitationChecker
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag.answer.llm import OpenAIAnswerer
 from rag.answer.question import Question, analyze
-from rag.answer.render import Draft, render
+from rag.answer.render import Claim, Draft, Rendered, Renderer, abstain_text
 from rag.components import Components, build_components
 from rag.embed import CachedEmbedder, Embedder
 from rag.errors import IndexUnavailable, InvalidRequest, LLMUnavailable
@@ -390,6 +390,27 @@ class RagPipeline:
         exclude: set[str] | None = None,
         as_of: dt.date | dt.datetime | None = None,
     ) -> AskResponse:
+        """The whole answer at once: `ask_stream` run to its end."""
+        parts = self.ask_stream(question, top_k, filters, answerer, exclude, as_of)
+        while True:
+            try:
+                next(parts)
+            except StopIteration as done:
+                return done.value
+
+    def ask_stream(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        answerer: str | None = None,
+        exclude: set[str] | None = None,
+        as_of: dt.date | dt.datetime | None = None,
+    ) -> Generator[Rendered, None, AskResponse]:
+        """Each answer sentence as soon as it is final, with the citations it numbers first (so a
+        client can show sources before the text that cites them); returns the whole response.
+        The OpenAI-compatible answerer's sentences come as the model writes them, each checked
+        against its passages before it is sent; the extractive answerer's once it has chosen them."""
         question = " ".join(question.split())
         if not question:
             raise InvalidRequest("question must not be empty", loc=["body", "question"])
@@ -427,18 +448,39 @@ class RagPipeline:
             used = passages + self._unranked_outlets(info, passages, filters, index, day)
         t1 = time.perf_counter()
         draft = abstention.before_answering(info, missing, used, scoped)
+        renderer = Renderer()
+        sent: list[str] = []
         if draft is None and name == "openai":
+            claims = self.llm.answer_stream(
+                info.text,
+                [p for p in used if p.duplicate_of is None] + [p for p in used if p.duplicate_of is not None],
+            )
             try:
-                draft = self.llm.answer(
-                    info.text,
-                    [p for p in used if p.duplicate_of is None] + [p for p in used if p.duplicate_of is not None],
-                )
+                while True:
+                    part = renderer.claim(next(claims))
+                    sent.append(part.text)
+                    yield part
+            except StopIteration as done:
+                draft = done.value
             except LLMUnavailable as e:
-                warnings.append(f"openai answerer unavailable ({e}); answered extractively instead")
-                name = "extractive"
+                if sent:  # what was sent stands (each sentence was checked); the rest is lost
+                    warnings.append(f"openai answerer failed mid-answer ({e}); the answer may be incomplete")
+                    draft = Draft(claims=[Claim(t) for t in sent])
+                else:
+                    warnings.append(f"openai answerer unavailable ({e}); answered extractively instead")
+                    name = "extractive"
         if draft is None:
             draft = self._extract(info, used, exclude)
-        text, citations = render(draft)
+            if not draft.abstained:
+                for claim in draft.claims:
+                    part = renderer.claim(claim)
+                    sent.append(part.text)
+                    yield part
+        if draft.abstained or not sent:
+            sent = [abstain_text(draft.abstain_reason)]
+            renderer = Renderer()
+            yield Rendered(sent[0], [])
+        text, citations = " ".join(sent), renderer.citations
         t2 = time.perf_counter()
         return AskResponse(
             answer=text,

@@ -143,6 +143,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
     max_top_k: int = 50
+    # Chat completions: how sources reach the client. "text": a plain Sources list in the content
+    # and OpenAI url_citation annotations (the openai SDK, LangChain, LlamaIndex, most frontends);
+    # "events": Open WebUI's `source` events (citation chips with the passage), and neither of the
+    # others, which Open WebUI would show a second time.
+    chat_sources: Literal["text", "events"] = "text"
+    # The address clients reach this service at, for links to a cited document that has no URL of
+    # its own (empty: the address the request came to).
+    public_url: str = ""
 
     # Ingestion limits
     max_file_bytes: int = 200_000_000

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import Iterator
 
 import anyio
 from fastapi import APIRouter, Request
@@ -8,12 +9,13 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import MetricsDep, PipelineDep, SettingsDep
 from api.schemas import AskRequest
-from api.sse import deltas, event
+from api.sse import event
 from rag.errors import InvalidRequest, RagError
 from rag.models import AskResponse
 from rag.settings import Settings
 
 router = APIRouter(tags=["ask"])
+log = logging.getLogger("newsrag.ask")
 
 
 def check_limits(settings: Settings, question: str, top_k: int | None, field: str = "question") -> None:
@@ -49,19 +51,32 @@ async def ask_route(
         metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()
         return resp
 
-    async def stream() -> AsyncIterator[str]:
+    def stream() -> Iterator[str]:
+        """Each sentence as it is made: a `citations` event with the citations it numbers first,
+        then its `delta`; `done` with the whole response. Starlette runs this in a worker thread."""
+        parts = pipeline.ask_stream(
+            body.question, top_k=body.top_k, filters=body.filters, answerer=body.answerer, as_of=body.as_of
+        )
+        first = True
         try:
-            resp = await anyio.to_thread.run_sync(run)
+            while True:
+                try:
+                    part = next(parts)
+                except StopIteration as done:
+                    resp: AskResponse = done.value
+                    break
+                if part.new_citations or first:
+                    yield event("citations", [c.model_dump(mode="json") for c in part.new_citations])
+                yield event("delta", {"text": ("" if first else " ") + part.text})
+                first = False
         except RagError as e:
             yield event("error", {"error": e.code, "detail": str(e)})
             return
         except Exception:
+            log.exception("answer stream failed")
             yield event("error", {"error": "internal_error", "detail": "unexpected server error"})
             return
         metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()
-        yield event("citations", [c.model_dump(mode="json") for c in resp.citations])
-        for piece in deltas(resp.answer):
-            yield event("delta", {"text": piece})
         yield event("done", resp.model_dump(mode="json"))
 
     return StreamingResponse(

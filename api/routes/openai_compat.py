@@ -1,18 +1,15 @@
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from api.chat_service import ChatService, offered_models_for
 from api.deps import CollectionsDep, MetricsDep, SettingsDep
 from api.schemas import ChatCompletionRequest
-from rag.errors import RagError
 
 router = APIRouter(tags=["openai-compatible"])
 
@@ -34,23 +31,21 @@ async def models(settings: SettingsDep, collections: CollectionsDep) -> dict[str
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def chat_completions(
-    req: ChatCompletionRequest, collections: CollectionsDep, settings: SettingsDep, metrics: MetricsDep
+    req: ChatCompletionRequest,
+    request: Request,
+    collections: CollectionsDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
 ) -> Any:
-    service = ChatService(collections, settings)
+    service = ChatService(collections, settings, metrics, str(request.base_url))
     if not req.stream:
-        resp = await anyio.to_thread.run_sync(service.answer, req)
-        metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()
-        return service.completion(req, resp)
-
-    async def stream() -> AsyncIterator[str]:
-        try:
-            resp = await anyio.to_thread.run_sync(service.answer, req)
-        except RagError as e:
-            yield f"data: {json.dumps({'error': {'message': str(e), 'type': e.code}})}\n\n"
-            yield "data: [DONE]\n\n"
-            return
-        metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()
-        for piece in service.chunks(req, resp):
-            yield piece
-
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return await anyio.to_thread.run_sync(service.completion, req)
+    task = service.task(req)
+    # A bad request is a 422 before the stream starts; the answer itself streams as it is made
+    # (Starlette runs the sync iterator in a worker thread, one chunk at a time).
+    asked = None if task is not None else await anyio.to_thread.run_sync(service.question_of, req)
+    return StreamingResponse(
+        service.chunks(req, asked, task),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

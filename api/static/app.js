@@ -79,7 +79,7 @@ function renderAnswer(answer) {
       box.append(document.createTextNode(seg.text));
       continue;
     }
-    box.append(" ");
+    box.append("\u00a0"); // a marker never wraps away from the words it cites
     for (const n of seg.markers) {
       const b = el("button", { type: "button", class: "marker", "data-n": String(n), "aria-pressed": "false",
         "aria-label": `Show source ${n}`, text: `[${n}]` });
@@ -170,9 +170,10 @@ async function ask(event) {
         const name = (block.match(/^event: (.*)$/m) || [])[1] || "message";
         const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
         const payload = data ? JSON.parse(data) : null;
-        if (name === "citations") lastCitations = payload;
+        if (name === "citations") lastCitations = lastCitations.concat(payload);
         else if (name === "delta") { text += payload.text; renderAnswer(text); $("status").textContent = "Answering…"; }
         else if (name === "done") {
+          lastCitations = payload.citations;
           if (payload.abstained) renderAbstention(payload);
           else renderAnswer(payload.answer);
           const window = payload.time_window ? ` · read “${payload.time_window.phrase}” as ${payload.time_window.from || "…"} to ${payload.time_window.to}` : "";

@@ -7,6 +7,8 @@ failure raises LLMUnavailable so the pipeline can fall back to the extractive an
 
 from __future__ import annotations
 
+import re
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, cast
 
 from rag.answer import abstention
@@ -26,6 +28,8 @@ from rag.settings import Settings
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
+
+_OPEN_MARKER = re.compile(r"\s*\[\d*$")  # a marker still being written: "said. [1"
 
 
 def build_messages(question: str, passages: list[Passage], max_sentences: int) -> list[dict[str, str]]:
@@ -64,7 +68,8 @@ class OpenAIAnswerer:
     def model(self) -> str:
         return self._settings.llm_model
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
+    def stream_text(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        """The model's text as it arrives (in one piece when `llm_stream` is off)."""
         from openai import OpenAIError
 
         s = self._settings
@@ -77,51 +82,67 @@ class OpenAIAnswerer:
                     max_tokens=s.llm_max_tokens,
                     stream=True,
                 )
-                parts = [c.choices[0].delta.content or "" for c in stream if c.choices]
-                return "".join(parts)
+                for c in stream:
+                    if c.choices and c.choices[0].delta.content:
+                        yield c.choices[0].delta.content
+                return
             resp = self._client.chat.completions.create(
                 model=s.llm_model,
                 messages=cast("list[ChatCompletionMessageParam]", messages),
                 temperature=0,
                 max_tokens=s.llm_max_tokens,
             )
-            return resp.choices[0].message.content or ""
+            yield resp.choices[0].message.content or ""
         except OpenAIError as e:
             raise LLMUnavailable(f"{type(e).__name__}: {e}") from e
         except (IndexError, AttributeError, ValueError) as e:
             raise LLMUnavailable(f"malformed response from the LLM endpoint: {e}") from e
 
-    def answer(self, question: str, passages: list[Passage]) -> Draft:
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        return "".join(self.stream_text(messages))
+
+    def answer_stream(self, question: str, passages: list[Passage]) -> Generator[Claim, None, Draft]:
+        """Each supported sentence as soon as the model has finished it (a sentence is finished
+        once the next one begins, or the reply ends); returns the draft of all of them."""
         if not passages:
             return abstention.no_candidates()
-        text = self.complete(build_messages(question, passages, self._settings.max_answer_sentences))
+        draft = Draft()
+        text, judged = "", 0
+        for piece in self.stream_text(build_messages(question, passages, self._settings.max_answer_sentences)):
+            text += piece
+            sentences = split_cited(_OPEN_MARKER.sub("", text))
+            for sentence, numbers in sentences[judged:-1]:
+                if (claim := self._checked(sentence, numbers, passages, draft)) is not None:
+                    yield claim
+            judged = max(judged, len(sentences) - 1)
         if not text.strip():
             raise LLMUnavailable("the LLM returned an empty answer")
-        declined = abstention.llm_declined(text)
-        if declined is not None:
-            return declined
-        draft = Draft()
-        pairs: list[tuple[int, str, Passage]] = []
-        for idx, (sentence, numbers) in enumerate(split_cited(text)):
-            valid = []
-            for n in dict.fromkeys(numbers):
-                if 1 <= n <= len(passages):
-                    valid.append(n)
-                else:
-                    draft.warnings.append(f"removed citation [{n}]: no such passage was given")
-            draft.claims.append(Claim(sentence))
-            pairs += [(idx, sentence, passages[n - 1]) for n in valid]
-        supports = self._checker.check_many([(s, p) for _, s, p in pairs])
-        for (idx, _, _), sup in zip(pairs, supports, strict=True):
-            if sup.supported:
-                draft.claims[idx].supports.append(sup)
-        kept = []
-        for claim in draft.claims:
-            if claim.supports:
-                kept.append(claim)
-            else:
-                draft.warnings.append(f"dropped a sentence no cited passage supports: {claim.text!r}")
-        draft.claims = kept
-        if not kept:
+        for sentence, numbers in split_cited(text)[judged:]:
+            if (claim := self._checked(sentence, numbers, passages, draft)) is not None:
+                yield claim
+        if not draft.claims:
+            declined = abstention.llm_declined(text)
+            if declined is not None:
+                return declined
             raise LLMUnavailable("no sentence of the LLM answer was supported by the passages")
         return draft
+
+    def _checked(self, sentence: str, numbers: list[int], passages: list[Passage], draft: Draft) -> Claim | None:
+        """The sentence with the cited passages that support it, added to `draft`; None (and a
+        warning) when none does. Markers to passages that were not given are removed."""
+        valid = []
+        for n in dict.fromkeys(numbers):
+            if 1 <= n <= len(passages):
+                valid.append(n)
+            else:
+                draft.warnings.append(f"removed citation [{n}]: no such passage was given")
+        claim = Claim(sentence)
+        for sup in self._checker.check_many([(sentence, passages[n - 1]) for n in valid]):
+            if sup.supported:
+                claim.supports.append(sup)
+        if not claim.supports:
+            if not abstention.llm_declined(sentence):
+                draft.warnings.append(f"dropped a sentence no cited passage supports: {sentence!r}")
+            return None
+        draft.claims.append(claim)
+        return claim

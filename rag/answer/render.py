@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,51 +34,97 @@ def abstain_text(reason: str) -> str:
     return f"{text}: {neutralise(reason)}" if reason else f"{text}."
 
 
-def render(draft: Draft) -> tuple[str, list[Citation]]:
-    if draft.abstained or not draft.claims:
-        return abstain_text(draft.abstain_reason), []
-    citations: list[Citation] = []
-    numbers: dict[tuple[str, int, int], int] = {}
-    parts: list[str] = []
-    for claim in draft.claims:
+# A sentence's closing punctuation (and closing quotes): markers go before it, inside the
+# sentence ("... the minister said [1]."), so a narrow screen never wraps one to the next line.
+_CLOSING = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*$")
+_INITIALISM = re.compile(r"(?:\b[A-Za-z]\.){2,}$")  # "U.S.": its last dot is the word's, not the sentence's
+_LEADING_CLOSE = re.compile(r"^\s*[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*")
+
+
+def with_markers(text: str, marks: list[int]) -> str:
+    """'He said.' + [1] -> 'He said [1].'"""
+    if not marks:
+        return text
+    group = "".join(f"[{n}]" for n in marks)
+    body = text.rstrip()
+    end = _CLOSING.search(body)
+    if end is None or _INITIALISM.search(body):
+        return f"{body} {group}"
+    return f"{body[: end.start()].rstrip()} {group}{end.group(0)}"
+
+
+@dataclass
+class Rendered:
+    """One answer sentence with its markers, and the citations it numbered first."""
+
+    text: str
+    new_citations: list[Citation]
+
+
+class Renderer:
+    """Numbers citations in order of first use, one claim at a time, so that an answer can be
+    sent sentence by sentence as it is produced and still read the same as `render`'s."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self._numbers: dict[tuple[str, int, int], int] = {}
+
+    def claim(self, claim: Claim) -> Rendered:
+        new: list[Citation] = []
         marks: list[int] = []
         for s in claim.supports:
             key = (s.passage.chunk_id, s.start, s.end)
-            if key not in numbers:
-                numbers[key] = len(citations) + 1
+            if key not in self._numbers:
+                self._numbers[key] = len(self.citations) + 1
                 p = s.passage
-                citations.append(
-                    Citation(
-                        n=numbers[key],
-                        doc_id=p.doc_id,
-                        chunk_id=p.chunk_id,
-                        title=p.title,
-                        source=p.source,
-                        published=p.published,
-                        url=safe_link(p.url),
-                        path=p.path,
-                        text=p.text,
-                        quote=s.quote,
-                        start=s.start,
-                        end=s.end,
-                        score=s.score,
-                    )
+                citation = Citation(
+                    n=self._numbers[key],
+                    doc_id=p.doc_id,
+                    chunk_id=p.chunk_id,
+                    title=p.title,
+                    source=p.source,
+                    published=p.published,
+                    url=safe_link(p.url),
+                    path=p.path,
+                    text=p.text,
+                    quote=s.quote,
+                    start=s.start,
+                    end=s.end,
+                    score=s.score,
                 )
-            if numbers[key] not in marks:
-                marks.append(numbers[key])
-        text = neutralise(claim.text)
-        parts.append(text + (" " + "".join(f"[{n}]" for n in marks) if marks else ""))
-    return " ".join(parts), citations
+                self.citations.append(citation)
+                new.append(citation)
+            if self._numbers[key] not in marks:
+                marks.append(self._numbers[key])
+        return Rendered(with_markers(neutralise(claim.text), marks), new)
+
+
+def render(draft: Draft) -> tuple[str, list[Citation]]:
+    if draft.abstained or not draft.claims:
+        return abstain_text(draft.abstain_reason), []
+    renderer = Renderer()
+    parts = [renderer.claim(claim).text for claim in draft.claims]
+    return " ".join(parts), renderer.citations
 
 
 def split_cited(answer: str) -> list[tuple[str, list[int]]]:
-    """Answer text -> (sentence, its marker numbers). Markers attach to the text before them."""
+    """Answer text -> (sentence, its marker numbers). Markers attach to the text before them,
+    whether they close the sentence ("said. [1]") or sit inside it ("said [1].")."""
     from rag.text import split_sentences
 
     out: list[tuple[str, list[int]]] = []
+
+    def close_previous(segment: str) -> str:
+        """Punctuation right after a marker ends the sentence the marker belongs to."""
+        lead = _LEADING_CLOSE.match(segment)
+        if lead is None or not out:
+            return segment
+        out[-1] = (out[-1][0] + lead.group(0).strip(), out[-1][1])
+        return segment[lead.end() :]
+
     pos = 0
     for m in _MARKERS.finditer(answer):
-        segment = answer[pos : m.start()]
+        segment = close_previous(answer[pos : m.start()])
         nums = [int(n) for n in _MARKER.findall(m.group(0))]
         sentences = [s.text for s in split_sentences(segment)]
         for s in sentences[:-1]:
@@ -87,15 +134,17 @@ def split_cited(answer: str) -> list[tuple[str, list[int]]]:
         elif out:
             out[-1] = (out[-1][0], out[-1][1] + nums)
         pos = m.end()
-    for tail in split_sentences(answer[pos:]):
+    for tail in split_sentences(close_previous(answer[pos:])):
         cleaned = tail.text.strip()
         if cleaned and cleaned not in ".!?":
             out.append((cleaned, []))
     return [(re.sub(r"\s+([.!?,;:])", r"\1", s).strip(), n) for s, n in out if s.strip(" .")]
 
 
-def sources_block(resp: AskResponse) -> str:
-    """One line per cited article, with every marker that points into it."""
+def sources_block(resp: AskResponse, document_url: Callable[[str], str] | None = None) -> str:
+    """One line per cited article, with every marker that points into it, for readers that render
+    no structured sources. It links the article (or, given `document_url`, the service's copy of
+    it) and never shows internal file names."""
     by_doc: dict[str, list[int]] = {}
     first: dict[str, Any] = {}
     for c in resp.citations:
@@ -106,6 +155,7 @@ def sources_block(resp: AskResponse) -> str:
         c = first[doc_id]
         date = c.published.isoformat() if c.published else "undated"
         marks = "".join(f"[{n}]" for n in numbers)
-        where = safe_link(c.url) or neutralise(c.path or doc_id)
-        lines.append(f"{marks} {neutralise(c.title)} — {neutralise(c.source or 'unknown outlet')}, {date} ({where})")
+        where = safe_link(c.url) or (document_url(doc_id) if document_url else None)
+        link = f" ({where})" if where else ""
+        lines.append(f"{marks} {neutralise(c.title)} — {neutralise(c.source or 'unknown outlet')}, {date}{link}")
     return "\n".join(lines)

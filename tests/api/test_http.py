@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -73,9 +74,18 @@ def test_native_ask_json_and_sse(api_server) -> None:  # type: ignore[no-untyped
     )
     events = sse_events(r.text)
     names = [n for n, _ in events]
-    assert names[0] == "citations" and names[-1] == "done" and set(names[1:-1]) == {"delta"}
+    assert names[0] == "citations" and names[-1] == "done" and set(names[1:-1]) == {"citations", "delta"}
     done = json.loads(events[-1][1])
     assert "".join(json.loads(d)["text"] for n, d in events if n == "delta") == done["answer"] == body["answer"]
+    # One sentence per delta, each after the citations it is the first to use.
+    known: set[int] = set()
+    for name, data in events[:-1]:
+        if name == "citations":
+            known |= {c["n"] for c in json.loads(data)}
+        else:
+            assert {int(n) for n in re.findall(r"\[(\d+)\]", json.loads(data)["text"])} <= known
+    streamed = [c for n, d in events if n == "citations" for c in json.loads(d)]
+    assert streamed == done["citations"] and len([n for n in names if n == "delta"]) > 1
 
 
 def test_search_returns_ranked_passages(api_server) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,9 @@ def test_ask_stream_and_open_a_citation(browser, server, tmp_path: Path) -> None
     assert "Oman" in answer
     markers = page.locator("#answer button.marker")
     assert markers.count() >= 2
+    # Markers sit inside the sentence, joined to its last word: "... minister said\u00a0[1]."
+    assert re.search(r"\w\u00a0\[\d+\](?:\[\d+\])*[.!?]", answer), answer
+    assert not re.search(r"[.!?][\"”’]?\s*\[\d+\]", answer), answer
     first = markers.first
     n = int(first.get_attribute("data-n") or "0")
     first.click()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,7 +21,26 @@ from rag.text import split_sentences
 PASSAGE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
 
 
-def create_stub(mode: str = "good", needle: str = "appreciates") -> tuple[FastAPI, list[dict[str, Any]]]:
+@dataclass
+class StreamGate:
+    """Holds a streamed reply after its first sentence (and the start of the next) until `release`
+    is set; `finished` is set once the whole reply has been sent. A test can so tell whether a
+    client saw the first sentence while the model was still writing."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+    timeout_s: float = 20.0
+
+
+def create_stub(
+    mode: str = "good",
+    needle: str = "appreciates",
+    gate: StreamGate | None = None,
+    second: str = "dialogue",
+    chunk_delay_s: float = 0.0,
+) -> tuple[FastAPI, list[dict[str, Any]]]:
+    """`mode` "two" answers with two cited sentences: the one holding `needle`, then one holding
+    `second`. `chunk_delay_s`: a pause before each streamed piece, as a model writing (bench/)."""
     app = FastAPI()
     seen: list[dict[str, Any]] = []
 
@@ -34,6 +55,10 @@ def create_stub(mode: str = "good", needle: str = "appreciates") -> tuple[FastAP
             return f"{sentence} [{hit}] The moon is made of green cheese and Oman bought it in 1850. [{hit}]"
         if mode == "abstain":
             return "NOT_IN_ARCHIVE"
+        if mode == "two":
+            hit2 = next((n for n, t in passages.items() if second in t and n != hit), hit)
+            other = next((s.text for s in split_sentences(passages.get(hit2, "")) if second in s.text), "Nothing.")
+            return f"{sentence} [{hit}] {other} [{hit2}]"
         return f"{sentence} [{hit}]"
 
     @app.post("/v1/chat/completions")
@@ -52,14 +77,22 @@ def create_stub(mode: str = "good", needle: str = "appreciates") -> tuple[FastAP
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             }
 
+        held = text.index("]") + 8 if gate is not None and "]" in text else None
+
         def events() -> Any:
             for i in range(0, len(text), 7):
+                if gate is not None and held is not None and i <= held < i + 7:
+                    gate.release.wait(gate.timeout_s)
+                if chunk_delay_s:
+                    time.sleep(chunk_delay_s)
                 chunk = {
                     **base,
                     "object": "chat.completion.chunk",
                     "choices": [{"index": 0, "delta": {"content": text[i : i + 7]}, "finish_reason": None}],
                 }
                 yield f"data: {json.dumps(chunk)}\n\n"
+            if gate is not None:
+                gate.finished.set()
             yield f"data: {json.dumps({**base, 'object': 'chat.completion.chunk', 'choices': [{'index': 0, 'delta': {}, 'finish_reason': 'stop'}]})}\n\n"
             yield "data: [DONE]\n\n"
 
