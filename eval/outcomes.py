@@ -1,0 +1,81 @@
+"""Why each question was right or wrong: one outcome class per question, from its scored row.
+
+The classes split the misses by where the answer was lost, so a run says *why* as well as how
+many: the archive never reached (retrieval), the answerer dropping what retrieval found
+(answer miss, false refusal), the question's time phrase emptying the evidence, or an
+unanswerable question answered. Every question gets exactly one class, so the counts of the
+miss classes add up to the misses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RIGHT = "right"
+RIGHT_REFUSAL = "right_refusal"
+PARTIAL = "partial"
+ANSWER_MISS = "answer_miss"
+RETRIEVAL_MISS = "retrieval_miss"
+FALSE_REFUSAL = "false_refusal"
+TIME_WINDOW_EMPTY = "time_window_empty"
+ANSWERED_UNANSWERABLE = "answered_unanswerable"
+
+CORRECT = frozenset({RIGHT, RIGHT_REFUSAL})
+# Shown in this order, the misses first, with what each means.
+CLASSES = {
+    FALSE_REFUSAL: "refused, though an answer-bearing article was among the retrieved ones",
+    TIME_WINDOW_EMPTY: "refused: the question's time phrase left no article in its window",
+    ANSWER_MISS: "an answer-bearing article was retrieved, but the answer does not hold the answer",
+    PARTIAL: "some of the key facts, not all",
+    RETRIEVAL_MISS: "no retrieved article holds an acceptable answer",
+    ANSWERED_UNANSWERABLE: "an unanswerable question was answered instead of refused",
+    RIGHT: "the answer holds an acceptable answer (or every key fact)",
+    RIGHT_REFUSAL: "an unanswerable question, refused",
+}
+
+
+def is_miss(outcome: str) -> bool:
+    return outcome not in CORRECT
+
+
+def _answer_held(row: dict[str, Any]) -> float | None:
+    """How much of the answer the answer text holds: strict containment where the gold gives
+    short answers, key-fact recall where it gives key facts, None where it gives neither."""
+    if "strict_containment" in row:
+        return float(row["strict_containment"])
+    if "key_fact_recall" in row:
+        return float(row["key_fact_recall"])
+    return None
+
+
+def _evidence_retrieved(row: dict[str, Any]) -> bool | None:
+    """Did retrieval reach the answer: an answer-bearing article (short answers), else a gold
+    article, among the retrieved ones; None when the gold gives neither."""
+    if "bearing_docs" in row:
+        return bool(row["bearing_docs"])
+    if row.get("gold_docs"):
+        return bool(set(row["gold_docs"]) & set(row["retrieved_docs"]))
+    return None
+
+
+def classify(row: dict[str, Any]) -> tuple[str, str | None]:
+    """(class, detail): the detail is the refusal's rule and reason for a refusal."""
+    refusal = None
+    if row["abstained"]:
+        rule = row.get("refusal_rule")
+        refusal = f"{rule}: {row.get('refusal_reason')}" if rule else row.get("refusal_reason")
+    if not row["answerable"]:
+        return (RIGHT_REFUSAL, refusal) if row["abstained"] else (ANSWERED_UNANSWERABLE, None)
+    retrieved = _evidence_retrieved(row)
+    if row["abstained"]:
+        if row.get("time_window") and not row["retrieved_docs"]:
+            return TIME_WINDOW_EMPTY, refusal
+        if retrieved is False:
+            return RETRIEVAL_MISS, refusal
+        return FALSE_REFUSAL, refusal
+    held = _answer_held(row)
+    if held is None or held >= 1.0:
+        return RIGHT, None
+    if retrieved is False:
+        return RETRIEVAL_MISS, None
+    return (PARTIAL if held > 0 else ANSWER_MISS), None
