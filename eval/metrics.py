@@ -98,8 +98,12 @@ def exact_match(prediction: str, acceptable: Sequence[str]) -> float:
     return 1.0 if p and any(p == normalize_answer(a) for a in acceptable) else 0.0
 
 
+_WORD = re.compile(r"\w[\w'’\-]*")
+
+
 def word_count(answer: str) -> int:
-    return len(strip_markers(answer).split())
+    """Words a reader reads: markers and punctuation not counted."""
+    return len(_WORD.findall(strip_markers(answer)))
 
 
 def first_bearing_rank(ranked: Sequence[str], bearing: set[str]) -> int | None:

@@ -68,7 +68,7 @@ def classify(row: dict[str, Any]) -> tuple[str, str | None]:
         return (RIGHT_REFUSAL, refusal) if row["abstained"] else (ANSWERED_UNANSWERABLE, None)
     retrieved = _evidence_retrieved(row)
     if row["abstained"]:
-        if row.get("time_window") and not row["retrieved_docs"]:
+        if row.get("time_window") is not None and not row["retrieved_docs"]:
             return TIME_WINDOW_EMPTY, refusal
         if retrieved is False:
             return RETRIEVAL_MISS, refusal
@@ -76,6 +76,6 @@ def classify(row: dict[str, Any]) -> tuple[str, str | None]:
     held = _answer_held(row)
     if held is None or held >= 1.0:
         return RIGHT, None
-    if retrieved is False:
-        return RETRIEVAL_MISS, None
-    return (PARTIAL if held > 0 else ANSWER_MISS), None
+    if held > 0:
+        return PARTIAL, None
+    return (RETRIEVAL_MISS if retrieved is False else ANSWER_MISS), None
