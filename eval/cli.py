@@ -72,6 +72,9 @@ def eval_command(
         str | None, typer.Option(envvar="RAG_EVAL_JUDGE_API_KEY", help="The judge endpoint's key.")
     ] = None,
     judge_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per judge call.")] = 60.0,
+    judge_cache: Annotated[
+        Path | None, typer.Option(help="The judge's verdict cache (default: <data_dir>/judge_cache.sqlite).")
+    ] = None,
     export: Annotated[
         tuple[str, Path] | None, typer.Option(help="FORMAT FILE: 'ragas FILE' writes Ragas's evaluation dataset.")
     ] = None,
@@ -179,7 +182,11 @@ def eval_command(
         from eval.judge import Judge, judge_rows
 
         judge = Judge(
-            judge_base_url, judge_model, judge_api_key, judge_timeout, settings.data_dir / "judge_cache.sqlite"
+            judge_base_url,
+            judge_model,
+            judge_api_key,
+            judge_timeout,
+            judge_cache or settings.data_dir / "judge_cache.sqlite",
         )
         result["summary"]["judged"] = judge_rows(judge, result["questions"], items)
     result["config"] = {

@@ -51,7 +51,10 @@ def test_key_fact_rows_without_short_answers_use_gold_documents() -> None:
 def test_a_refusal_keeps_its_rule_and_reason() -> None:
     row = {**BASE, "abstained": True, "refusal_reason": "no passage answers the question closely enough."}
     assert classify(row) == ("false_refusal", "no passage answers the question closely enough.")
-    assert classify({**row, "refusal_rule": "closeness"})[1] == "closeness: no passage answers the question closely enough."
+    assert (
+        classify({**row, "refusal_rule": "closeness"})[1]
+        == "closeness: no passage answers the question closely enough."
+    )
 
 
 def test_counts_add_up_to_the_misses() -> None:

@@ -76,7 +76,9 @@ def empty_server(fresh_pipeline) -> Iterator[UvicornThread]:  # type: ignore[no-
         yield server
 
 
-def test_load_puts_the_corpus_in_its_own_collection_and_removes_it(empty_server, seeded_pipeline, env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_load_puts_the_corpus_in_its_own_collection_and_removes_it(
+    empty_server, seeded_pipeline, env, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     bench = tmp_path / "seeds-bench"
     bench.mkdir()
     docs = [p.doc for p in seeded_pipeline.ingester.parse_paths([SEEDS]) if p.doc is not None]
