@@ -75,6 +75,7 @@ def _item(kind: str, question: str, as_of: dt.date | None, **kw: Any) -> dict[st
         "answerable": kw.pop("answerable", True),
         "type": kind,
         "as_of": as_of.isoformat() if as_of else None,
+        **({"refusal": kw.pop("why")} if "why" in kw else {}),
         "draft": {"kind": kind, **kw},
     }
 

@@ -9,6 +9,7 @@ miss classes add up to the misses.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 RIGHT = "right"
@@ -19,6 +20,7 @@ RETRIEVAL_MISS = "retrieval_miss"
 FALSE_REFUSAL = "false_refusal"
 TIME_WINDOW_EMPTY = "time_window_empty"
 ANSWERED_UNANSWERABLE = "answered_unanswerable"
+WRONG_REFUSAL_KIND = "wrong_refusal_kind"
 
 CORRECT = frozenset({RIGHT, RIGHT_REFUSAL})
 # Shown in this order, the misses first, with what each means.
@@ -29,9 +31,30 @@ CLASSES = {
     PARTIAL: "some of the key facts, not all",
     RETRIEVAL_MISS: "no retrieved article holds an acceptable answer",
     ANSWERED_UNANSWERABLE: "an unanswerable question was answered instead of refused",
+    WRONG_REFUSAL_KIND: "an unanswerable question refused, but not for what the gold says the archive lacks",
     RIGHT: "the answer holds an acceptable answer (or every key fact)",
     RIGHT_REFUSAL: "an unanswerable question, refused",
 }
+
+
+# What a refusal says the evidence lacks, read from the answerer's reasons (rag/answer/abstention.py).
+REFUSAL_KINDS = (
+    ("name", re.compile(r"^no (?:indexed|retrieved) article mentions|reports what .* said")),
+    ("date", re.compile(r"^no indexed article published from")),
+    ("kind", re.compile(r"give no ")),
+    ("outcome", re.compile(r"do not report this outcome")),
+    ("closeness", re.compile(r"closely enough")),
+)
+
+
+def refusal_kind(row: dict[str, Any]) -> str | None:
+    """'name', 'date', 'kind', 'outcome', 'closeness' or 'other' for a refusal; None otherwise."""
+    if not row["abstained"]:
+        return None
+    if row.get("time_window") is not None and not row.get("retrieved_docs"):
+        return "date"
+    reason = str(row.get("refusal_reason") or "")
+    return next((kind for kind, pattern in REFUSAL_KINDS if pattern.search(reason)), "other")
 
 
 def is_miss(outcome: str) -> bool:
@@ -65,7 +88,12 @@ def classify(row: dict[str, Any]) -> tuple[str, str | None]:
         rule = row.get("refusal_rule")
         refusal = f"{rule}: {row.get('refusal_reason')}" if rule else row.get("refusal_reason")
     if not row["answerable"]:
-        return (RIGHT_REFUSAL, refusal) if row["abstained"] else (ANSWERED_UNANSWERABLE, None)
+        if not row["abstained"]:
+            return ANSWERED_UNANSWERABLE, None
+        wanted, said = row.get("expected_refusal"), refusal_kind(row)
+        if wanted and said != wanted:
+            return WRONG_REFUSAL_KIND, f"expected a refusal for lack of {wanted}, got {said} ({refusal})"
+        return RIGHT_REFUSAL, refusal
     retrieved = _evidence_retrieved(row)
     if row["abstained"]:
         if row.get("time_window") is not None and not row["retrieved_docs"]:

@@ -117,7 +117,7 @@ def test_gold_draft_on_the_seeds_is_reviewable_and_answered(seeds_env, tmp_path:
     assert r.exit_code == 0, r.output
     qs = json.loads((out / "results.json").read_text())["questions"]
     unanswerable = [q for q in qs if not q["answerable"]]
-    assert unanswerable and all(q["abstained"] for q in unanswerable)
+    assert unanswerable and all(q["outcome"] == "right_refusal" for q in unanswerable), "refused for what it lacks"
     speakers = [q for q in qs if q["type"] == "speaker"]
     assert speakers and not any(q["abstained"] for q in speakers), "who said what, drafted from attributions"
     held = [q for q in qs if q["answerable"] and q.get("key_fact_recall", 0) > 0]

@@ -68,3 +68,20 @@ def test_counts_add_up_to_the_misses() -> None:
     assert sum(outcomes.values()) == len(rows)
     assert sum(n for c, n in outcomes.items() if is_miss(c)) == sum(is_miss(r["outcome"]) for r in rows) == 3
     assert set(outcomes) <= set(CLASSES)
+
+
+def test_a_refusal_for_another_reason_than_the_gold_names_is_its_own_class() -> None:
+    row = {
+        **BASE,
+        "answerable": False,
+        "abstained": True,
+        "refusal_reason": "no passage answers the question closely enough.",
+        "expected_refusal": "name",
+    }
+    outcome, detail = classify(row)
+    assert outcome == "wrong_refusal_kind" and is_miss(outcome)
+    assert detail is not None and "name" in detail and "closeness" in detail
+    named = {**row, "refusal_reason": "no indexed article mentions Norway."}
+    assert classify(named)[0] == "right_refusal"
+    dated = {**row, "expected_refusal": "date", "retrieved_docs": [], "time_window": {"phrase": "in 2019"}}
+    assert classify(dated)[0] == "right_refusal"
