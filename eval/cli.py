@@ -202,6 +202,7 @@ def eval_command(
         # Every weight, threshold and window the answers depended on, and the word lists' checksums.
         "settings": settings.model_dump(mode="json", exclude=SECRET_SETTINGS),
         "resources": fingerprints(),
+        # --server: "settings" are this process's (the scoring's); the server's own are not visible.
         **({"server": server, "chat": chat, "collection": loaded or collection} if server else {}),
         **({"judge": {"base_url": judge_base_url, "model": judge_model}} if judge_model else {}),
     }

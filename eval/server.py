@@ -25,7 +25,7 @@ from rag.models import AskResponse, Citation, Timings
 
 SEARCH_DEPTH = 10
 UPLOAD_BYTES = 1_000_000  # per upload, far under the server's default RAG_MAX_UPLOAD_BYTES (20 MB)
-_SOURCES = re.compile(r"\n+Sources:\n(?:\[\d+\].*(?:\n|$))+\s*$")
+_SOURCES_HEADING = "\nSources:"
 
 
 class ServerError(RuntimeError):
@@ -61,8 +61,10 @@ def chat_model_for(model: str, collection: str | None) -> str:
 
 
 def strip_sources(content: str) -> str:
-    """Chat content is the answer then its Sources list: the answer text alone."""
-    return _SOURCES.sub("", content).rstrip()
+    """Chat content is the answer then its Sources list (whatever its lines look like): the
+    answer text alone, so the Sources' titles never count as the answer."""
+    cut = content.rfind(_SOURCES_HEADING)
+    return (content[:cut] if cut >= 0 else content).rstrip()
 
 
 class Server(Backend):

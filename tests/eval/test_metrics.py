@@ -79,3 +79,11 @@ def test_short_answer_exact_match_and_answer_bearing_rank() -> None:
     assert exact_match("Bills", ["Buffalo Bills"]) == 0.0 and exact_match("", ["x"]) == 0.0
     assert first_bearing_rank(["a", "b", "c"], {"c", "b"}) == 2 and first_bearing_rank(["a"], set()) is None
     assert word_count("Portugal won [1]. Spain lost [2][3].") == 4
+
+
+def test_chat_content_loses_its_sources_list_and_keeps_markers_in_sentences() -> None:
+    from eval.server import strip_sources
+
+    content = "Oman said dialogue is the only way [1].\n\nSources:\n[1] Oman and China — Xinhua, 2023-11-01 (x)"
+    assert strip_sources(content) == "Oman said dialogue is the only way [1]."
+    assert strip_sources("No sources here.") == "No sources here."
