@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.text import STOPWORDS, split_sentences, terms
+from rag.text import STOPWORDS, normalize_word, split_sentences, terms
 
 if TYPE_CHECKING:
     from rag.pipeline import RagPipeline
@@ -120,24 +120,40 @@ def _is_person(name: str) -> bool:
     from rag.answer.attribution import ROLE_WORDS
 
     ws = name.split()
-    return len(ws) <= 3 and "of" not in ws and not any(w.lower() in ROLE_WORDS for w in ws)
+    return len(ws) <= 3 and "of" not in ws and not any(normalize_word(w.lower()) in ROLE_WORDS for w in ws)
 
 
-def outlet_questions(articles: list[_Article], as_of: dt.date | None) -> Iterator[dict[str, Any]]:
-    """'Which outlets reported on <name>?' for a name that two or more outlets' articles carry."""
+def _names_in(span: str) -> list[str]:
+    """'Chinese Foreign Minister Wang Yi' -> itself and the person, 'Wang Yi'."""
+    from rag.answer.attribution import ROLE_WORDS
+
+    ws = span.split()
+    if ws[0].lower() in STOPWORDS:
+        return []
+    roles = [i for i, w in enumerate(ws) if normalize_word(w.lower()) in ROLE_WORDS]
+    tail = ws[roles[-1] + 1 :] if roles else []
+    return [span] + ([" ".join(tail)] if len(tail) >= 2 else [])
+
+
+def outlet_questions(
+    articles: list[_Article], as_of: dt.date | None, speakers: frozenset[str] = frozenset()
+) -> Iterator[dict[str, Any]]:
+    """'Which outlets reported on <name>?' for a name that two or more outlets' articles carry;
+    people quoted in the archive first (`speakers`: their names' terms), what readers ask about."""
     outlets_of: dict[str, dict[str, str]] = defaultdict(dict)
     for a in articles:
         if not a.source:
             continue
         for m in _NAME.finditer(a.text):
-            name = m.group(0)
-            if name.split()[0].lower() in STOPWORDS:
-                continue
-            outlets_of[name].setdefault(a.source, a.doc_id)
-    # People first (what a reader asks about), then by how many outlets carry the name.
+            for name in _names_in(m.group(0)):
+                outlets_of[name].setdefault(a.source, a.doc_id)
+
+    def quoted(name: str) -> bool:
+        return _is_person(name) and set(terms(name)) <= speakers
+
     ranked = sorted(
         ((n, o) for n, o in outlets_of.items() if len(o) >= 2),
-        key=lambda no: (not _is_person(no[0]), -len(no[1]), no[0]),
+        key=lambda no: (not quoted(no[0]), not _is_person(no[0]), -len(no[1]), no[0]),
     )
     for name, outlets in ranked:
         label = name if len(name.split()) < 2 or _is_person(name) else f"the {name}"
@@ -199,9 +215,11 @@ def draft(pipeline: RagPipeline, n: int = 50, unanswerable_share: float = 0.2) -
         return []
     as_of = max((a.published for a in articles if a.published), default=None)
     index = pipeline.lexical_index()
+    said = list(speaker_questions(articles, as_of))
+    speakers = frozenset(t for q in said for t in terms(q["question"].removeprefix("What did ").removesuffix(" say?")))
     kinds = [
-        list(speaker_questions(articles, as_of)),
-        list(outlet_questions(articles, as_of)),
+        said,
+        list(outlet_questions(articles, as_of, speakers)),
         list(count_questions(articles, as_of)),
     ]
     topics = [str(o["draft"]["evidence"]) for o in kinds[1][:8]] or [a.title.split(":")[0][:60] for a in articles[:8]]

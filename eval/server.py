@@ -106,9 +106,12 @@ class Server(Backend):
     # -- answering ----------------------------------------------------------------------
     def ask(self, item: GoldItem, answerer: str | None = None, top_k: int | None = None) -> Answered:
         started = time.perf_counter()
-        got = self._chat_ask(item) if self.chat_model else self._native_ask(item, answerer, top_k)
-        got.wall_ms = round((time.perf_counter() - started) * 1000, 2)
-        got.ranked_docs = self._ranking(item, top_k)
+        try:
+            got = self._chat_ask(item) if self.chat_model else self._native_ask(item, answerer, top_k)
+            got.wall_ms = round((time.perf_counter() - started) * 1000, 2)
+            got.ranked_docs = self._ranking(item, top_k)
+        except httpx.HTTPError as e:  # a dropped connection or a timeout: said, with the question
+            raise ServerError(f"{self.url}: {type(e).__name__} on question {item.id}: {e}") from e
         return got
 
     def _native_ask(self, item: GoldItem, answerer: str | None, top_k: int | None) -> Answered:
@@ -145,6 +148,8 @@ class Server(Backend):
             raise ServerError(f"POST /v1/chat/completions: the server refused the API key (401: {e.message})") from e
         except openai.APIStatusError as e:
             raise ServerError(f"POST /v1/chat/completions: HTTP {e.status_code}: {e.message}") from e
+        except openai.APIConnectionError as e:  # includes timeouts
+            raise ServerError(f"POST /v1/chat/completions: {type(e).__name__} on question {item.id}") from e
         data = completion.model_dump()
         return Answered(*from_chat(data))
 
