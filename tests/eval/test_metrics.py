@@ -87,3 +87,32 @@ def test_chat_content_loses_its_sources_list_and_keeps_markers_in_sentences() ->
     content = "Oman said dialogue is the only way [1].\n\nSources:\n[1] Oman and China — Xinhua, 2023-11-01 (x)"
     assert strip_sources(content) == "Oman said dialogue is the only way [1]."
     assert strip_sources("No sources here.") == "No sources here."
+
+
+def test_a_chat_completion_is_read_from_its_structured_fields() -> None:
+    from eval.server import from_chat
+
+    body = {
+        "model": "newsrag-extractive",
+        "choices": [
+            {
+                "message": {
+                    "role": "assistant",
+                    "content": "Portugal. Portugal won the final [1].\n\nSources:\n[1] Final — AP, 2024-07-01 (x)",
+                    "annotations": [
+                        {
+                            "type": "url_citation",
+                            "url_citation": {"url": "https://example.org/a", "title": "Final", "start_index": 0},
+                        }
+                    ],
+                }
+            }
+        ],
+        "rag": {"abstained": False, "short_answer": {"text": "Portugal", "doc_id": "a", "start": 4, "end": 12}},
+    }
+    resp, _, short = from_chat(body)
+    assert resp.answer == "Portugal. Portugal won the final [1]." and not resp.abstained
+    assert [c.title for c in resp.citations] == ["Final"] and resp.citations[0].url == "https://example.org/a"
+    assert short is not None and short["text"] == "Portugal"
+    refused, _, none = from_chat({**body, "rag": {"abstained": True}})
+    assert refused.abstained and none is None

@@ -85,3 +85,27 @@ def test_a_refusal_for_another_reason_than_the_gold_names_is_its_own_class() -> 
     assert classify(named)[0] == "right_refusal"
     dated = {**row, "expected_refusal": "date", "retrieved_docs": [], "time_window": {"phrase": "in 2019"}}
     assert classify(dated)[0] == "right_refusal"
+
+
+def test_score_one_reads_short_answer_and_answer_bearing_articles() -> None:
+    from types import SimpleNamespace
+
+    from eval.gold import GoldItem
+    from eval.runner import score_one
+    from rag.answer.citations import CitationChecker
+    from rag.embed import HashingEmbedder
+    from rag.models import AskResponse
+
+    embedder = HashingEmbedder()
+    scorer = SimpleNamespace(embedder=embedder, checker=CitationChecker(embedder))
+    item = GoldItem(id="q", question="Who won the final?", answers=["Portugal"], gold_doc_ids=["c"])
+    texts = {"a": "Spain lost a match.", "b": "Portugal won the final on Sunday.", "c": "Portugal, the winner."}
+    resp = AskResponse(answer="Spain lost [1]. Portugal won the final [2].", answerer="extractive")
+    short = {"text": "Portugal", "doc_id": "b", "start": 0, "end": 8}
+    row = score_one(scorer, item, resp, ["a", "b", "c"], 1.0, texts.get, short)  # type: ignore[arg-type]
+    assert row["bearing_docs"] == ["b", "c"] and row["answer_doc_rank"] == 2
+    assert (row["answer_doc_hit@1"], row["answer_doc_hit@3"], row["answer_doc_mrr@10"]) == (0.0, 1.0, 0.5)
+    assert row["hit@1"] == 0.0 and row["hit@3"] == 1.0, "the gold-document figure beside it"
+    assert row["strict_containment"] == 1.0 and row["first_sentence_containment"] == 0.0
+    assert row["short_answer_em"] == 1.0 and row["answer_words"] == 6 and row["outcome"] == "right"
+    assert score_one(scorer, item, resp, ["a"], 1.0, texts.get, None)["short_answer_em"] == 0.0  # type: ignore[arg-type]
