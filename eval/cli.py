@@ -22,6 +22,17 @@ def _parse_floor(spec: str) -> tuple[str, float]:
         raise typer.BadParameter(f"--fail-under expects METRIC=VALUE, got {spec!r}") from None
 
 
+class _LocalScorer:
+    """--server: the citation check and the embedder run here, as in-process, so a server is
+    scored by the same check as the library."""
+
+    def __init__(self, settings: Any, build: Any):
+        from rag.answer.citations import CitationChecker
+
+        self.embedder = build(settings)
+        self.checker = CitationChecker(self.embedder, settings.support_threshold)
+
+
 def eval_command(
     gold: Annotated[Path | None, typer.Option(help="Gold JSON Lines file.")] = None,
     benchmark: Annotated[Path | None, typer.Option(help="Folder with corpus.jsonl + questions.jsonl.")] = None,
@@ -40,6 +51,34 @@ def eval_command(
     split: Annotated[
         str | None, typer.Option(help="Benchmark: only the 'tuning' (earlier weeks) or 'validation' half.")
     ] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Score a running server (http://host:port) instead of the library.")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", envvar="RAG_EVAL_API_KEY", help="--server: its API key.")
+    ] = None,
+    collection: Annotated[str | None, typer.Option(help="--server: the collection to ask.")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="--server: questions in flight.")] = 4,
+    chat: Annotated[
+        str | None, typer.Option(help="--server: ask through /v1/chat/completions with this model.")
+    ] = None,
+    load: Annotated[
+        bool,
+        typer.Option(help="--server --benchmark: upload the corpus into its own collection, removed afterwards."),
+    ] = False,
+    judge_base_url: Annotated[str | None, typer.Option(help="An OpenAI-compatible endpoint for the judge.")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="The judge's model.")] = None,
+    judge_api_key: Annotated[
+        str | None, typer.Option(envvar="RAG_EVAL_JUDGE_API_KEY", help="The judge endpoint's key.")
+    ] = None,
+    judge_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per judge call.")] = 60.0,
+    judge_cache: Annotated[
+        Path | None, typer.Option(help="The judge's verdict cache (default: <data_dir>/judge_cache.sqlite).")
+    ] = None,
+    export: Annotated[
+        tuple[str, Path] | None, typer.Option(help="FORMAT FILE: 'ragas FILE' writes Ragas's evaluation dataset.")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML file, one test case per question.")] = None,
 ) -> None:
     """Score answers against gold Q&A: retrieval, answers, citations, abstention, latency."""
     from tqdm import tqdm
@@ -47,8 +86,9 @@ def eval_command(
     from eval.benchmark import prepare
     from eval.gold import GoldError, deterministic_subset, load_gold, split_items
     from eval.report import compare as compare_runs
-    from eval.report import markdown, write_reports
+    from eval.report import flips, markdown, write_reports
     from eval.runner import METRICS, run
+    from eval.server import ServerError
     from rag.errors import RagError
     from rag.pipeline import RagPipeline
     from rag.progress import IngestBar
@@ -65,12 +105,41 @@ def eval_command(
     for name, _ in floors:
         if name not in METRICS:
             raise typer.BadParameter(f"--fail-under: unknown metric {name!r}; known: {', '.join(sorted(METRICS))}")
+    if export is not None and export[0] != "ragas":
+        raise typer.BadParameter("--export supports: ragas", param_hint="--export")
+    if load and (server is None or benchmark is None):
+        raise typer.BadParameter("--load needs --server and --benchmark", param_hint="--load")
+    if (chat or collection) and server is None:
+        raise typer.BadParameter("--chat and --collection need --server")
+    if bool(judge_base_url) != bool(judge_model):
+        raise typer.BadParameter("the judge needs both --judge-base-url and --judge-model")
     settings = Settings()
     if retrieval:
         settings = settings.model_copy(update={"retrieval": retrieval})
     quiet = json_out and not sys.stderr.isatty()
+    remote = None
+    loaded: str | None = None
     try:
-        if benchmark is not None:
+        if server is not None:
+            from eval.server import Server, collection_for_corpus
+            from rag.embed import build_embedder
+
+            from_gold = gold if gold is not None else (questions or benchmark / "questions.jsonl")  # type: ignore[operator]
+            items = deterministic_subset(load_gold(from_gold), limit)
+            remote = Server(server, api_key, collection, chat, scorer=_LocalScorer(settings, build_embedder))
+            remote.check()
+            if load:
+                assert benchmark is not None
+                loaded = collection_for_corpus(benchmark / "corpus.jsonl")
+                with tqdm(unit="doc", desc=f"load into {loaded}", file=sys.stderr, disable=quiet) as load_bar:
+                    remote.load(benchmark / "corpus.jsonl", loaded, load_bar.update)
+            items = split_items(items, split)
+            bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
+            result: dict[str, Any] = run(
+                remote, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1), concurrency=concurrency
+            )
+            bar.close()
+        elif benchmark is not None:
             pipeline, items = prepare(
                 settings,
                 benchmark,
@@ -93,13 +162,33 @@ def eval_command(
                     err=True,
                     fg=typer.colors.YELLOW,
                 )
-        items = split_items(items, split)
-        bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
-        result: dict[str, Any] = run(pipeline, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1))
-        bar.close()
-    except (GoldError, FileNotFoundError, RagError) as e:
+        if remote is None:
+            items = split_items(items, split)
+            bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
+            result = run(pipeline, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1))
+            bar.close()
+    except (GoldError, FileNotFoundError, RagError, ServerError) as e:
         typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from e
+    finally:
+        if remote is not None:
+            if loaded is not None:
+                try:
+                    remote.drop(loaded)
+                except ServerError as e:
+                    typer.secho(f"warning: could not remove collection {loaded}: {e}", err=True)
+            remote.close()
+    if judge_base_url and judge_model:
+        from eval.judge import Judge, judge_rows
+
+        judge = Judge(
+            judge_base_url,
+            judge_model,
+            judge_api_key,
+            judge_timeout,
+            judge_cache or settings.data_dir / "judge_cache.sqlite",
+        )
+        result["summary"]["judged"] = judge_rows(judge, result["questions"], items)
     result["config"] = {
         "name": (benchmark or gold).name if (benchmark or gold) else "run",  # type: ignore[union-attr]
         "answerer": answerer or settings.answerer,
@@ -113,6 +202,9 @@ def eval_command(
         # Every weight, threshold and window the answers depended on, and the word lists' checksums.
         "settings": settings.model_dump(mode="json", exclude=SECRET_SETTINGS),
         "resources": fingerprints(),
+        # --server: "settings" are this process's (the scoring's); the server's own are not visible.
+        **({"server": server, "chat": chat, "collection": loaded or collection} if server else {}),
+        **({"judge": {"base_url": judge_base_url, "model": judge_model}} if judge_model else {}),
     }
     if compare is not None:
         try:
@@ -121,8 +213,17 @@ def eval_command(
             typer.secho(f"error: cannot read {compare}/results.json: {e}", err=True, fg=typer.colors.RED)
             raise typer.Exit(2) from e
         result["comparison"] = compare_runs(result, previous)
+        result["flips"] = flips(result, previous)
     if out is not None:
         write_reports(result, out)
+    if export is not None:
+        from eval.export import write_ragas
+
+        write_ragas(result, items, export[1])
+    if junit is not None:
+        from eval.export import write_junit
+
+        write_junit(result, junit)
     metrics = result["summary"]["metrics"]
     if json_out:
         typer.echo(
@@ -132,7 +233,11 @@ def eval_command(
                     "ci95": result["summary"]["ci95"],
                     "latency_ms": result["summary"]["latency_ms"],
                     "n": result["summary"]["n"],
-                    **({"comparison": result["comparison"]} if "comparison" in result else {}),
+                    "outcomes": result["summary"]["outcomes"],
+                    **({"judged": result["summary"]["judged"]} if "judged" in result["summary"] else {}),
+                    **(
+                        {"comparison": result["comparison"], "flips": result["flips"]} if "comparison" in result else {}
+                    ),
                 },
                 indent=2,
             )

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -25,6 +26,9 @@ class GoldItem(BaseModel):
     filters: Filters | None = None
     question_date: str | None = None
     as_of: str | None = None  # ISO date the question is asked on; benchmarks give `question_date`
+    # Unanswerable: what the archive lacks ('name', 'date', 'kind', 'outcome'); a refusal for
+    # another reason is the outcome class wrong_refusal_kind.
+    refusal: Literal["name", "date", "kind", "outcome"] | None = None
 
     def as_of_date(self) -> dt.date | None:
         """The day the question was asked: `as_of`, else `question_date` (YYYY/MM/DD or ISO)."""

@@ -47,7 +47,8 @@ def first_rank(ranked: Sequence[str], gold: set[str]) -> int | None:
 
 
 def contains(answer: str, phrase: str) -> bool:
-    """Normalised containment, or every content term of the phrase present in the answer."""
+    """Loose containment (the historical `answer_containment`): the normalised phrase, or every
+    content term of the phrase present anywhere in the text, one by one."""
     na, np_ = normalize_answer(answer), normalize_answer(phrase)
     if np_ and f" {np_} " in f" {na} ":
         return True
@@ -57,6 +58,57 @@ def contains(answer: str, phrase: str) -> bool:
 
 def answer_containment(answer: str, acceptable: Sequence[str]) -> float:
     return 1.0 if any(contains(answer, a) for a in acceptable) else 0.0
+
+
+_CITATION_MARKER = re.compile(r"\[\d+\]")
+
+
+def strip_markers(text: str) -> str:
+    """The answer's words without its `[n]` citation markers."""
+    return " ".join(_CITATION_MARKER.sub(" ", text).split())
+
+
+def contains_phrase(text: str, phrase: str) -> bool:
+    """Strict containment: the normalised phrase occurs as a whole, in order, word-bounded.
+    'United States' is not found in 'the United Nations and the states of the region'."""
+    np_ = normalize_answer(phrase)
+    return bool(np_) and f" {np_} " in f" {normalize_answer(strip_markers(text))} "
+
+
+def strict_containment(text: str, acceptable: Sequence[str]) -> float:
+    return 1.0 if any(contains_phrase(text, a) for a in acceptable) else 0.0
+
+
+def first_sentence(answer: str) -> str:
+    """The answer up to its first `[n]` marker: what a reader sees first, whether the marker
+    closes the sentence ('… won. [1]') or sits inside it ('… said [1].'). An answer without
+    markers: its first sentence."""
+    m = _CITATION_MARKER.search(answer)
+    if m is not None:
+        return answer[: m.start()]
+    from rag.text import split_sentences
+
+    sentences = split_sentences(answer)
+    return sentences[0].text if sentences else answer
+
+
+def exact_match(prediction: str, acceptable: Sequence[str]) -> float:
+    """SQuAD exact match after normalisation, against any acceptable answer."""
+    p = normalize_answer(prediction)
+    return 1.0 if p and any(p == normalize_answer(a) for a in acceptable) else 0.0
+
+
+_WORD = re.compile(r"\w[\w'’\-]*")
+
+
+def word_count(answer: str) -> int:
+    """Words a reader reads: markers and punctuation not counted."""
+    return len(_WORD.findall(strip_markers(answer)))
+
+
+def first_bearing_rank(ranked: Sequence[str], bearing: set[str]) -> int | None:
+    """1-based rank of the first article in `ranked` that holds an acceptable answer."""
+    return next((i for i, d in enumerate(ranked, 1) if d in bearing), None)
 
 
 def key_fact_recall(answer: str, key_facts: Sequence[Sequence[str]]) -> float:

@@ -5,15 +5,20 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from eval.backends import Answered, Backend, InProcess
 from eval.gold import SPLITS, GoldItem, split_of
 from eval.metrics import (
     answer_containment,
     bootstrap_ci,
+    exact_match,
+    first_bearing_rank,
     first_rank,
+    first_sentence,
     hit_at_k,
     key_fact_recall,
     mean,
@@ -22,21 +27,34 @@ from eval.metrics import (
     percentile,
     recall_at_k,
     rouge_l,
+    strict_containment,
     token_f1,
+    word_count,
 )
+from eval.outcomes import classify
 from rag.answer.render import sources_block, split_cited
 from rag.models import AskResponse, Passage
-from rag.pipeline import RagPipeline
+
+if TYPE_CHECKING:
+    from rag.answer.citations import CitationChecker
+    from rag.embed import Embedder
+    from rag.pipeline import RagPipeline
 
 HEADLINE = (
     "key_fact_recall",
     "answer_containment",
+    "strict_containment",
+    "first_sentence_containment",
+    "short_answer_em",
     "citation_precision",
     "citation_recall",
     "faithfulness",
     "abstention_accuracy",
     "hit@5",
     "mrr@10",
+    "answer_doc_hit@1",
+    "answer_doc_hit@5",
+    "answer_doc_mrr@10",
 )
 RETRIEVAL_DEPTH = 10
 # Every metric a run can report; a run leaves out those its gold set cannot define.
@@ -44,6 +62,7 @@ METRICS = frozenset(
     {
         *HEADLINE,
         *(f"hit@{k}" for k in (1, 3, 5, 10)),
+        *(f"answer_doc_hit@{k}" for k in (1, 3, 5, 10)),
         "ndcg@10",
         "recall@10",
         "token_f1",
@@ -51,11 +70,41 @@ METRICS = frozenset(
         "embedding_similarity",
         "abstention_precision",
         "abstention_recall",
+        "answer_when_retrieved",
+        "answerable_refused",
+        "answer_words_p50",
+        "answer_words_p90",
     }
 )
+# What each metric means, for the reports: the loose historical figures beside the strict ones.
+GLOSSARY = {
+    "answer_containment": "loose (historical): an acceptable answer in the answer text or the titles of its "
+    "Sources list, or all of its words anywhere, one by one",
+    "strict_containment": "an acceptable answer (normalised: case, punctuation, articles) as a whole phrase "
+    "in the answer text itself",
+    "first_sentence_containment": "the same, in the answer text before its first [n] marker",
+    "short_answer_em": "the response's short_answer equals an acceptable answer (normalised); null counts 0",
+    "answer_doc_hit@k": "an article holding an acceptable answer among the first k of the answer's passages' "
+    "articles (the gold-document hit@k counts only the labelled article)",
+    "answer_doc_mrr@10": "reciprocal rank of the first answer-bearing article, in the answer's passages order",
+    "answer_when_retrieved": "of the questions whose answer passages include an answer-bearing article, the "
+    "share whose answer text holds the answer (strict)",
+    "answerable_refused": "share of answerable questions that were refused",
+    "answer_words_p50": "answer length in words (answered questions, markers not counted), median",
+    "answer_words_p90": "the same, 90th percentile",
+}
 
 
-def _citation_scores(pipeline: RagPipeline, resp: AskResponse) -> tuple[float | None, float | None]:
+class Scorer(Protocol):
+    """What scoring needs locally: the citation check and the embedder (a pipeline has both)."""
+
+    @property
+    def checker(self) -> CitationChecker: ...
+
+    embedder: Embedder
+
+
+def _citation_scores(pipeline: Scorer, resp: AskResponse) -> tuple[float | None, float | None]:
     """(citation precision, faithfulness) from the shared CitationChecker."""
     if resp.abstained or not resp.citations:
         return None, None
@@ -79,9 +128,23 @@ def _citation_scores(pipeline: RagPipeline, resp: AskResponse) -> tuple[float | 
     return precision, len(supported_sentences) / len(sentences)
 
 
+def _refusal_reason(resp: AskResponse) -> str:
+    """The reason the answerer gave ("… don't cover this: <reason>")."""
+    head, sep, reason = resp.answer.partition(": ")
+    return reason.strip() if sep and "cover this" in head else resp.answer.strip()
+
+
 def score_one(
-    pipeline: RagPipeline, item: GoldItem, resp: AskResponse, ranked_docs: list[str], retrieve_ms: float
+    pipeline: Scorer,
+    item: GoldItem,
+    resp: AskResponse,
+    ranked_docs: list[str],
+    retrieve_ms: float,
+    document_text: Callable[[str], str | None] | None = None,
+    short_answer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`document_text`: an article's text, to find the retrieved articles that hold an acceptable
+    answer; `short_answer`: the response's `short_answer` field, when it has one."""
     gold = item.gold_docs()
     visible = resp.answer + ("\n" + sources_block(resp) if resp.citations else "")
     row: dict[str, Any] = {
@@ -100,7 +163,26 @@ def score_one(
         "answer_ms": resp.timings.answer_ms,
         "search_ms": retrieve_ms,
         "abstention_correct": 1.0 if resp.abstained == (not item.answerable) else 0.0,
+        "short_answer": short_answer,
+        "time_window": resp.time_window.model_dump(mode="json") if resp.time_window else None,
+        "refusal_reason": _refusal_reason(resp) if resp.abstained else None,
+        "refusal_rule": getattr(resp, "abstain_rule", None) if resp.abstained else None,
+        "expected_refusal": item.refusal,
+        "citations": [
+            {"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "quote": c.quote, "text": c.text}
+            for c in resp.citations
+        ],
     }
+    if not resp.abstained:
+        row["answer_words"] = word_count(resp.answer)
+    if item.answers and document_text is not None:
+        bearing = [d for d in ranked_docs if strict_containment(document_text(d) or "", item.answers)]
+        row["bearing_docs"] = bearing
+        rank = first_bearing_rank(ranked_docs, set(bearing))
+        row["answer_doc_rank"] = rank
+        for k in (1, 3, 5, 10):
+            row[f"answer_doc_hit@{k}"] = 1.0 if rank is not None and rank <= k else 0.0
+        row["answer_doc_mrr@10"] = 1.0 / rank if rank is not None and rank <= RETRIEVAL_DEPTH else 0.0
     if gold:
         for k in (1, 3, 5, 10):
             row[f"hit@{k}"] = hit_at_k(ranked_docs, gold, k)
@@ -112,8 +194,14 @@ def score_one(
         text = "" if resp.abstained else visible
         if item.key_facts:
             row["key_fact_recall"] = key_fact_recall(text, item.key_facts)
+        row["answerable_refused"] = 1.0 if resp.abstained else 0.0
         if item.answers:
             row["answer_containment"] = answer_containment(text, item.answers)
+            said = "" if resp.abstained else resp.answer
+            row["strict_containment"] = strict_containment(said, item.answers)
+            row["first_sentence_containment"] = strict_containment(first_sentence(said), item.answers)
+            short = (short_answer or {}).get("text") or ""
+            row["short_answer_em"] = exact_match(short, item.answers)
         if item.reference_answer:
             row["token_f1"] = token_f1(resp.answer if not resp.abstained else "", item.reference_answer)
             row["rouge_l"] = rouge_l(resp.answer if not resp.abstained else "", item.reference_answer)
@@ -125,6 +213,7 @@ def score_one(
         if precision is not None:
             row["citation_precision"] = precision
             row["faithfulness"] = faithfulness
+    row["outcome"], row["outcome_detail"] = classify(row)
     return row
 
 
@@ -135,13 +224,21 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
             k
             for r in rows
             for k, v in r.items()
-            if isinstance(v, float) and k not in ("retrieve_ms", "answer_ms", "search_ms")
+            if isinstance(v, float) and k not in ("retrieve_ms", "answer_ms", "search_ms", "wall_ms")
         }
     )
     for k in keys:
         values = [r[k] for r in rows if isinstance(r.get(k), float)]
         metrics[k] = round(mean(values), 4)
     metrics["abstention_accuracy"] = metrics.pop("abstention_correct", 0.0)
+    metrics.pop("answer_doc_rank", None)
+    retrieved = [r for r in rows if r.get("bearing_docs") and "strict_containment" in r]
+    if retrieved:
+        metrics["answer_when_retrieved"] = round(mean([r["strict_containment"] for r in retrieved]), 4)
+    words = [float(r["answer_words"]) for r in rows if "answer_words" in r]
+    if words:
+        metrics["answer_words_p50"] = round(percentile(words, 50), 1)
+        metrics["answer_words_p90"] = round(percentile(words, 90), 1)
     # Undefined ratios (nothing abstained; no unanswerable questions) are left out, not faked as 1.0.
     abstained = [r for r in rows if r["abstained"]]
     unanswerable = [r for r in rows if not r["answerable"]]
@@ -164,38 +261,77 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for t in sorted({r["type"] for r in rows}):
         sub = [r for r in rows if r["type"] == t]
         by_type[t]["n"] = len(sub)
-        for k in ("key_fact_recall", "answer_containment", "citation_precision", "hit@5", "abstention_correct"):
+        for k in (
+            "key_fact_recall",
+            "answer_containment",
+            "strict_containment",
+            "citation_precision",
+            "hit@5",
+            "answer_doc_hit@5",
+            "abstention_correct",
+        ):
             values = [r[k] for r in sub if isinstance(r.get(k), float)]
             if values:
                 by_type[t]["abstention_accuracy" if k == "abstention_correct" else k] = round(mean(values), 4)
-    return {"metrics": metrics, "ci95": ci, "latency_ms": latency, "by_type": dict(by_type), "n": len(rows)}
+    outcomes: dict[str, int] = defaultdict(int)
+    for r in rows:
+        if "outcome" in r:
+            outcomes[r["outcome"]] += 1
+    return {
+        "metrics": metrics,
+        "ci95": ci,
+        "latency_ms": latency,
+        "by_type": dict(by_type),
+        "outcomes": dict(sorted(outcomes.items(), key=lambda kv: -kv[1])),
+        "n": len(rows),
+    }
 
 
 def run(
-    pipeline: RagPipeline,
+    pipeline: RagPipeline | Backend,
     items: list[GoldItem],
     answerer: str | None = None,
     top_k: int | None = None,
     progress: Callable[[int], None] | None = None,
+    concurrency: int = 1,
 ) -> dict[str, Any]:
-    """Retrieval mode and every other knob come from `pipeline.settings`."""
-    rows = []
+    """Retrieval mode and every other knob come from the pipeline's (or the server's) settings.
+    `pipeline`: a RagPipeline (in-process) or any Backend (a running server)."""
+    backend: Backend = pipeline if isinstance(pipeline, Backend) else InProcess(pipeline)
     started = time.perf_counter()
     weeks = sorted({i.question_date for i in items if i.question_date})
-    for i, item in enumerate(items, 1):
+    done = 0
+
+    def one(item: GoldItem) -> dict[str, Any]:
         # One retrieval per question: the ranking the answer was made from is the one scored.
-        resp = pipeline.ask(
-            item.question, top_k=top_k, filters=item.filters, answerer=answerer, as_of=item.as_of_date()
+        got: Answered = backend.ask(item, answerer=answerer, top_k=top_k)
+        row = score_one(
+            backend.scorer,
+            item,
+            got.response,
+            got.ranked_docs,
+            got.response.timings.retrieve_ms,
+            document_text=backend.document_text,
+            short_answer=got.short_answer,
         )
-        ranked = list(dict.fromkeys(p.doc_id for p in resp.passages))
-        row = score_one(pipeline, item, resp, ranked, resp.timings.retrieve_ms)
         row["split"] = split_of(item, weeks)
-        rows.append(row)
-        if progress:
-            progress(i)
+        if got.wall_ms is not None:
+            row["wall_ms"] = got.wall_ms
+        return row
+
+    rows: list[dict[str, Any]] = []
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for row in pool.map(one, items):  # in question order, whatever order they finish in
+            rows.append(row)
+            done += 1
+            if progress:
+                progress(done)
     summary = aggregate(rows)
     splits = {name: aggregate(part) for name in SPLITS if (part := [r for r in rows if r.get("split") == name])}
     if splits:
-        summary["by_split"] = {name: {"metrics": agg["metrics"], "n": agg["n"]} for name, agg in splits.items()}
+        summary["by_split"] = {
+            name: {"metrics": agg["metrics"], "n": agg["n"], "outcomes": agg["outcomes"]}
+            for name, agg in splits.items()
+        }
     summary["seconds"] = round(time.perf_counter() - started, 2)
     return {"summary": summary, "questions": rows}

@@ -281,6 +281,59 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+gold_app = typer.Typer(no_args_is_help=True, help="Draft a gold set from an archive, then review it.")
+app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("draft")
+def gold_draft(
+    out: Annotated[Path, typer.Option(help="Write the draft here (JSON Lines).")],
+    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Questions to propose.")] = 50,
+    collection: CollectionOpt = None,
+) -> None:
+    """Propose questions from an archive (who said what, which outlets, counts, unanswerable ones)
+    for a person to review with `rag gold review`: a starting point, not a benchmark."""
+    from eval.draft import draft, write_jsonl
+
+    try:
+        items = draft(_pipeline(collection=collection), n)
+    except RagError as e:
+        raise _fail(e) from e
+    if not items:
+        typer.secho("error: the archive holds no documents to draft questions from", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2)
+    write_jsonl(items, out)
+    kinds: dict[str, int] = {}
+    for item in items:
+        kinds[item["type"]] = kinds.get(item["type"], 0) + 1
+    typer.echo(f"{len(items)} draft questions ({', '.join(f'{v} {k}' for k, v in kinds.items())}) -> {out}")
+    typer.echo(f"review them: rag gold review {out}")
+
+
+@gold_app.command("review")
+def gold_review(
+    draft_file: Annotated[Path, typer.Argument(help="A file from `rag gold draft`.", exists=True, dir_okay=False)],
+    out: Annotated[
+        Path | None, typer.Option(help="Where the reviewed set goes (default: <draft>.reviewed.jsonl).")
+    ] = None,
+) -> None:
+    """Walk through a draft: keep, edit or drop each question."""
+    from eval.draft import write_jsonl
+    from eval.review import load_items, review
+
+    try:
+        items = load_items(draft_file)
+    except ValueError as e:
+        raise _fail(ValueError(f"{draft_file}: not JSON Lines ({e})")) from e
+    kept, counts = review(items, typer.prompt, typer.echo)
+    target = out or draft_file.with_suffix(".reviewed.jsonl")
+    write_jsonl(kept, target)
+    typer.echo(
+        f"kept {counts['keep']}, edited {counts['edit']}, dropped {counts['drop']}, "
+        f"left unreviewed {counts['unreviewed']} -> {target}"
+    )
+
+
 def main() -> None:
     try:
         from eval.cli import register

@@ -1,11 +1,15 @@
 """A stand-in for a hosted LLM that speaks the real OpenAI chat-completions HTTP protocol.
 
 It answers by quoting the passage that contains `needle`, citing it by the number the
-prompt gave it, so tests exercise the real parsing and post-checking paths.
+prompt gave it, so tests exercise the real parsing and post-checking paths. In mode "judge" it
+grades as an LLM judge would (`VERDICT: yes|no`): an answer that holds the reference's words, a
+quote that holds most of the claim's words. `fail_when` / `slow_when`: a prompt containing that
+text gets a 500 error / an answer after `delay` seconds (for the eval judge's error paths).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -32,12 +36,31 @@ class StreamGate:
     timeout_s: float = 20.0
 
 
+TAGGED = re.compile(r"<(reference|answer|claim|quote)>(.*?)</\1>", re.S)
+
+
+def _judge(prompt: str) -> str:
+    from rag.text import terms
+
+    parts = dict(TAGGED.findall(prompt))
+    if "reference" in parts:
+        wanted, have = set(terms(parts["reference"])), set(terms(parts.get("answer", "")))
+        ok = bool(wanted) and wanted <= have
+    else:
+        claim, quote = set(terms(parts.get("claim", ""))), set(terms(parts.get("quote", "")))
+        ok = bool(claim) and len(claim & quote) >= len(claim) / 2
+    return f"VERDICT: {'yes' if ok else 'no'}"
+
+
 def create_stub(
     mode: str = "good",
     needle: str = "appreciates",
     gate: StreamGate | None = None,
     second: str = "dialogue",
     chunk_delay_s: float = 0.0,
+    fail_when: str | None = None,
+    slow_when: str | None = None,
+    delay: float = 5.0,
 ) -> tuple[FastAPI, list[dict[str, Any]]]:
     """`mode` "two" answers with two cited sentences: the one holding `needle`, then one holding
     `second`. `chunk_delay_s`: a pause before each streamed piece, as a model writing (bench/)."""
@@ -46,6 +69,8 @@ def create_stub(
 
     def reply(messages: list[dict[str, Any]]) -> str:
         user = messages[-1]["content"]
+        if mode == "judge":
+            return _judge(user)
         passages = {int(n): text for n, text in PASSAGE.findall(user)}
         hit = next((n for n, t in passages.items() if needle in t), 1)
         sentence = next((s.text for s in split_sentences(passages.get(hit, "")) if needle in s.text), "Nothing.")
@@ -65,7 +90,10 @@ def create_stub(
     async def chat(request: Request) -> Any:
         body = await request.json()
         seen.append(body)
-        if mode == "fail":
+        prompt = str(body["messages"][-1]["content"])
+        if slow_when and slow_when in prompt:
+            await asyncio.sleep(delay)
+        if mode == "fail" or (fail_when and fail_when in prompt):
             return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}}, status_code=500)
         text = reply(body["messages"])
         base = {"id": "chatcmpl-stub", "created": int(time.time()), "model": body["model"]}
