@@ -34,6 +34,7 @@ from rag.models import (
     SearchResult,
     Timings,
 )
+from rag.nlp.service import AnnotationService
 from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
 from rag.settings import Settings
 from rag.store import ChromaStore, info_from_metadata
@@ -102,6 +103,7 @@ class RagPipeline:
         self.settings = settings
         parts = components or build_components(settings, embedder=embedder, store=store)
         self.embedder, self.store, self.lexical_manager = parts.embedder, parts.store, parts.lexical
+        self.annotator = parts.annotator
         self._write_lock = threading.Lock()  # one writer at a time per process
         self._outlets: tuple[frozenset[str], list[str]] | None = None
 
@@ -113,7 +115,12 @@ class RagPipeline:
 
     @cached_property
     def ingester(self) -> Ingester:
-        return Ingester(self.settings, self.store, self.embedder, self.chunker)
+        annotator = self.annotator if self.settings.nlp_annotate else None
+        return Ingester(self.settings, self.store, self.embedder, self.chunker, annotator)
+
+    @cached_property
+    def annotations(self) -> AnnotationService:
+        return AnnotationService(self.store, self.annotator, self.settings.nlp_cache_docs)
 
     @cached_property
     def checker(self) -> CitationChecker:

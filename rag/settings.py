@@ -75,8 +75,21 @@ class Settings(BaseSettings):
     # A day named in a question ("on October 27") is reported that day or the next.
     day_lag_days: int = 1
 
+    # NLP layer (rag/nlp): every article is annotated at ingest (sentences, entities, speech
+    # attributions) and the record stored beside its chunks; queries read it, cached in memory
+    # (at most `nlp_cache_docs` articles, about 10 KB each).
+    nlp_annotate: bool = True
+    nlp_batch_size: int = 16
+    nlp_cache_docs: int = 4096
+
     # Answering
     answerer: Literal["extractive", "openai"] = "extractive"
+    # Answer first (rag/answer/short_answer.py): a factoid question's answer opens with the entity,
+    # number or date of the asked kind that the best cited sentence states; the sentence that
+    # holds it comes first, and further evidence follows while the answer stays within
+    # `answer_word_budget` words.
+    short_answer: bool = True
+    answer_word_budget: int = 60
     max_answer_sentences: int = 5
     # eval/tune.py, same run: 0.36-0.40 tie on the tuning weeks of the benchmark and the typed gold
     # (containment + abstention); ties keep the value nearest the previous one (0.42).
