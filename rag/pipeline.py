@@ -16,7 +16,8 @@ from rag.answer.citations import CitationChecker
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag.answer.llm import OpenAIAnswerer
 from rag.answer.question import Question, analyze
-from rag.answer.render import Draft, render
+from rag.answer.render import Draft, render, short_answer_of
+from rag.answer.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.components import Components, build_components
 from rag.embed import CachedEmbedder, Embedder
 from rag.errors import InvalidRequest, LLMUnavailable
@@ -153,6 +154,19 @@ class RagPipeline:
             asked_claim=s.asked_claim,
         )
         return ExtractiveAnswerer(self.embedder, cfg)
+
+    @cached_property
+    def short_answers(self) -> ShortAnswerSelector:
+        s = self.settings
+        return ShortAnswerSelector(
+            ShortAnswerConfig(
+                vote_weight=s.short_answer_vote_weight,
+                label_step=s.short_answer_label_step,
+                context_weight=s.short_answer_context_weight,
+                asking_weight=s.short_answer_asking_weight,
+                word_budget=s.answer_word_budget,
+            )
+        )
 
     @cached_property
     def llm(self) -> OpenAIAnswerer:
@@ -423,10 +437,12 @@ class RagPipeline:
                 name = "extractive"
         if draft is None:
             draft = self._extract(info, used, exclude)
+        draft = self._answer_first(info, draft)
         text, citations = render(draft)
         t2 = time.perf_counter()
         return AskResponse(
             answer=text,
+            short_answer=short_answer_of(draft, citations),
             citations=citations,
             abstained=draft.abstained or not citations,
             answerer=name,
@@ -458,6 +474,22 @@ class RagPipeline:
         """Outlets named in the question ("How did Xinhua report ...") become a source filter."""
         q = " " + " ".join(terms(question, keep_stopwords=True)) + " "
         return [key for key, kt in index.outlet_terms.items() if kt and f" {kt} " in q]
+
+    def _answer_first(self, info: Question, draft: Draft) -> Draft:
+        """A factoid answer opens with its short answer, read from the stored annotations of the
+        cited articles (rag/answer/short_answer.py); any other draft is returned as it is."""
+        if not self.settings.short_answer or draft.abstained or not draft.claims or asked_labels(info) is None:
+            return draft
+        supports = [s for c in draft.claims for s in c.supports]
+        doc_ids = list(dict.fromkeys(s.passage.doc_id for s in supports))
+        versions = {s.passage.doc_id: s.passage.version for s in supports if s.passage.version}
+        unknown = [d for d in doc_ids if d not in versions]
+        if unknown:
+            versions.update(self.store.committed_versions(unknown))
+        texts = self.store.doc_texts(doc_ids)
+        annotations = self.annotations.get(versions, texts)
+        pick = self.short_answers.select(info, draft, annotations, texts)
+        return draft if pick is None else self.short_answers.answer_first(draft, pick)
 
     def _extract(self, info: Question, passages: list[Passage], exclude: set[str] | None) -> Draft:
         texts = self.store.doc_texts([p.doc_id for p in passages])

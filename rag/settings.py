@@ -90,6 +90,15 @@ class Settings(BaseSettings):
     # `answer_word_budget` words.
     short_answer: bool = True
     answer_word_budget: int = 60
+    # Among the entities of the asked kind in the cited sentences: a sentence's score (as a share
+    # of the best), plus this per other cited sentence stating the same entity (up to 3), less
+    # this per place of its label in the asked labels (rag/resources/asked_labels.tsv).
+    short_answer_vote_weight: float = 0.1
+    short_answer_label_step: float = 0.05
+    # ... plus this times the share of the three words before it that the question says (a title).
+    short_answer_context_weight: float = 0.2
+    # ... plus this times the share of the asking sentence's content words its sentence holds.
+    short_answer_asking_weight: float = 0.5
     max_answer_sentences: int = 5
     # eval/tune.py, same run: 0.36-0.40 tie on the tuning weeks of the benchmark and the typed gold
     # (containment + abstention); ties keep the value nearest the previous one (0.42).

@@ -8,7 +8,7 @@ from typing import Any
 
 from rag.answer.citations import Support
 from rag.answer.safety import neutralise, safe_link
-from rag.models import AskResponse, Citation
+from rag.models import AskResponse, Citation, ShortAnswer
 
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -20,12 +20,26 @@ class Claim:
     supports: list[Support] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Pick:
+    """A short answer (rag/answer/short_answer.py): `text` is `document.text[start:end]`, inside
+    the quote of `support`, which is cited by the answer's first claim."""
+
+    text: str
+    start: int
+    end: int
+    support: Support
+    label: str
+    score: float
+
+
 @dataclass
 class Draft:
     claims: list[Claim] = field(default_factory=list)
     abstained: bool = False
     abstain_reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    short_answer: Pick | None = None
 
 
 def abstain_text(reason: str) -> str:
@@ -67,7 +81,26 @@ def render(draft: Draft) -> tuple[str, list[Citation]]:
                 marks.append(numbers[key])
         text = neutralise(claim.text)
         parts.append(text + (" " + "".join(f"[{n}]" for n in marks) if marks else ""))
+    short = short_answer_of(draft, citations)
+    if short is not None:
+        # Its own sentence, cited like every sentence of an answer: "Portugal [1]. The ... [1]".
+        parts.insert(0, f"{neutralise(short.text).rstrip('.')} [{short.citation}].")
     return " ".join(parts), citations
+
+
+def short_answer_of(draft: Draft, citations: list[Citation]) -> ShortAnswer | None:
+    """The draft's short answer with the number of the citation whose quote holds it."""
+    pick = draft.short_answer
+    if pick is None or draft.abstained:
+        return None
+    s = pick.support
+    n = next(
+        (c.n for c in citations if (c.chunk_id, c.start, c.end) == (s.passage.chunk_id, s.start, s.end)),
+        None,
+    )
+    if n is None:
+        return None
+    return ShortAnswer(text=pick.text, doc_id=s.passage.doc_id, start=pick.start, end=pick.end, citation=n)
 
 
 def split_cited(answer: str) -> list[tuple[str, list[int]]]:
