@@ -445,7 +445,10 @@ class ChromaStore:
             h.nlp.upsert(
                 ids=page,
                 documents=[records[d].model_dump_json() for d in page],
-                metadatas=[{"version": records[d].version, "doc_version": records[d].doc_version} for d in page],
+                metadatas=[
+                    {"version": records[d].version, "doc_version": records[d].doc_version, "written_at": time.time()}
+                    for d in page
+                ],
                 embeddings=[[0.0] for _ in page],
             )
 
@@ -762,4 +765,13 @@ class ChromaStore:
             h.chunks.delete(ids=orphans[i : i + PAGE])
         if orphans:
             self._bump(h)
+        # The annotation of a document whose first write never committed (a later commit replaces it).
+        stray = [
+            doc_id
+            for ids, metas, _ in self._pages(h.nlp, ["metadatas"])
+            for doc_id, m in zip(ids, metas, strict=True)
+            if doc_id not in committed and float(m.get("written_at", 0) or 0) < cutoff
+        ]
+        for i in range(0, len(stray), PAGE):
+            h.nlp.delete(ids=stray[i : i + PAGE])
         return len(orphans)

@@ -119,3 +119,15 @@ def test_queries_read_stored_annotations_and_annotate_older_documents_once(tmp_p
     assert node_c.get(versions, texts)["final"].version == annotation_version()
     assert node_c.annotated_lazily == 1
     assert _record(pipeline, "final").version == annotation_version()  # type: ignore[union-attr]
+
+
+def test_repair_removes_the_annotation_of_a_write_that_never_committed(fresh_pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "final.txt"
+    f.write_text(ARTICLE)
+    fresh_pipeline.ingest_paths([f])
+    [ghost] = Annotator().annotate(["A crashed writer annotated this document and never committed it."])
+    fresh_pipeline.store.put_annotations({"ghost": ghost})
+    fresh_pipeline.store.repair(grace_s=3600)
+    assert _record(fresh_pipeline, "ghost") is not None, "a young record may be a write in flight"
+    fresh_pipeline.store.repair(grace_s=-1)
+    assert _record(fresh_pipeline, "ghost") is None and _record(fresh_pipeline, "final") is not None
