@@ -139,6 +139,20 @@ class ShortAnswerSelector:
         labels = asked_labels(info)
         if labels is None or draft.abstained or not draft.claims:
             return None
+        found = self._select(info, labels, draft, annotations, texts)
+        if found is None and info.answer_type == "name" and labels != DEFAULT_LABELS["name"]:
+            # "Which show ...?" answered by a name the NER did not label a work of art: any name.
+            found = self._select(info, DEFAULT_LABELS["name"], draft, annotations, texts)
+        return found
+
+    def _select(
+        self,
+        info: Question,
+        labels: tuple[str, ...],
+        draft: Draft,
+        annotations: Mapping[str, DocAnnotation],
+        texts: Mapping[str, str],
+    ) -> Pick | None:
         question_terms = term_set(info.text)
         asked_terms = info.asking_terms if info.asking else info.content_terms
         supports = [s for c in draft.claims for s in c.supports]

@@ -106,3 +106,11 @@ def test_further_evidence_follows_only_within_the_word_budget() -> None:
     first = ShortAnswerSelector(CONFIG).answer_first(draft, pick)
     assert [c.text for c in first.claims] == [sentences[0]]
     assert sum(len(c.text.split()) for c in first.claims) <= CONFIG.word_budget
+
+
+def test_a_name_the_ner_labels_otherwise_still_answers_a_which_question() -> None:
+    """spaCy labels 'Squid Game' PERSON, not WORK_OF_ART: with no entity of the asked labels, a
+    "which show" question takes any name."""
+    sentences = ["The hit drama Squid Game will return for a second season."]
+    text, _, pick = _pick("Which popular show will return for another season?", sentences, [0.9])
+    assert pick is not None and pick.text == "Squid Game" and text[pick.start : pick.end] == pick.text
