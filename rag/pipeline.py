@@ -177,9 +177,11 @@ class RagPipeline:
         return self.store.problem
 
     def warm_up(self) -> None:
-        """Load the embedder, connect the store, load or build the BM25 index."""
+        """Load the embedder and the NLP pipeline, connect the store, load or build the BM25 index."""
         if isinstance(self.embedder, CachedEmbedder):
             self.embedder.load()
+        if self.settings.nlp_annotate or self.settings.short_answer:
+            self.annotator.load()
         self.store.ping()
         self.lexical_index()
 

@@ -115,6 +115,10 @@ class Annotator:
     def __init__(self, batch_size: int = 16):
         self._batch_size = batch_size
 
+    def load(self) -> None:
+        """Load the pipeline now (a server at start-up), not inside the first write or query."""
+        model.load()
+
     @property
     def version(self) -> str:
         return annotation_version()
