@@ -20,7 +20,7 @@ from rag.answer.render import Claim, Draft, Pick
 from rag.nlp.records import DocAnnotation, Entity
 from rag.resources import table
 from rag.resources import words as resource_words
-from rag.text import fold, term_set, terms
+from rag.text import STOPWORDS, fold, term_set, terms
 
 # The answer types a short answer exists for, and the labels that answer each when the words
 # that ask say nothing more specific.
@@ -68,11 +68,15 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
     if wh:
         word = wh.group("wh")
         if word in ("which", "what"):
+            # The asked noun phrase ends at its first function word: "which measure did lawmakers
+            # leave out?" asks a measure, not lawmakers; "which head of state" asks a head.
             for w in _WORD.findall(wh.group("rest"))[:5]:
                 if w in known:
                     return known[w]
                 if w in _PERSON_NOUNS:
                     return ("PERSON",)
+                if w in STOPWORDS:
+                    break
         elif word in known:
             return known[word]
     return DEFAULT_LABELS[kind]

@@ -46,6 +46,8 @@ def _pick(question: str, sentences: list[str], scores: list[float]):  # type: ig
         ("When did the port reopen?", "DATE"),
         ("Where did the ministers meet?", "GPE"),
         ("Who is Japan's prime minister?", "PERSON"),
+        ("Which head of state resigned?", "PERSON"),
+        ("Which measure did lawmakers leave out?", "ORG"),  # the asked noun is the measure
     ],
 )
 def test_the_asked_kind_maps_to_entity_labels(question: str, first: str) -> None:
