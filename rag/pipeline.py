@@ -164,6 +164,7 @@ class RagPipeline:
                 label_step=s.short_answer_label_step,
                 context_weight=s.short_answer_context_weight,
                 asking_weight=s.short_answer_asking_weight,
+                order_weight=s.short_answer_order_weight,
                 word_budget=s.answer_word_budget,
             )
         )

@@ -89,11 +89,14 @@ class ShortAnswerConfig:
     # A title question ("Who is the Omani foreign minister?"): times the share of the words right
     # before the entity that the question says. A place question: for a place after "in", "at".
     context_weight: float
-    word_budget: int  # the answer keeps further claims while it stays within this many words
+    word_budget: int  # the answer keeps further claims while it stays within this many words (0: all)
     # Times the share of the asking sentence's content words the sentence holds: "Sweden and
     # Finland are on the cusp of joining NATO. Which country dropped its opposition?" is answered
     # by the sentence about dropping the opposition, not by the best retelling of the context.
     asking_weight: float
+    # Less this per place of the sentence's claim in the answerer's order: the answerer ranked
+    # the evidence with more than the short answer sees (eval/tune: tuning weeks).
+    order_weight: float = 0.0
 
 
 def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
@@ -160,6 +163,7 @@ class ShortAnswerSelector:
         question_terms = term_set(info.text)
         asked_terms = info.asking_terms if info.asking else info.content_terms
         supports = [s for c in draft.claims for s in c.supports]
+        place = {id(s): k for k, c in enumerate(draft.claims) for s in c.supports}
         top = max((s.score for s in supports), default=0.0) or 1.0
         folded = [fold(s.quote) for s in supports]
         best: Pick | None = None
@@ -183,6 +187,7 @@ class ShortAnswerSelector:
                 relevance = asked if info.asking else s.score / top + self._config.asking_weight * asked
                 score = (
                     relevance
+                    - self._config.order_weight * place[id(s)]
                     + self._config.vote_weight * min(votes, 3)
                     - self._config.label_step * labels.index(e.label)
                     + self._config.context_weight * self._context(info, text, e.start, question_terms)
@@ -210,7 +215,7 @@ class ShortAnswerSelector:
             if c is lead:
                 continue
             n = len(c.text.split())
-            if used + n > self._config.word_budget:
+            if self._config.word_budget and used + n > self._config.word_budget:
                 break
             claims.append(c)
             used += n
