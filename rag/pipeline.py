@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -492,7 +493,11 @@ class RagPipeline:
         texts = self.store.doc_texts(doc_ids)
         annotations = self.annotations.get(versions, texts)
         pick = self.short_answers.select(info, draft, annotations, texts)
-        return draft if pick is None else self.short_answers.answer_first(draft, pick)
+        if pick is None:
+            return draft
+        if not self.settings.short_answer_first:
+            return replace(draft, short_answer=pick)  # the field only; the answer text as it was
+        return self.short_answers.answer_first(draft, pick)
 
     def _extract(self, info: Question, passages: list[Passage], exclude: set[str] | None) -> Draft:
         texts = self.store.doc_texts([p.doc_id for p in passages])

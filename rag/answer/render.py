@@ -40,6 +40,7 @@ class Draft:
     abstain_reason: str = ""
     warnings: list[str] = field(default_factory=list)
     short_answer: Pick | None = None
+    leads_with_short_answer: bool = False  # the answer text opens with it ("China [1]. ...")
 
 
 def abstain_text(reason: str) -> str:
@@ -82,7 +83,7 @@ def render(draft: Draft) -> tuple[str, list[Citation]]:
         text = neutralise(claim.text)
         parts.append(text + (" " + "".join(f"[{n}]" for n in marks) if marks else ""))
     short = short_answer_of(draft, citations)
-    if short is not None:
+    if short is not None and draft.leads_with_short_answer:
         # Its own sentence, cited like every sentence of an answer: "Portugal [1]. The ... [1]".
         parts.insert(0, f"{neutralise(short.text).rstrip('.')} [{short.citation}].")
     return " ".join(parts), citations

@@ -219,4 +219,4 @@ class ShortAnswerSelector:
                 break
             claims.append(c)
             used += n
-        return replace(draft, claims=claims, short_answer=pick)
+        return replace(draft, claims=claims, short_answer=pick, leads_with_short_answer=True)
