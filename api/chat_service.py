@@ -151,6 +151,7 @@ class ChatService:
         return {
             "citations": [c.model_dump(mode="json") for c in resp.citations],
             "rag": {
+                "short_answer": resp.short_answer.model_dump(mode="json") if resp.short_answer else None,
                 "abstained": resp.abstained,
                 "as_of": resp.as_of.isoformat() if resp.as_of else None,
                 "time_window": resp.time_window.model_dump(mode="json") if resp.time_window else None,

@@ -3,7 +3,9 @@
     .venv/bin/python bench/ingest.py [--corpus FILE.jsonl] [--docs N]
 
 Writes bench/results/ingest.json. The figure to keep small is the pipeline's overhead over
-the raw embedder (parsing, chunking, Chroma writes, BM25 rebuild).
+the raw embedder (parsing, chunking, the NLP layer's annotation, Chroma writes, BM25 rebuild);
+`rate_vs_embedder` is the whole ingest's chunks/s as a share of the raw embedder's (issue 20
+asks at least 0.6 with the NLP layer), and `annotate_seconds` the spaCy pass alone.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def main() -> None:
         settings = Settings(_env_file=None, data_dir=Path(tmp) / "data")  # type: ignore[call-arg]
         pipeline = RagPipeline(settings)
         pipeline.embedder.load()
+        pipeline.annotator.annotate(["The spaCy pipeline loads here, not inside the timed ingest."])
         t0 = time.perf_counter()
         report = pipeline.ingest_paths([src])
         ingest_s = time.perf_counter() - t0
@@ -50,6 +53,10 @@ def main() -> None:
         t2 = time.perf_counter()
         again = pipeline.ingest_paths([src])
         reingest_s = time.perf_counter() - t2
+        doc_texts = list(pipeline.store.doc_texts(pipeline.lexical_index().sorted_doc_ids).values())
+        t3 = time.perf_counter()
+        pipeline.annotator.annotate(doc_texts)
+        annotate_s = time.perf_counter() - t3
     result = {
         "documents": len(report.items),
         "chunks": report.chunks,
@@ -58,6 +65,9 @@ def main() -> None:
         "raw_embedder_seconds": round(raw_s, 2),
         "raw_embedder_chunks_per_s": round(len(texts) / raw_s, 2),
         "overhead_pct": round(100 * (ingest_s - raw_s) / raw_s, 1),
+        "rate_vs_embedder": round(raw_s / ingest_s, 3),
+        "nlp_annotate": settings.nlp_annotate,
+        "annotate_seconds": round(annotate_s, 2),
         "reingest_seconds": round(reingest_s, 2),
         "reingest_embedded": again.embedded,
     }

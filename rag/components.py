@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rag.embed import Embedder, build_embedder, force_offline
 from rag.lexical import LexicalIndexManager
+from rag.nlp.annotate import Annotator
 from rag.settings import Settings
 from rag.store import ChromaStore
 
@@ -20,6 +21,7 @@ class Components:
     embedder: Embedder
     store: ChromaStore
     lexical: LexicalIndexManager
+    annotator: Annotator
 
 
 def build_components(
@@ -28,6 +30,7 @@ def build_components(
     embedder: Embedder | None = None,
     store: ChromaStore | None = None,
     lexical: LexicalIndexManager | None = None,
+    annotator: Annotator | None = None,
 ) -> Components:
     """The parts for `settings`; any part given is used as it is (a loaded model shared by
     several stores, a store shared by two pipelines, one lexical index for both)."""
@@ -44,4 +47,5 @@ def build_components(
             settings.resync_interval_s,
             min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
         )
-    return Components(embedder, store, lexical)
+    annotator = annotator if annotator is not None else Annotator(settings.nlp_batch_size)
+    return Components(embedder, store, lexical, annotator)

@@ -141,6 +141,16 @@ class Citation(BaseModel):
     score: float
 
 
+class ShortAnswer(BaseModel):
+    """The entity, number or date a factoid question asks for, as a cited sentence states it."""
+
+    text: str = Field(description="Verbatim: the document's text[start:end].")
+    doc_id: str
+    start: int = Field(description="Char offset of the short answer in the document text.")
+    end: int
+    citation: int = Field(description="The n of the citation whose quote holds it.")
+
+
 class Timings(BaseModel):
     retrieve_ms: float = 0.0
     answer_ms: float = 0.0
@@ -150,6 +160,10 @@ class AskResponse(BaseModel):
     """The one answer shape shared by the CLI, the native API and the eval harness."""
 
     answer: str
+    short_answer: ShortAnswer | None = Field(
+        default=None,
+        description="A factoid question's answer in a few words (also the opening of `answer`); null otherwise.",
+    )
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
     answerer: str

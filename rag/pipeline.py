@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Generator, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from rag.answer.citations import CitationChecker
 from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
 from rag.answer.llm import OpenAIAnswerer
 from rag.answer.question import Question, analyze
-from rag.answer.render import Claim, Draft, Rendered, Renderer, abstain_text
+from rag.answer.render import Claim, Draft, Rendered, Renderer, abstain_text, lead_of, short_answer_of
+from rag.answer.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.components import Components, build_components
 from rag.embed import CachedEmbedder, Embedder
 from rag.errors import IndexUnavailable, InvalidRequest, LLMUnavailable
@@ -35,6 +37,7 @@ from rag.models import (
     SearchResult,
     Timings,
 )
+from rag.nlp.service import AnnotationService
 from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
 from rag.settings import Settings
 from rag.store import ChromaStore, info_from_metadata
@@ -103,6 +106,7 @@ class RagPipeline:
         self.settings = settings
         parts = components or build_components(settings, embedder=embedder, store=store)
         self.embedder, self.store, self.lexical_manager = parts.embedder, parts.store, parts.lexical
+        self.annotator = parts.annotator
         self._write_lock = threading.Lock()  # one writer at a time per process
         self._outlets: tuple[frozenset[str], list[str]] | None = None
 
@@ -114,7 +118,12 @@ class RagPipeline:
 
     @cached_property
     def ingester(self) -> Ingester:
-        return Ingester(self.settings, self.store, self.embedder, self.chunker)
+        annotator = self.annotator if self.settings.nlp_annotate else None
+        return Ingester(self.settings, self.store, self.embedder, self.chunker, annotator)
+
+    @cached_property
+    def annotations(self) -> AnnotationService:
+        return AnnotationService(self.store, self.annotator, self.settings.nlp_cache_docs)
 
     @cached_property
     def checker(self) -> CitationChecker:
@@ -149,6 +158,20 @@ class RagPipeline:
         return ExtractiveAnswerer(self.embedder, cfg)
 
     @cached_property
+    def short_answers(self) -> ShortAnswerSelector:
+        s = self.settings
+        return ShortAnswerSelector(
+            ShortAnswerConfig(
+                vote_weight=s.short_answer_vote_weight,
+                label_step=s.short_answer_label_step,
+                context_weight=s.short_answer_context_weight,
+                asking_weight=s.short_answer_asking_weight,
+                order_weight=s.short_answer_order_weight,
+                word_budget=s.answer_word_budget,
+            )
+        )
+
+    @cached_property
     def llm(self) -> OpenAIAnswerer:
         return OpenAIAnswerer(self.settings, self.checker)
 
@@ -161,9 +184,11 @@ class RagPipeline:
         return self.lexical_manager.problem
 
     def warm_up(self) -> None:
-        """Load the embedder, connect the store, load or build the BM25 index."""
+        """Load the embedder and the NLP pipeline, connect the store, load or build the BM25 index."""
         if isinstance(self.embedder, CachedEmbedder):
             self.embedder.load()
+        if self.settings.nlp_annotate or self.settings.short_answer:
+            self.annotator.load()
         self.store.ping()
         self.lexical_index()
 
@@ -471,11 +496,15 @@ class RagPipeline:
                     name = "extractive"
         if draft is None:
             draft = self._extract(info, used, exclude)
+            draft = self._answer_first(info, draft)
             if not draft.abstained:
-                for claim in draft.claims:
-                    part = renderer.claim(claim)
+                lead = lead_of(draft)
+                for i, claim in enumerate(draft.claims):
+                    part = renderer.claim(claim, lead if i == 0 else None)
                     sent.append(part.text)
                     yield part
+        else:  # the openai answer was sent as it came: its short answer is the field alone
+            draft = replace(self._answer_first(info, draft), leads_with_short_answer=False)
         if draft.abstained or not sent:
             sent = [abstain_text(draft.abstain_reason)]
             renderer = Renderer()
@@ -484,6 +513,7 @@ class RagPipeline:
         t2 = time.perf_counter()
         return AskResponse(
             answer=text,
+            short_answer=short_answer_of(draft, citations),
             citations=citations,
             abstained=draft.abstained or not citations,
             answerer=name,
@@ -515,6 +545,26 @@ class RagPipeline:
         """Outlets named in the question ("How did Xinhua report ...") become a source filter."""
         q = " " + " ".join(terms(question, keep_stopwords=True)) + " "
         return [key for key, kt in index.outlet_terms.items() if kt and f" {kt} " in q]
+
+    def _answer_first(self, info: Question, draft: Draft) -> Draft:
+        """A factoid answer opens with its short answer, read from the stored annotations of the
+        cited articles (rag/answer/short_answer.py); any other draft is returned as it is."""
+        if not self.settings.short_answer or draft.abstained or not draft.claims or asked_labels(info) is None:
+            return draft
+        supports = [s for c in draft.claims for s in c.supports]
+        doc_ids = list(dict.fromkeys(s.passage.doc_id for s in supports))
+        versions = {s.passage.doc_id: s.passage.version for s in supports if s.passage.version}
+        unknown = [d for d in doc_ids if d not in versions]
+        if unknown:
+            versions.update(self.store.committed_versions(unknown))
+        texts = self.store.doc_texts(doc_ids)
+        annotations = self.annotations.get(versions, texts)
+        pick = self.short_answers.select(info, draft, annotations, texts)
+        if pick is None:
+            return draft
+        if not self.settings.short_answer_first:
+            return replace(draft, short_answer=pick)  # the field only; the answer text as it was
+        return self.short_answers.answer_first(draft, pick)
 
     def _extract(self, info: Question, passages: list[Passage], exclude: set[str] | None) -> Draft:
         texts = self.store.doc_texts([p.doc_id for p in passages])

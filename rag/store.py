@@ -26,6 +26,7 @@ import numpy as np
 from rag.errors import DocumentNotFound, EmbedderMismatch, RagError, StoreUnavailable
 from rag.filtering import conditions, day_number, matches, to_where
 from rag.models import Chunk, Document, DocumentDetail, DocumentInfo, Filters, Passage
+from rag.nlp.records import DocAnnotation
 from rag.settings import Settings
 
 P = ParamSpec("P")
@@ -242,6 +243,7 @@ class _Handles:
     chunks: Any
     docs: Any
     changes: Any
+    nlp: Any
 
 
 class ChromaStore:
@@ -320,7 +322,8 @@ class ChromaStore:
             )
         docs = self._collection(client, f"{s.collection}_docs", metadata={"generation": uuid.uuid4().hex})
         changes = self._collection(client, f"{s.collection}_changes", metadata={"role": "change log"})
-        return _Handles(client, chunks, docs, changes)
+        nlp = self._collection(client, f"{s.collection}_nlp", metadata={"role": "annotations"})
+        return _Handles(client, chunks, docs, changes, nlp)
 
     @staticmethod
     def _collection(client: Any, name: str, **create: Any) -> Any:
@@ -346,7 +349,7 @@ class ChromaStore:
         """Delete this store's two collections (a whole archive: `DELETE /v1/collections/{name}`)."""
         h = self._h()
         self._handles = None
-        for suffix in ("_chunks", "_docs", "_changes"):
+        for suffix in ("_chunks", "_docs", "_changes", "_nlp"):
             with contextlib.suppress(Exception):  # a store written before the change log has none
                 h.client.delete_collection(f"{self._settings.collection}{suffix}")
 
@@ -442,6 +445,44 @@ class ChromaStore:
                 if versions.get(m.doc_id) == m.version:
                     out.append(StoredChunk(cid, text or "", m, np.asarray(vector, dtype=np.float32)))
         return out
+
+    # -- annotations: one record per document in `<name>_nlp`, beside its chunks ------------
+    @_unavailable
+    def annotations(self, doc_ids: Sequence[str]) -> dict[str, DocAnnotation]:
+        """The stored annotation records of these documents (of whatever version they were made
+        for: the caller compares `doc_version` and `version` with what it needs)."""
+        h = self._h()
+        out: dict[str, DocAnnotation] = {}
+        unique = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(unique), PAGE):
+            got = h.nlp.get(ids=unique[i : i + PAGE], include=["documents"])
+            for doc_id, raw in zip(got["ids"], got["documents"], strict=True):
+                with contextlib.suppress(ValueError):  # a record of a schema this code cannot read is stale
+                    out[doc_id] = DocAnnotation.model_validate_json(raw or "")
+        return out
+
+    @staticmethod
+    def _put_annotations(h: _Handles, records: Mapping[str, DocAnnotation]) -> None:
+        ids = list(records)
+        for i in range(0, len(ids), PAGE):
+            page = ids[i : i + PAGE]
+            h.nlp.upsert(
+                ids=page,
+                documents=[records[d].model_dump_json() for d in page],
+                metadatas=[
+                    {"version": records[d].version, "doc_version": records[d].doc_version, "written_at": time.time()}
+                    for d in page
+                ],
+                embeddings=[[0.0] for _ in page],
+            )
+
+    @_unavailable
+    def put_annotations(self, records: Mapping[str, DocAnnotation]) -> None:
+        """Store annotations made after their documents were written (a document ingested before
+        the NLP layer, or under another pipeline version): once, by the first node that needs them."""
+        if records:
+            self.check_disk()
+            self._put_annotations(self._h(), records)
 
     # -- reads ----------------------------------------------------------------------------
     @_unavailable
@@ -631,8 +672,13 @@ class ChromaStore:
         batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]],
         write_id: str,
         replaced: Mapping[str, str] | None = None,
+        annotations: Mapping[str, DocAnnotation] | None = None,
     ) -> None:
-        """Chunks first, then the registry records (the commit), then the replaced versions go.
+        """Chunks and annotations first, then the registry records (the commit), then the
+        replaced versions go.
+
+        `annotations`: doc id -> its annotation, stored with `doc_version` = `write_id`; one left
+        by a write that never committed names a version no record has, and readers ignore it.
 
         `write_id` must be the id the chunks were made with (their ids embed it). `replaced`: the
         version key each document had when the caller read its record (read here when absent). A
@@ -679,6 +725,10 @@ class ChromaStore:
                 metadatas=metas[i : i + PAGE],
                 embeddings=vectors[i : i + PAGE],
             )
+        if annotations:
+            self._put_annotations(
+                h, {d: a.model_copy(update={"doc_version": write_id}) for d, a in annotations.items()}
+            )
         seq = self.next_seq()
         self._log_change(h, seq, write_id, "write", [d.doc_id for d, _, _, _ in batch])
         h.docs.upsert(
@@ -714,6 +764,9 @@ class ChromaStore:
         self._log_change(h, self.next_seq(), uuid.uuid4().hex, "delete", [doc_id])
         h.docs.delete(ids=[doc_id])  # un-commit first: the chunks become invisible at once
         self._bump(h)
+        got_nlp = h.nlp.get(ids=[doc_id], include=["metadatas"])
+        if got_nlp["ids"] and (got_nlp["metadatas"][0] or {}).get("doc_version") == key:
+            h.nlp.delete(ids=[doc_id])
         # Only the deleted version's chunks: a write of the same id in flight elsewhere keeps its own.
         return self._delete_version(h, doc_id, key)
 
@@ -736,4 +789,13 @@ class ChromaStore:
             h.chunks.delete(ids=orphans[i : i + PAGE])
         if orphans:
             self._bump(h)
+        # The annotation of a document whose first write never committed (a later commit replaces it).
+        stray = [
+            doc_id
+            for ids, metas, _ in self._pages(h.nlp, ["metadatas"])
+            for doc_id, m in zip(ids, metas, strict=True)
+            if doc_id not in committed and float(m.get("written_at", 0) or 0) < cutoff
+        ]
+        for i in range(0, len(stray), PAGE):
+            h.nlp.delete(ids=stray[i : i + PAGE])
         return len(orphans)

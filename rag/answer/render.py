@@ -9,7 +9,7 @@ from typing import Any
 
 from rag.answer.citations import Support
 from rag.answer.safety import neutralise, safe_link
-from rag.models import AskResponse, Citation
+from rag.models import AskResponse, Citation, ShortAnswer
 
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -21,12 +21,27 @@ class Claim:
     supports: list[Support] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Pick:
+    """A short answer (rag/answer/short_answer.py): `text` is `document.text[start:end]`, inside
+    the quote of `support`, which is cited by the answer's first claim."""
+
+    text: str
+    start: int
+    end: int
+    support: Support
+    label: str
+    score: float
+
+
 @dataclass
 class Draft:
     claims: list[Claim] = field(default_factory=list)
     abstained: bool = False
     abstain_reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    short_answer: Pick | None = None
+    leads_with_short_answer: bool = False  # the answer text opens with it ("China. China assumes ... [1].")
 
 
 def abstain_text(reason: str) -> str:
@@ -69,7 +84,7 @@ class Renderer:
         self.citations: list[Citation] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
 
-    def claim(self, claim: Claim) -> Rendered:
+    def claim(self, claim: Claim, lead: str | None = None) -> Rendered:
         new: list[Citation] = []
         marks: list[int] = []
         for s in claim.supports:
@@ -96,15 +111,42 @@ class Renderer:
                 new.append(citation)
             if self._numbers[key] not in marks:
                 marks.append(self._numbers[key])
-        return Rendered(with_markers(neutralise(claim.text), marks), new)
+        text = with_markers(neutralise(claim.text), marks)
+        if lead:
+            # The short answer opens the sentence that states it: "Portugal. The ... won [1]."
+            text = f"{neutralise(lead).rstrip('.')}. {text}"
+        return Rendered(text, new)
 
 
 def render(draft: Draft) -> tuple[str, list[Citation]]:
     if draft.abstained or not draft.claims:
         return abstain_text(draft.abstain_reason), []
     renderer = Renderer()
-    parts = [renderer.claim(claim).text for claim in draft.claims]
+    lead = lead_of(draft)
+    parts = [renderer.claim(claim, lead if i == 0 else None).text for i, claim in enumerate(draft.claims)]
     return " ".join(parts), renderer.citations
+
+
+def lead_of(draft: Draft) -> str | None:
+    """The short answer the answer text opens with, if it opens with one."""
+    if draft.short_answer is None or not draft.leads_with_short_answer or draft.abstained:
+        return None
+    return draft.short_answer.text
+
+
+def short_answer_of(draft: Draft, citations: list[Citation]) -> ShortAnswer | None:
+    """The draft's short answer with the number of the citation whose quote holds it."""
+    pick = draft.short_answer
+    if pick is None or draft.abstained:
+        return None
+    s = pick.support
+    n = next(
+        (c.n for c in citations if (c.chunk_id, c.start, c.end) == (s.passage.chunk_id, s.start, s.end)),
+        None,
+    )
+    if n is None:
+        return None
+    return ShortAnswer(text=pick.text, doc_id=s.passage.doc_id, start=pick.start, end=pick.end, citation=n)
 
 
 def split_cited(answer: str) -> list[tuple[str, list[int]]]:

@@ -18,6 +18,7 @@ from rag.ingest.chunker import SentenceChunker, document_hash
 from rag.ingest.files import FoundFile, Unreadable, find_files, read_regular
 from rag.ingest.parsers import ParseLimits, RecordError, is_blank, parse_bytes, parse_record
 from rag.models import Chunk, Document, IngestItem, IngestReport
+from rag.nlp.annotate import Annotator
 from rag.settings import Settings
 from rag.store import ChromaStore, version_key
 
@@ -50,11 +51,14 @@ class Ingester:
         store: ChromaStore,
         embedder: Embedder,
         chunker: SentenceChunker,
+        annotator: Annotator | None = None,
     ):
+        """`annotator`: annotates each written document once (None: no annotations are stored)."""
         self._settings = settings
         self._store = store
         self._embedder = embedder
         self._chunker = chunker
+        self._annotator = annotator
 
     @property
     def limits(self) -> ParseLimits:
@@ -221,7 +225,11 @@ class Ingester:
             writes.append((doc, h, chunks, vectors[pos : pos + len(chunks)]))
             pos += len(chunks)
         replaced = {doc.doc_id: version_key(records[doc.doc_id]) for _, doc, _, _, _ in todo if doc.doc_id in records}
-        self._store.write_documents(writes, write_id, replaced)  # the records were read above
+        annotations = None
+        if self._annotator is not None:
+            made = self._annotator.annotate([doc.text for _, doc, _, _, _ in todo])
+            annotations = {doc.doc_id: a for (_, doc, _, _, _), a in zip(todo, made, strict=True)}
+        self._store.write_documents(writes, write_id, replaced, annotations)  # the records were read above
         results += [
             IngestItem(input=p.input, doc_id=doc.doc_id, status=status, chunks=len(chunks))
             for p, doc, _, chunks, status in todo

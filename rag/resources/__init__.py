@@ -18,6 +18,18 @@ def words(name: str) -> frozenset[str]:
     return frozenset(line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#"))
 
 
+@cache
+def table(name: str) -> dict[str, tuple[str, ...]]:
+    """`rag/resources/<name>.tsv` as key -> the whitespace-separated values of its second column."""
+    raw = resources.files("rag").joinpath(f"resources/{name}.tsv").read_text(encoding="utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for line in raw.splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, values = line.partition("\t")
+            out[key.strip()] = tuple(values.split())
+    return out
+
+
 def alternation(*names: str) -> str:
     """The words of one or more lists as a regex alternation, longest first (so "set to" is tried
     before "set"), each escaped."""

@@ -1,0 +1,222 @@
+"""Answer first: the entity, number or date a factoid question asks for, from the best evidence.
+
+"Which country won the final?" is answered "Portugal. The Portuguese side won the final 2-1
+on Sunday [1].": the short answer is a named entity of the asked kind (spaCy's NER labels,
+chosen by the words that ask, rag/resources/asked_labels.tsv) that a cited sentence states and
+the question does not already name, with its exact span in the document. The sentence that
+holds it comes first; further evidence follows while the answer stays within a word budget.
+
+Annotations are the stored ones (rag.nlp.service): nothing about an article is recomputed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from rag.answer.question import Question, asked_focus, asking_sentence
+from rag.answer.render import Claim, Draft, Pick
+from rag.nlp.records import DocAnnotation, Entity
+from rag.resources import table
+from rag.resources import words as resource_words
+from rag.text import STOPWORDS, fold, term_set, terms
+
+# The answer types a short answer exists for, and the labels that answer each when the words
+# that ask say nothing more specific.
+DEFAULT_LABELS: dict[str, tuple[str, ...]] = {
+    "person": ("PERSON", "ORG", "NORP", "GPE"),
+    "place": ("GPE", "LOC", "FAC"),
+    "date": ("DATE", "TIME"),
+    "number": ("CARDINAL", "MONEY", "PERCENT", "QUANTITY"),
+    "name": (
+        "ORG",
+        "PERSON",
+        "GPE",
+        "PRODUCT",
+        "WORK_OF_ART",
+        "EVENT",
+        "LAW",
+        "FAC",
+        "NORP",
+        "LOC",
+        "LANGUAGE",
+    ),
+}
+_PERSON_NOUNS = resource_words("person_nouns")
+_HOW = re.compile(r"^how\s+(?P<w>\w+)", re.I)
+_WH = re.compile(
+    r"^(?:(?:in|on|at|for|from|by|since|of)\s+)?(?P<wh>which|what|who|whom|whose|where|when)\b(?P<rest>.*)$", re.I
+)
+_WORD = re.compile(r"[a-z]+")
+
+
+def asked_labels(info: Question) -> tuple[str, ...] | None:
+    """The entity labels that answer the question, most likely first; None when the question
+    wants no short answer (what someone said, why, a list, which outlets, a role, a fact)."""
+    kind = info.answer_type
+    if kind not in DEFAULT_LABELS or info.is_speaker_question or info.wants_list or info.wants_outlets:
+        return None
+    if kind == "person" and info.asked_title:
+        return ("PERSON",)  # "Who is Japan's prime minister?": whoever holds a title is a person
+    focus = asked_focus(asking_sentence(info.text)).strip().lower()
+    known = table("asked_labels")
+    how = _HOW.match(focus)
+    if how and f"how {how.group('w')}" in known:
+        return known[f"how {how.group('w')}"]
+    wh = _WH.match(focus)
+    if wh:
+        word = wh.group("wh")
+        if word in ("which", "what"):
+            # The asked noun phrase ends at its first function word: "which measure did lawmakers
+            # leave out?" asks a measure, not lawmakers; "which head of state" asks a head.
+            for w in _WORD.findall(wh.group("rest"))[:5]:
+                if w in known:
+                    return known[w]
+                if w in _PERSON_NOUNS:
+                    return ("PERSON",)
+                if w in STOPWORDS:
+                    break
+        elif word in known:
+            return known[word]
+    return DEFAULT_LABELS[kind]
+
+
+@dataclass(frozen=True)
+class ShortAnswerConfig:
+    vote_weight: float  # per other cited sentence that states the same entity (at most 3)
+    label_step: float  # less per place of the entity's label in the asked labels
+    # A title question ("Who is the Omani foreign minister?"): times the share of the words right
+    # before the entity that the question says. A place question: for a place after "in", "at".
+    context_weight: float
+    word_budget: int  # the answer keeps further claims while it stays within this many words (0: all)
+    # Times the share of the asking sentence's content words the sentence holds: "Sweden and
+    # Finland are on the cusp of joining NATO. Which country dropped its opposition?" is answered
+    # by the sentence about dropping the opposition, not by the best retelling of the context.
+    asking_weight: float
+    # Less this per place of the sentence's claim in the answerer's order: the answerer ranked
+    # the evidence with more than the short answer sees (eval/tune: tuning weeks).
+    order_weight: float = 0.0
+
+
+def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
+    own = set(terms(entity.text))
+    return not own or own <= question_terms
+
+
+_WORDS_BEFORE = 3
+_PLACE_PREPOSITIONS = resource_words("place_prepositions")
+
+
+def _introduced(text: str, start: int, question_terms: frozenset[str]) -> float:
+    """Share of the few words right before an entity that the question says: the asked title
+    introduces the name that answers ("Omani Foreign Minister Sayyid Badr Albusaidi" for "Who is
+    the Omani foreign minister?", not the "Chinese Foreign Minister Wang Yi" beside him)."""
+    before = text[max(0, start - 60) : start].split()[-_WORDS_BEFORE:]
+    if not before:
+        return 0.0
+    return sum(1 for w in before if set(terms(w)) and set(terms(w)) <= question_terms) / _WORDS_BEFORE
+
+
+_LEADING_WORD = re.compile(r"\S+\s+")
+
+
+def _without_asked_words(entity: Entity, question_terms: frozenset[str]) -> Entity:
+    """'Spokesperson Hua Chunying' for "Which spokesperson ...?" is 'Hua Chunying': leading words
+    the question already says are not part of the answer (the span moves with them)."""
+    text, start = entity.text, entity.start
+    while (m := _LEADING_WORD.match(text)) and set(terms(m.group(0))) and set(terms(m.group(0))) <= question_terms:
+        text, start = text[m.end() :], start + m.end()
+    return entity if start == entity.start else entity.model_copy(update={"text": text, "start": start})
+
+
+class ShortAnswerSelector:
+    """Picks the short answer among the entities of the draft's cited sentences."""
+
+    def __init__(self, config: ShortAnswerConfig):
+        self._config = config
+
+    def select(
+        self,
+        info: Question,
+        draft: Draft,
+        annotations: Mapping[str, DocAnnotation],
+        texts: Mapping[str, str],
+    ) -> Pick | None:
+        labels = asked_labels(info)
+        if labels is None or draft.abstained or not draft.claims:
+            return None
+        found = self._select(info, labels, draft, annotations, texts)
+        if found is None and info.answer_type == "name" and labels != DEFAULT_LABELS["name"]:
+            # "Which show ...?" answered by a name the NER did not label a work of art: any name.
+            found = self._select(info, DEFAULT_LABELS["name"], draft, annotations, texts)
+        return found
+
+    def _select(
+        self,
+        info: Question,
+        labels: tuple[str, ...],
+        draft: Draft,
+        annotations: Mapping[str, DocAnnotation],
+        texts: Mapping[str, str],
+    ) -> Pick | None:
+        question_terms = term_set(info.text)
+        asked_terms = info.asking_terms if info.asking else info.content_terms
+        supports = [s for c in draft.claims for s in c.supports]
+        place = {id(s): k for k, c in enumerate(draft.claims) for s in c.supports}
+        top = max((s.score for s in supports), default=0.0) or 1.0
+        folded = [fold(s.quote) for s in supports]
+        best: Pick | None = None
+        for i, s in enumerate(supports):
+            ann = annotations.get(s.passage.doc_id)
+            text = texts.get(s.passage.doc_id, "")
+            if ann is None or not text:
+                continue
+            quote_terms = term_set(s.quote)
+            asked = sum(1 for t in asked_terms if t in quote_terms) / len(asked_terms) if asked_terms else 0.0
+            for e in ann.entities_in(s.start, s.end):
+                if e.label not in labels or _named_in_question(e, question_terms):
+                    continue
+                e = _without_asked_words(e, question_terms)
+                if text[e.start : e.end] != e.text:  # an annotation of another text: never quoted
+                    continue
+                name = fold(e.text)
+                votes = sum(1 for j, f in enumerate(folded) if j != i and name in f)
+                # A question that opens with context is judged by its asking sentence alone: the
+                # whole question's score ranks first the reports that retell the context.
+                relevance = asked if info.asking else s.score / top + self._config.asking_weight * asked
+                score = (
+                    relevance
+                    - self._config.order_weight * place[id(s)]
+                    + self._config.vote_weight * min(votes, 3)
+                    - self._config.label_step * labels.index(e.label)
+                    + self._config.context_weight * self._context(info, text, e.start, question_terms)
+                )
+                if best is None or score > best.score + 1e-9:
+                    best = Pick(e.text, e.start, e.end, s, e.label, score)
+        return best
+
+    @staticmethod
+    def _context(info: Question, text: str, start: int, question_terms: frozenset[str]) -> float:
+        if info.asked_title:
+            return _introduced(text, start, question_terms)
+        if info.answer_type == "place":
+            before = text[max(0, start - 20) : start].split()
+            return 1.0 if before and before[-1].lower() in _PLACE_PREPOSITIONS else 0.0
+        return 0.0
+
+    def answer_first(self, draft: Draft, pick: Pick) -> Draft:
+        """The claim holding the pick first; the others follow, in their order, while the answer
+        stays within the word budget (the first claim is always kept)."""
+        lead = next(c for c in draft.claims if pick.support in c.supports)
+        claims: list[Claim] = [lead]
+        used = len(pick.text.split()) + len(lead.text.split())
+        for c in draft.claims:
+            if c is lead:
+                continue
+            n = len(c.text.split())
+            if self._config.word_budget and used + n > self._config.word_budget:
+                break
+            claims.append(c)
+            used += n
+        return replace(draft, claims=claims, short_answer=pick, leads_with_short_answer=True)

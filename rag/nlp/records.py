@@ -1,0 +1,68 @@
+"""The annotation of one article: what the NLP layer stores beside its chunks.
+
+Offsets are character offsets into the document text, so `text[start:end]` is always the span's
+own text. `version` names the pipeline and this schema: a record of another version is stale and
+the article is annotated again (as a new analyser fingerprint rebuilds the lexical index).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.nlp.model import pipeline_id
+
+SCHEMA_VERSION = 1
+
+
+def annotation_version() -> str:
+    """The version every current record carries: the pipeline's name and version plus the schema's."""
+    return f"{pipeline_id()}+schema{SCHEMA_VERSION}"
+
+
+class Span(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+    text: str
+
+
+class Entity(Span):
+    """A named entity, number or date, with its OntoNotes label (PERSON, ORG, GPE, DATE, CARDINAL, ...)."""
+
+    label: str
+
+
+class Attribution(BaseModel):
+    """Who is reported saying a clause: "Portugal's coach said ...", "..., according to the AP".
+
+    `via` says how the speaker was found: the subject of a speech verb, the object of "according
+    to", or a pronoun subject ("he said") resolved to the last named speaker before it (then
+    `speaker` is that earlier speaker's span and `pronoun` the pronoun's). `role` is an apposition
+    of the speaker ("Wang Yi, China's foreign minister, said")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    speaker: Span
+    clause: Span  # what is attributed: the verb's clausal complement, else the whole sentence
+    verb: Span | None = None  # None for "according to X"
+    via: Literal["subject", "according_to", "pronoun"]
+    role: Span | None = None
+    pronoun: Span | None = None
+    sentence: int  # index into DocAnnotation.sentences
+
+
+class DocAnnotation(BaseModel):
+    """Sentences, entities and speech attributions of one article version."""
+
+    version: str
+    doc_version: str = Field(default="", description="The registry version key this was made for.")
+    sentences: list[tuple[int, int]] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    attributions: list[Attribution] = Field(default_factory=list)
+
+    def entities_in(self, start: int, end: int) -> list[Entity]:
+        """The entities wholly inside [start, end) (a sentence, a quote)."""
+        return [e for e in self.entities if e.start >= start and e.end <= end]

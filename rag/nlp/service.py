@@ -1,0 +1,86 @@
+"""Annotations at query time: read from the store, cached in memory, never recomputed per query.
+
+Every node reads the same records (Chroma is the store of record), so an article is annotated
+once, at ingest, by the node that wrote it. A document ingested before the NLP layer, or
+annotated by another pipeline version, is annotated on its first use and the record is stored,
+so that happens once for the whole deployment, not once per query.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from rag.errors import StoreUnavailable
+from rag.nlp.annotate import Annotator
+from rag.nlp.records import DocAnnotation
+from rag.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+
+class AnnotationService:
+    """doc id -> its annotation, for the committed version of each document.
+
+    The cache is keyed by (doc id, version key), so an updated document is never served its old
+    annotation, and bounded (least recently used first out)."""
+
+    def __init__(self, store: ChromaStore, annotator: Annotator, max_cached: int):
+        self._store = store
+        self._annotator = annotator
+        self._max = max_cached
+        self._cache: OrderedDict[tuple[str, str], DocAnnotation] = OrderedDict()
+        self._lock = threading.Lock()
+        self.annotated_lazily = 0  # documents this process had to annotate (legacy or stale records)
+
+    def _cached(self, key: tuple[str, str]) -> DocAnnotation | None:
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+            return found
+
+    def _remember(self, key: tuple[str, str], value: DocAnnotation) -> None:
+        with self._lock:
+            self._cache[key] = value
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+
+    def get(self, versions: Mapping[str, str], texts: Mapping[str, str]) -> dict[str, DocAnnotation]:
+        """`versions`: doc id -> the committed version key (Passage.version); `texts`: the
+        documents' texts, read by the caller already (used only for a document with no current record)."""
+        out: dict[str, DocAnnotation] = {}
+        missing: list[str] = []
+        for doc_id, version in versions.items():
+            hit = self._cached((doc_id, version))
+            if hit is not None:
+                out[doc_id] = hit
+            else:
+                missing.append(doc_id)
+        if not missing:
+            return out
+        current = self._annotator.version
+        stored = self._store.annotations(missing)
+        todo: list[str] = []
+        for doc_id in missing:
+            record = stored.get(doc_id)
+            if record is not None and record.version == current and record.doc_version == versions[doc_id]:
+                out[doc_id] = record
+                self._remember((doc_id, versions[doc_id]), record)
+            elif texts.get(doc_id):
+                todo.append(doc_id)
+        if todo:
+            made = self._annotator.annotate([texts[d] for d in todo], [versions[d] for d in todo])
+            fresh = dict(zip(todo, made, strict=True))
+            self.annotated_lazily += len(fresh)
+            try:
+                self._store.put_annotations(fresh)
+            except StoreUnavailable as e:  # a read must not fail for a cache write; next node retries
+                log.warning("could not store %d annotations: %s", len(fresh), e)
+            for doc_id, record in fresh.items():
+                out[doc_id] = record
+                self._remember((doc_id, versions[doc_id]), record)
+        return out

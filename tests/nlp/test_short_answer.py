@@ -1,0 +1,118 @@
+"""The short-answer selector, from a Question and a few annotated sentences (no store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rag.answer.citations import Support
+from rag.answer.question import analyze
+from rag.answer.render import Claim, Draft, render
+from rag.answer.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
+from rag.models import Passage
+from rag.nlp.annotate import Annotator
+
+CONFIG = ShortAnswerConfig(vote_weight=0.1, label_step=0.05, context_weight=0.2, word_budget=60, asking_weight=0.5)
+
+
+def _draft(doc_id: str, text: str, sentences: list[str], scores: list[float]) -> Draft:
+    """One claim per sentence of `text`, each citing its own span."""
+    passage = Passage(chunk_id=f"{doc_id}-0", doc_id=doc_id, text=text, start=0, end=len(text), title="t")
+    claims = []
+    for sentence, score in zip(sentences, scores, strict=True):
+        start = text.index(sentence)
+        support = Support(passage, sentence, start, start + len(sentence), score, True)
+        claims.append(Claim(sentence, [support]))
+    return Draft(claims=claims)
+
+
+def _pick(question: str, sentences: list[str], scores: list[float]):  # type: ignore[no-untyped-def]
+    text = " ".join(sentences)
+    [ann] = Annotator().annotate([text])
+    draft = _draft("d1", text, sentences, scores)
+    info = analyze(question, dt.date(2024, 7, 20))
+    pick = ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": text})
+    return text, draft, pick
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("How many people attended the parade?", "CARDINAL"),
+        ("How much did the painting sell for?", "MONEY"),
+        ("Which team won the final?", "ORG"),
+        ("Which country won the final?", "GPE"),
+        ("When did the port reopen?", "DATE"),
+        ("Where did the ministers meet?", "GPE"),
+        ("Who is Japan's prime minister?", "PERSON"),
+        ("Which head of state resigned?", "PERSON"),
+        ("Which measure did lawmakers leave out?", "ORG"),  # the asked noun is the measure
+    ],
+)
+def test_the_asked_kind_maps_to_entity_labels(question: str, first: str) -> None:
+    labels = asked_labels(analyze(question))
+    assert labels is not None and labels[0] == first
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did Oman say?", "Which outlets reported the final?", "Why did the port close?", "Which ministers met?"],
+)
+def test_questions_that_want_no_short_answer(question: str) -> None:
+    assert asked_labels(analyze(question)) is None
+
+
+def test_the_entity_of_the_asked_kind_that_the_question_does_not_name() -> None:
+    """'Lisbon' is named in the question; 'Portugal' answers, from the best sentence, and that
+    sentence comes first; the span is exact."""
+    sentences = [
+        "Thousands celebrated in Lisbon on Monday after the final.",
+        "Portugal beat Spain 2-1 in the final in Lisbon on Sunday.",
+    ]
+    text, draft, pick = _pick("Which country won the final in Lisbon?", sentences, [0.5, 0.9])
+    assert pick is not None and pick.text in ("Portugal", "Spain")
+    assert pick.text == "Portugal" and text[pick.start : pick.end] == pick.text
+    first = ShortAnswerSelector(CONFIG).answer_first(draft, pick)
+    assert first.claims[0].text == sentences[1] and len(first.claims) == 2
+    answer, citations = render(first)
+    assert answer.startswith(f"Portugal. {sentences[1][:-1]} [1].")
+    assert citations[0].quote == sentences[1]
+
+
+def test_a_count_skips_numbers_the_question_states() -> None:
+    sentences = ["Police said 300 people attended the 2024 parade, up from 250 a year earlier."]
+    text, _, pick = _pick("How many people attended the 2024 parade?", sentences, [0.9])
+    assert pick is not None and pick.text == "300" and text[pick.start : pick.end] == "300"
+
+
+def test_the_asked_title_introduces_the_name_that_answers() -> None:
+    sentences = [
+        "Chinese Foreign Minister Wang Yi and Omani Foreign Minister Sayyid Badr Albusaidi held a phone call on Wednesday."
+    ]
+    text, _, pick = _pick("Who is the Omani foreign minister?", sentences, [0.9])
+    assert pick is not None and pick.text == "Sayyid Badr Albusaidi"
+    assert text[pick.start : pick.end] == pick.text
+
+
+def test_no_entity_of_the_asked_kind_gives_no_short_answer() -> None:
+    _, _, pick = _pick("When did the port reopen?", ["The port reopened after a long strike by dockers."], [0.9])
+    assert pick is None
+
+
+def test_further_evidence_follows_only_within_the_word_budget() -> None:
+    long = " ".join(["The harbour authority said traffic was back to normal across every terminal."] * 5)
+    sentences = ["The port reopened on Monday, officials said.", long, "Ships queued outside for hours."]
+    text, draft, pick = _pick("When did the port reopen?", sentences, [0.9, 0.8, 0.7])
+    assert pick is not None and pick.text == "Monday"
+    first = ShortAnswerSelector(CONFIG).answer_first(draft, pick)
+    assert [c.text for c in first.claims] == [sentences[0]]
+    assert sum(len(c.text.split()) for c in first.claims) <= CONFIG.word_budget
+
+
+def test_a_name_the_ner_labels_otherwise_still_answers_a_which_question() -> None:
+    """spaCy labels 'Squid Game' PERSON, not WORK_OF_ART: with no entity of the asked labels, a
+    "which show" question takes any name."""
+    sentences = ["The hit drama Squid Game will return for a second season."]
+    text, _, pick = _pick("Which popular show will return for another season?", sentences, [0.9])
+    assert pick is not None and pick.text == "Squid Game" and text[pick.start : pick.end] == pick.text
