@@ -110,7 +110,7 @@ def _citation_scores(pipeline: Scorer, resp: AskResponse) -> tuple[float | None,
         return None, None
     by_n = {c.n: c for c in resp.citations}
     pairs: list[tuple[int, str, Passage]] = []
-    sentences = split_cited(resp.answer)
+    sentences = split_cited(_without_lead(resp))
     for idx, (sentence, numbers) in enumerate(sentences):
         for n in numbers:
             c = by_n.get(n)
@@ -126,6 +126,17 @@ def _citation_scores(pipeline: Scorer, resp: AskResponse) -> tuple[float | None,
     precision = mean([1.0 if s.supported else 0.0 for s in supports])
     supported_sentences = {idx for (idx, _, _), s in zip(pairs, supports, strict=True) if s.supported}
     return precision, len(supported_sentences) / len(sentences)
+
+
+def _without_lead(resp: AskResponse) -> str:
+    """The answer without its short-answer opening ("Portugal. The ... [1]."): that opening is
+    judged by its exact span inside the cited quote, not as a sentence of its own."""
+    short = getattr(resp, "short_answer", None)
+    if short is not None:
+        lead = f"{short.text.rstrip('.')}. "
+        if resp.answer.startswith(lead):
+            return resp.answer[len(lead) :]
+    return resp.answer
 
 
 def _refusal_reason(resp: AskResponse) -> str:
