@@ -70,6 +70,7 @@ class OpenAIAnswerer:
 
     def stream_text(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """The model's text as it arrives (in one piece when `llm_stream` is off)."""
+        import httpx
         from openai import OpenAIError
 
         s = self._settings
@@ -95,6 +96,8 @@ class OpenAIAnswerer:
             yield resp.choices[0].message.content or ""
         except OpenAIError as e:
             raise LLMUnavailable(f"{type(e).__name__}: {e}") from e
+        except httpx.HTTPError as e:  # the SDK wraps only the request: a stream's read timeout is httpx's own
+            raise LLMUnavailable(f"the LLM stream broke off: {type(e).__name__}: {e}") from e
         except (IndexError, AttributeError, ValueError) as e:
             raise LLMUnavailable(f"malformed response from the LLM endpoint: {e}") from e
 

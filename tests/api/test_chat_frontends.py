@@ -251,3 +251,26 @@ def test_ask_sse_sends_the_first_sentence_while_the_model_writes(gated_llm_serve
                 assert "appreciates" in json.loads(line[6:])["text"]
                 gate.release.set()
     assert names[0] == "citations" and names.count("delta") == 2 and names[-1] == "done"
+
+
+def test_a_model_that_stops_writing_mid_answer_ends_the_stream_cleanly(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The model goes quiet after one sentence for longer than `llm_timeout_s`: the sentence
+    already sent stands, and the stream ends with a warning, not an error or a broken stream."""
+    gate = StreamGate(timeout_s=5)
+    app, _ = create_stub("two", gate=gate)
+    with UvicornThread(app) as stub:
+        settings = seeded_pipeline.settings.model_copy(
+            update={"openai_base_url": f"{stub.url}/v1", "openai_api_key": "test", "llm_timeout_s": 1}
+        )
+        pipeline = RagPipeline(settings, embedder=seeded_pipeline.embedder, store=seeded_pipeline.store)
+        with UvicornThread(create_app(settings, pipeline)) as server:
+            body = {"model": "newsrag-openai", "messages": OMAN, "stream": True}
+            r = httpx.post(f"{server.url}/v1/chat/completions", json=body, timeout=60)
+        gate.release.set()
+    chunks = chunks_of(r.text)
+    assert r.status_code == 200 and r.text.rstrip().endswith("data: [DONE]")
+    assert not [c for c in chunks if "error" in c], r.text
+    answer = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c.get("choices"))
+    assert "appreciates" in answer and "dialogue" not in answer
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert any("mid-answer" in w for w in chunks[-1]["rag"]["warnings"])

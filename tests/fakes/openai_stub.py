@@ -23,13 +23,14 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from rag.text import split_sentences
 
 PASSAGE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+HELD_AFTER = re.compile(r"\[\d+\](?:\s*\[\d+\])*\s+\S+")  # a marker group and the next word
 
 
 @dataclass
 class StreamGate:
-    """Holds a streamed reply after its first sentence (and the start of the next) until `release`
-    is set; `finished` is set once the whole reply has been sent. A test can so tell whether a
-    client saw the first sentence while the model was still writing."""
+    """Holds a streamed reply after its first sentence (and the first word of the next) until
+    `release` is set; `finished` is set just before the last piece of the reply is sent. A test
+    can so tell whether a client saw the first sentence while the model was still writing."""
 
     release: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
@@ -105,22 +106,28 @@ def create_stub(
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             }
 
-        held = text.index("]") + 8 if gate is not None and "]" in text else None
+        # With a gate, the reply is held after the first marker group and the first word after it
+        # ("said. [1] Oman"), wherever the 7-character pieces fall: only then is the first sentence
+        # known to be finished (after "said. [1] " another marker may still follow).
+        first = HELD_AFTER.search(text) if gate is not None else None
+        held = first.end() if first is not None else len(text)
+        pieces = [text[i : min(i + 7, held)] for i in range(0, held, 7)]
+        rest = [text[i : i + 7] for i in range(held, len(text), 7)]
 
         def events() -> Any:
-            for i in range(0, len(text), 7):
-                if gate is not None and held is not None and i <= held < i + 7:
+            for n, piece in enumerate(pieces + rest):
+                if gate is not None and first is not None and n == len(pieces):
                     gate.release.wait(gate.timeout_s)
+                if gate is not None and n == len(pieces) + len(rest) - 1:
+                    gate.finished.set()  # before the last piece: no client can have the whole answer yet
                 if chunk_delay_s:
                     time.sleep(chunk_delay_s)
                 chunk = {
                     **base,
                     "object": "chat.completion.chunk",
-                    "choices": [{"index": 0, "delta": {"content": text[i : i + 7]}, "finish_reason": None}],
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
                 }
                 yield f"data: {json.dumps(chunk)}\n\n"
-            if gate is not None:
-                gate.finished.set()
             yield f"data: {json.dumps({**base, 'object': 'chat.completion.chunk', 'choices': [{'index': 0, 'delta': {}, 'finish_reason': 'stop'}]})}\n\n"
             yield "data: [DONE]\n\n"
 
