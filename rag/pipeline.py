@@ -13,10 +13,11 @@ from pathlib import Path
 
 from rag.answer import abstention
 from rag.answer.citations import CitationChecker
-from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.llm import OpenAIAnswerer
 from rag.answer.question import Question, analyze
 from rag.answer.render import Draft, render
+from rag.answer.rules import RuleSet, build_rules
 from rag.components import Components, build_components
 from rag.embed import CachedEmbedder, Embedder
 from rag.errors import InvalidRequest, LLMUnavailable
@@ -120,32 +121,14 @@ class RagPipeline:
         return CitationChecker(self.embedder, self.settings.support_threshold)
 
     @cached_property
+    def rules(self) -> RuleSet:
+        """The answer rules that run (rag/answer/rules/RULES less RAG_RULES_OFF)."""
+        return build_rules(self.settings)
+
+    @cached_property
     def extractive(self) -> ExtractiveAnswerer:
         s = self.settings
-        cfg = ExtractiveConfig(
-            max_sentences=s.max_answer_sentences,
-            abstain_threshold=s.abstain_threshold,
-            answer_type_weight=s.answer_type_weight,
-            list_weight=s.list_weight,
-            role_weight=s.role_weight,
-            holder_weight=s.holder_weight,
-            fact_sentences=s.fact_sentences,
-            fact_floor=s.fact_floor,
-            echo_overlap=s.echo_overlap,
-            semantic_weight=s.semantic_weight,
-            rank_penalty=s.rank_penalty,
-            speaker_weights=(s.speaker_similarity_weight, s.speaker_topic_weight, s.speaker_match_weight),
-            other_speaker_penalty=s.other_speaker_penalty,
-            speaker_floor=s.speaker_floor,
-            outlet_floor=s.outlet_floor,
-            duplicate_similarity=s.duplicate_similarity,
-            redundancy_penalty=s.redundancy_penalty,
-            entity_share=s.entity_share,
-            name_variant_prefix=s.name_variant_prefix,
-            min_words=s.min_sentence_words,
-            asked_claim=s.asked_claim,
-        )
-        return ExtractiveAnswerer(self.embedder, cfg)
+        return ExtractiveAnswerer(self.embedder, self.rules, s.scoring, s.selection, s.max_answer_sentences)
 
     @cached_property
     def llm(self) -> OpenAIAnswerer:
@@ -393,7 +376,7 @@ class RagPipeline:
             if filters is None or not filters.sources:
                 filters = (filters or Filters()).model_copy(update={"sources": outlets})
         scoped = _within(filters, info.time_window)
-        missing = abstention.unknown_entities(info, index)
+        missing = [name for rule in self.rules.before_retrieval for name in rule.missing(info, index)]
         passages: list[Passage] = []
         if not missing and len(index):
             depth = max(top_k or self.settings.top_k, self.settings.ranking_depth)
@@ -405,6 +388,9 @@ class RagPipeline:
             used = passages + self._unranked_outlets(info, passages, filters, index, day)
         t1 = time.perf_counter()
         draft = abstention.before_answering(info, missing, used, scoped)
+        if draft is None and name == "openai":
+            # The LLM answers only what the extractive answerer's abstention rules let through.
+            draft = self.extractive.judge(info, used, self.store.doc_texts([p.doc_id for p in used]), exclude)
         if draft is None and name == "openai":
             try:
                 draft = self.llm.answer(

@@ -19,14 +19,14 @@ from rag.text import STOPWORDS, terms, words
 
 if TYPE_CHECKING:
     from rag.answer.question import Question
-    from rag.lexical import LexicalIndex
+    from rag.answer.rules.base import Vocabulary
 
 
 def _abstain(reason: str) -> Draft:
     return Draft(abstained=True, abstain_reason=reason)
 
 
-def unknown_entities(question: Question, index: LexicalIndex) -> list[str]:
+def unknown_entities(question: Question, index: Vocabulary) -> list[str]:
     """Names in the question that no indexed article contains at all. An acronym ("AP-NORC")
     may be written out in every article that has it ("Associated Press-NORC"): it is left to the
     answerer, which reads the articles' spelled-out names."""
