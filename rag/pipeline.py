@@ -38,7 +38,7 @@ from rag.models import (
 from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
 from rag.settings import Settings
 from rag.store import ChromaStore, info_from_metadata
-from rag.temporal import TimeWindow, mentions_day, mentions_period
+from rag.temporal import TimeWindow, mentions_day, mentions_period, within_archive
 from rag.text import terms
 
 ANSWERERS = ("extractive", "openai")
@@ -73,6 +73,12 @@ def _within(filters: Filters | None, window: TimeWindow | None) -> Filters | Non
     if start > end:
         return EMPTY_WINDOW
     return base.model_copy(update={"published_from": start if start > dt.date.min else None, "published_to": end})
+
+
+def _latest_day(index: LexicalIndex) -> dt.date | None:
+    """The newest publication day of the archive, None when nothing is dated."""
+    n = index.latest_day
+    return dt.date(n // 10000, n // 100 % 100, n % 100) if n else None
 
 
 def _untimed(filters: Filters | None) -> bool:
@@ -293,6 +299,7 @@ class RagPipeline:
         fixed = self.corrected(query, index)
         day = as_of_day(as_of)
         info = analyze(fixed, day, self.settings.day_lag_days)
+        info.time_window = within_archive(info.time_window, _latest_day(index))
         passages = self._retrieve_in_time(info, top_k or self.settings.top_k, filters, index, day)
         return SearchResult(passages=passages, as_of=day, time_window=info.time_window)
 
@@ -367,6 +374,7 @@ class RagPipeline:
         if fixed != question:
             warnings.append(f"searched for: {fixed}")
         info = analyze(fixed, day, self.settings.day_lag_days)
+        info.time_window = within_archive(info.time_window, _latest_day(index))
         outlets = self._mentioned_outlets(info.text, index)
         if outlets:
             info.outlets = outlets
