@@ -1,8 +1,10 @@
-"""Every rule that makes the service answer "the indexed articles don't cover this", in one place.
+"""Why the service answers "the indexed articles don't cover this": the reasons, in one place,
+and the detectors the rules share (has the sentence a thing of the asked kind, does it report or
+preview the asked outcome).
 
-The pipeline asks `before_answering` (nothing to answer from); the answerers ask the rules
-below about their evidence. Each rule returns a Draft that abstains, with a reason a reader can
-check, or None.
+The pipeline asks `before_answering` (nothing to answer from); the named rules of
+rag/answer/rules/ decide when the evidence falls short, and each abstains with one of the Drafts
+below, with a reason a reader can check.
 """
 
 from __future__ import annotations
