@@ -65,6 +65,12 @@ def speaker_not_quoted(question: Question) -> Draft:
     return _abstain(f"no retrieved article reports what {question.speaker or 'that speaker'} said.")
 
 
+def topic_not_quoted(question: Question) -> Draft:
+    return _abstain(
+        f"no retrieved article reports what {question.speaker or 'that speaker'} said about {question.topic}."
+    )
+
+
 def names_absent(question: Question) -> Draft:
     return _abstain("no retrieved article mentions " + ", ".join(question.required_names) + ".")
 

@@ -32,12 +32,14 @@ from rag.answer.rules.boilerplate import Boilerplate
 from rag.answer.rules.closeness import Closeness
 from rag.answer.rules.holder import HolderBonus
 from rag.answer.rules.list_names import ListBonus
+from rag.answer.rules.measure_named import MeasureNamed
 from rag.answer.rules.names_in_article import NamesInArticle
 from rag.answer.rules.outcome_not_yet import OutcomeNotYet
 from rag.answer.rules.restated import Restated
 from rag.answer.rules.role import RoleBonus
 from rag.answer.rules.short_sentence import ShortSentence
 from rag.answer.rules.speaker_quoted import SpeakerQuoted
+from rag.answer.rules.speaker_topic import SpeakerTopic
 from rag.answer.rules.teaser import TeaserSentence
 from rag.answer.rules.unknown_names import UnknownNames
 
@@ -54,7 +56,9 @@ RULES: tuple[type[Rule], ...] = (
     RoleBonus,
     HolderBonus,
     SpeakerQuoted,  # the evidence narrowed, in this order; any may abstain
+    SpeakerTopic,
     NamesInArticle,
+    MeasureNamed,
     AskedKind,
     TeaserSentence,
     Closeness,

@@ -1,4 +1,4 @@
-"""closeness: refuses when no sentence is close enough to the question."""
+"""closeness: a question that opens with context is refused when no sentence is close enough to it."""
 
 from __future__ import annotations
 
@@ -14,11 +14,15 @@ if TYPE_CHECKING:
 
 
 class Closeness(Abstention):
-    """ "Who won the 2022 World Cup?" over an archive of Gulf diplomacy: the best sentence's
-    relevance (similarity and word coverage, before bonuses) is under `threshold`, and the
-    answer is "no passage answers the question closely enough". A sentence that states exactly
-    what was asked ("Dickman, a forest ecologist with ..." for "What is Garrett Dickman's job?")
-    shares few words with a four-word question: never too weak. Settings:
+    """A question that opens with context ("Lawmakers in Florida spent the week arguing over a
+    budget. Which animal was weighed?") over evidence that matches the context nowhere: the best
+    sentence's relevance (similarity and word coverage of the whole question, half judged by the
+    asking sentence alone; before bonuses) is under `threshold`, and the answer is "no passage
+    answers the question closely enough". Only questions with context: for the others one
+    threshold refused answers whose best article ranked first (the ablation in the README), and
+    what their evidence lacks is judged by the rules that name it (names_in_article,
+    measure_named, asked_kind, speaker_topic). A sentence that states exactly what was asked
+    ("Dickman, a forest ecologist with ...") is never too weak. Settings:
     `rules.closeness.threshold` (RAG_ABSTAIN_THRESHOLD)."""
 
     name = "closeness"
@@ -31,7 +35,7 @@ class Closeness(Abstention):
         return cls(settings.rules.closeness.threshold)
 
     def check(self, asked: Asked, ev: Evidence) -> Draft | None:
-        if not ev.pool:
+        if not ev.pool or not asked.question.asking:
             return None
         stated = bool(asked.role_terms) and any(states_role(asked.role_terms, c.text) for c in ev.quotable)
         return abstention.too_weak(max(c.relevance for c in ev.pool), self.threshold, stated)
