@@ -143,7 +143,9 @@ def _nest_legacy(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class _LegacyEnv(PydanticBaseSettingsSource):
-    """RAG_<flat name> environment variables of earlier releases, read into their sections."""
+    """RAG_<flat name> environment variables of earlier releases. They are passed on flat and
+    moved into their sections by Settings._legacy_names once every source is read, so a nested
+    name given anywhere wins and RAG_ASKED_CLAIM=false adds to RAG_RULES_OFF."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
@@ -155,7 +157,7 @@ class _LegacyEnv(PydanticBaseSettingsSource):
             for name in [*LEGACY_NAMES, "asked_claim"]
             if (key := f"{prefix}{name}".upper()) in os.environ
         }
-        return _nest_legacy(flat) if flat else {}
+        return flat  # nested by Settings._legacy_names, after every source is read
 
 
 class Settings(BaseSettings):

@@ -38,3 +38,12 @@ def test_flat_and_nested_names_set_one_value(monkeypatch: pytest.MonkeyPatch) ->
     assert (s.rules.holder.weight, s.rules.role.weight, s.rules.closeness.threshold) == (0.5, 0.6, 0.3)
     assert "asked_claim" in s.rules_off_set
     assert s.updated(fact_floor=0.6).selection.fact_floor == 0.6 and s.value("fact_floor") == 0.5
+
+
+def test_a_legacy_switch_adds_to_rules_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_RULES_OFF", "teaser")
+    monkeypatch.setenv("RAG_ASKED_CLAIM", "false")
+    monkeypatch.setenv("RAG_RULES__RESTATED__OVERLAP", "0.9")
+    monkeypatch.setenv("RAG_ECHO_OVERLAP", "0.7")
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.rules_off_set == {"teaser", "asked_claim"} and s.rules.restated.overlap == 0.9
