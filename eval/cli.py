@@ -79,6 +79,12 @@ def eval_command(
         tuple[str, Path] | None, typer.Option(help="FORMAT FILE: 'ragas FILE' writes Ragas's evaluation dataset.")
     ] = None,
     junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML file, one test case per question.")] = None,
+    ablate: Annotated[
+        bool,
+        typer.Option(
+            "--ablate", help="Run once per answer rule with it switched off; report each rule's contribution."
+        ),
+    ] = False,
 ) -> None:
     """Score answers against gold Q&A: retrieval, answers, citations, abstention, latency."""
     from tqdm import tqdm
@@ -164,6 +170,9 @@ def eval_command(
                 )
         if remote is None:
             items = split_items(items, split)
+            if ablate:
+                _ablate(pipeline, items, answerer, top_k, out, (benchmark or gold).name, quiet)  # type: ignore[union-attr]
+                return
             bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
             result = run(pipeline, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1))
             bar.close()
@@ -199,6 +208,9 @@ def eval_command(
         "max_docs": max_docs,
         "prompt": "answer-v1",
         "split": split,
+        # The answer rules that ran, in order (rag/answer/rules/RULES less RAG_RULES_OFF).
+        "rules": pipeline.rules.names,
+        "rules_off": sorted(settings.rules_off_set),
         # Every weight, threshold and window the answers depended on, and the word lists' checksums.
         "settings": settings.model_dump(mode="json", exclude=SECRET_SETTINGS),
         "resources": fingerprints(),
@@ -265,6 +277,24 @@ def eval_command(
                 )
     if failed:
         raise typer.Exit(1)
+
+
+def _ablate(
+    pipeline: Any, items: list[Any], answerer: str | None, top_k: int | None, out: Path | None, name: str, quiet: bool
+) -> None:
+    from tqdm import tqdm
+
+    from eval.ablate import ablate, markdown
+
+    bar = tqdm(total=len(pipeline.rules.names) + 1, unit="run", desc="ablate", file=sys.stderr, disable=quiet)
+    report = ablate(pipeline, items, answerer, top_k, progress=lambda _: bar.update(1))
+    bar.close()
+    text = markdown(report, name)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "ablation.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        (out / "ablation.md").write_text(text, encoding="utf-8")
+    typer.echo(text)
 
 
 def register(app: typer.Typer) -> None:

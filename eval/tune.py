@@ -63,7 +63,7 @@ def nearest_best(
     top = max(t[key] for t in trials)
 
     def change(t: dict[str, Any]) -> float:
-        return sum(abs(t[k] - getattr(current, k)) / max(abs(getattr(current, k)), 1e-9) for k in grid)
+        return sum(abs(t[k] - current.value(k)) / max(abs(current.value(k)), 1e-9) for k in grid)
 
     return min((t for t in trials if t[key] == top), key=change)
 
@@ -128,11 +128,11 @@ def tune_answers(pipeline: RagPipeline, tuning: list[GoldItem], validation: list
     trials = []
     for values in itertools.product(*ANSWER_GRID.values()):
         params = dict(zip(ANSWER_GRID, values, strict=True))
-        candidate = RagPipeline(base.model_copy(update=params), embedder=pipeline.embedder, store=pipeline.store)
+        candidate = RagPipeline(base.updated(**params), embedder=pipeline.embedder, store=pipeline.store)
         trials.append({**params, **answer_score(candidate, tuning)})
     best = nearest_best(trials, "objective", ANSWER_GRID, base)
     chosen = {k: best[k] for k in ANSWER_GRID}
-    final = RagPipeline(base.model_copy(update=chosen), embedder=pipeline.embedder, store=pipeline.store)
+    final = RagPipeline(base.updated(**chosen), embedder=pipeline.embedder, store=pipeline.store)
     return {
         "chosen": chosen,
         "tuning": answer_score(final, tuning),
@@ -154,12 +154,12 @@ def main() -> None:
         params = dict(zip(GRID, values, strict=True))
         if params["recency_weight"] == 0 and params["recency_half_life_days"] != GRID["recency_half_life_days"][0]:
             continue  # the half-life means nothing without the prior
-        pipeline.settings = base.model_copy(update=params)
+        pipeline.settings = base.updated(**params)
         got = score(pipeline, tuning)
         trials.append({**params, **got, "objective": got["hit@5"] + got["mrr@10"]})
     best = nearest_best(trials, "objective", GRID, base)
     chosen = {k: best[k] for k in GRID}
-    pipeline.settings = base.model_copy(update=chosen)
+    pipeline.settings = base.updated(**chosen)
     report = {
         "chosen": chosen,
         "tuning": score(pipeline, tuning),
@@ -168,9 +168,9 @@ def main() -> None:
         "baseline_no_prior": {},
         "trials": sorted(trials, key=lambda t: -t["objective"])[:20],
     }
-    pipeline.settings = base.model_copy(update={"recency_weight": 0.0})
+    pipeline.settings = base.updated(recency_weight=0.0)
     report["baseline_no_prior"] = {"tuning": score(pipeline, tuning), "validation": score(pipeline, validation)}
-    pipeline.settings = base.model_copy(update=chosen)
+    pipeline.settings = base.updated(**chosen)
     # The typed questions carry an as_of, not a question week: they split at the benchmark's boundary.
     boundary = min(i.as_of_date() for i in validation)
     typed = load_gold(TYPED_GOLD) if TYPED_GOLD.exists() else []

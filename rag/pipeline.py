@@ -15,10 +15,11 @@ from pathlib import Path
 
 from rag.answer import abstention
 from rag.answer.citations import CitationChecker
-from rag.answer.extractive import ExtractiveAnswerer, ExtractiveConfig
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.llm import OpenAIAnswerer
 from rag.answer.question import Question, analyze
 from rag.answer.render import Claim, Draft, Rendered, Renderer, abstain_text, lead_of, short_answer_of
+from rag.answer.rules import RuleSet, build_rules
 from rag.answer.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.components import Components, build_components
 from rag.embed import CachedEmbedder, Embedder
@@ -41,7 +42,7 @@ from rag.nlp.service import AnnotationService
 from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
 from rag.settings import Settings
 from rag.store import ChromaStore, info_from_metadata
-from rag.temporal import TimeWindow, mentions_day, mentions_period
+from rag.temporal import TimeWindow, mentions_day, mentions_period, within_archive
 from rag.text import terms
 
 ANSWERERS = ("extractive", "openai")
@@ -76,6 +77,12 @@ def _within(filters: Filters | None, window: TimeWindow | None) -> Filters | Non
     if start > end:
         return EMPTY_WINDOW
     return base.model_copy(update={"published_from": start if start > dt.date.min else None, "published_to": end})
+
+
+def _latest_day(index: LexicalIndex) -> dt.date | None:
+    """The newest publication day of the archive, None when nothing is dated."""
+    n = index.latest_day
+    return dt.date(n // 10000, n // 100 % 100, n % 100) if n else None
 
 
 def _untimed(filters: Filters | None) -> bool:
@@ -130,32 +137,14 @@ class RagPipeline:
         return CitationChecker(self.embedder, self.settings.support_threshold)
 
     @cached_property
+    def rules(self) -> RuleSet:
+        """The answer rules that run (rag/answer/rules/RULES less RAG_RULES_OFF)."""
+        return build_rules(self.settings)
+
+    @cached_property
     def extractive(self) -> ExtractiveAnswerer:
         s = self.settings
-        cfg = ExtractiveConfig(
-            max_sentences=s.max_answer_sentences,
-            abstain_threshold=s.abstain_threshold,
-            answer_type_weight=s.answer_type_weight,
-            list_weight=s.list_weight,
-            role_weight=s.role_weight,
-            holder_weight=s.holder_weight,
-            fact_sentences=s.fact_sentences,
-            fact_floor=s.fact_floor,
-            echo_overlap=s.echo_overlap,
-            semantic_weight=s.semantic_weight,
-            rank_penalty=s.rank_penalty,
-            speaker_weights=(s.speaker_similarity_weight, s.speaker_topic_weight, s.speaker_match_weight),
-            other_speaker_penalty=s.other_speaker_penalty,
-            speaker_floor=s.speaker_floor,
-            outlet_floor=s.outlet_floor,
-            duplicate_similarity=s.duplicate_similarity,
-            redundancy_penalty=s.redundancy_penalty,
-            entity_share=s.entity_share,
-            name_variant_prefix=s.name_variant_prefix,
-            min_words=s.min_sentence_words,
-            asked_claim=s.asked_claim,
-        )
-        return ExtractiveAnswerer(self.embedder, cfg)
+        return ExtractiveAnswerer(self.embedder, self.rules, s.scoring, s.selection, s.max_answer_sentences)
 
     @cached_property
     def short_answers(self) -> ShortAnswerSelector:
@@ -357,6 +346,7 @@ class RagPipeline:
         fixed = self.corrected(query, index)
         day = as_of_day(as_of)
         info = analyze(fixed, day, self.settings.day_lag_days)
+        info.time_window = within_archive(info.time_window, _latest_day(index))
         passages = self._retrieve_in_time(info, top_k or self.settings.top_k, filters, index, day)
         return SearchResult(passages=passages, as_of=day, time_window=info.time_window)
 
@@ -452,6 +442,7 @@ class RagPipeline:
         if fixed != question:
             warnings.append(f"searched for: {fixed}")
         info = analyze(fixed, day, self.settings.day_lag_days)
+        info.time_window = within_archive(info.time_window, _latest_day(index))
         outlets = self._mentioned_outlets(info.text, index)
         if outlets:
             info.outlets = outlets
@@ -461,7 +452,7 @@ class RagPipeline:
             if filters is None or not filters.sources:
                 filters = (filters or Filters()).model_copy(update={"sources": outlets})
         scoped = _within(filters, info.time_window)
-        missing = abstention.unknown_entities(info, index)
+        missing = [name for rule in self.rules.before_retrieval for name in rule.missing(info, index)]
         passages: list[Passage] = []
         if not missing and len(index):
             depth = max(top_k or self.settings.top_k, self.settings.ranking_depth)
@@ -475,6 +466,9 @@ class RagPipeline:
         draft = abstention.before_answering(info, missing, used, scoped)
         renderer = Renderer()
         sent: list[str] = []
+        if draft is None and name == "openai":
+            # The LLM answers only what the extractive answerer's abstention rules let through.
+            draft = self.extractive.judge(info, used, self.store.doc_texts([p.doc_id for p in used]), exclude)
         if draft is None and name == "openai":
             claims = self.llm.answer_stream(
                 info.text,

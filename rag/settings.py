@@ -2,19 +2,187 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+
+class ScoringSettings(BaseModel):
+    """The extractive answerer's sentence score, set by hand when it was written and kept since
+    (eval/tune.py: the rank penalty at 0 or 0.02-0.04 loses tuning questions): relevance =
+    semantic_weight * similarity + (1 - semantic_weight) * coverage of the question's words -
+    rank_penalty * passage rank; "what did X say" questions weigh similarity, coverage of the
+    topic and X being the speaker instead, less other_speaker_penalty when somebody else is quoted."""
+
+    semantic_weight: float = 0.55
+    rank_penalty: float = 0.01
+    speaker_similarity_weight: float = 0.45
+    speaker_topic_weight: float = 0.25
+    speaker_match_weight: float = 0.3
+    other_speaker_penalty: float = 0.1
+
+
+class SelectionSettings(BaseModel):
+    """Which of the scored sentences the extractive answer quotes."""
+
+    fact_sentences: int = 5  # eval/tune.py on the tuning weeks, 2026-11-25
+    fact_floor: float = 0.5  # eval/tune.py, tuning weeks only, 2026-11-25 (fourth run, 157 extra questions; was 0.6)
+    speaker_floor: float = 0.7  # share of the best sentence, for speaker questions
+    outlet_floor: float = 0.75  # share of the best relevance an outlet's article needs to be listed
+    duplicate_similarity: float = 0.8  # one claim from several outlets: cited together
+    redundancy_penalty: float = 0.25  # per unit of similarity above 0.5 to a chosen sentence
+
+
+# One section per rule of rag/answer/rules/ that has a setting; the rule's file says what it does.
+class ShortSentenceSettings(BaseModel):
+    min_words: int = 5
+
+
+class AnswerTypeSettings(BaseModel):
+    weight: float = 0.2  # eval/tune.py, tuning weeks only, 2026-11-25 (third run; was 0.3)
+
+
+class ListSettings(BaseModel):
+    weight: float = 0.35  # eval/tune.py, tuning weeks only, 2026-11-25 (0.25-0.45 tie)
+
+
+class RoleSettings(BaseModel):
+    weight: float = 0.3  # same run (0.3 and 0.4 tie; 0.2 loses a tuning-week role question)
+
+
+class HolderSettings(BaseModel):
+    weight: float = 0.3  # tuning weeks + extra tuning gold, 2026-11-26: 0.2-0.5 gain one question, 0.1 none
+
+
+class NamesInArticleSettings(BaseModel):
+    share: float = 0.75  # of a long question's name words, needed in the answering article
+    # Two forms of a name ("Revolutionary", "Revolution") match when one extends the other and
+    # they share at least this many letters. Tuning-week questions, 2026-11-26: 5-7 tie, off (99)
+    # loses one; 6 so that "guard" does not name "Guardian".
+    variant_prefix: int = 6
+
+
+class ClosenessSettings(BaseModel):
+    # eval/tune.py, same run: 0.36-0.40 tie on the tuning weeks of the benchmark and the typed gold
+    # (containment + abstention); ties keep the value nearest the previous one (0.42).
+    threshold: float = 0.40
+
+
+class RestatedSettings(BaseModel):
+    # A sentence whose content words are at least this share of the question's own words only
+    # restates the question. Above 1 turns it off.
+    overlap: float = 0.8
+
+
+class RulesSettings(BaseModel):
+    short_sentence: ShortSentenceSettings = Field(default_factory=ShortSentenceSettings)
+    answer_type: AnswerTypeSettings = Field(default_factory=AnswerTypeSettings)
+    list_names: ListSettings = Field(default_factory=ListSettings)
+    role: RoleSettings = Field(default_factory=RoleSettings)
+    holder: HolderSettings = Field(default_factory=HolderSettings)
+    names_in_article: NamesInArticleSettings = Field(default_factory=NamesInArticleSettings)
+    closeness: ClosenessSettings = Field(default_factory=ClosenessSettings)
+    restated: RestatedSettings = Field(default_factory=RestatedSettings)
+
+
+# The flat names of earlier releases (constructor keywords and RAG_<NAME> environment variables)
+# and where each value lives now. `asked_claim=false` switches the asked_claim rule off.
+LEGACY_NAMES: dict[str, tuple[str, ...]] = {
+    "semantic_weight": ("scoring", "semantic_weight"),
+    "rank_penalty": ("scoring", "rank_penalty"),
+    "speaker_similarity_weight": ("scoring", "speaker_similarity_weight"),
+    "speaker_topic_weight": ("scoring", "speaker_topic_weight"),
+    "speaker_match_weight": ("scoring", "speaker_match_weight"),
+    "other_speaker_penalty": ("scoring", "other_speaker_penalty"),
+    "fact_sentences": ("selection", "fact_sentences"),
+    "fact_floor": ("selection", "fact_floor"),
+    "speaker_floor": ("selection", "speaker_floor"),
+    "outlet_floor": ("selection", "outlet_floor"),
+    "duplicate_similarity": ("selection", "duplicate_similarity"),
+    "redundancy_penalty": ("selection", "redundancy_penalty"),
+    "min_sentence_words": ("rules", "short_sentence", "min_words"),
+    "answer_type_weight": ("rules", "answer_type", "weight"),
+    "list_weight": ("rules", "list_names", "weight"),
+    "role_weight": ("rules", "role", "weight"),
+    "holder_weight": ("rules", "holder", "weight"),
+    "entity_share": ("rules", "names_in_article", "share"),
+    "name_variant_prefix": ("rules", "names_in_article", "variant_prefix"),
+    "abstain_threshold": ("rules", "closeness", "threshold"),
+    "echo_overlap": ("rules", "restated", "overlap"),
+}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _nest_legacy(data: dict[str, Any]) -> dict[str, Any]:
+    """Moves flat legacy keys into their sections (a nested value given too wins)."""
+    out = dict(data)
+    for flat, path in LEGACY_NAMES.items():
+        if flat not in out:
+            continue
+        value = out.pop(flat)
+        node = out
+        for key in path[:-1]:
+            child = node.get(key)
+            child = (
+                dict(child) if isinstance(child, dict) else (child.model_dump() if isinstance(child, BaseModel) else {})
+            )
+            node[key] = child
+            node = child
+        node.setdefault(path[-1], value)
+    if "asked_claim" in out:
+        on = out.pop("asked_claim")
+        if str(on).strip().lower() in _FALSE:
+            out["rules_off"] = ",".join(filter(None, [str(out.get("rules_off") or ""), "asked_claim"]))
+    return out
+
+
+class _LegacyEnv(PydanticBaseSettingsSource):
+    """RAG_<flat name> environment variables of earlier releases. They are passed on flat and
+    moved into their sections by Settings._legacy_names once every source is read, so a nested
+    name given anywhere wins and RAG_ASKED_CLAIM=false adds to RAG_RULES_OFF."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        prefix = str(self.config.get("env_prefix", ""))
+        flat = {
+            name: os.environ[key]
+            for name in [*LEGACY_NAMES, "asked_claim"]
+            if (key := f"{prefix}{name}".upper()) in os.environ
+        }
+        return flat  # nested by Settings._legacy_names, after every source is read
 
 
 class Settings(BaseSettings):
     """Every knob of the service. Defaults work offline with no key and no model server."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore", env_nested_delimiter="__"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment's nested names first, then its flat legacy names, then the .env file."""
+        return init_settings, env_settings, _LegacyEnv(settings_cls), dotenv_settings, file_secret_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_names(cls, data: Any) -> Any:
+        return _nest_legacy(data) if isinstance(data, dict) else data
 
     # Storage
     data_dir: Path = Path("./data")
@@ -112,47 +280,19 @@ class Settings(BaseSettings):
     # 2026-12-02: 0 / 0.3 / 1.0 gave strict containment 0.625 / 0.667 / 0.688 at budget 60).
     short_answer_order_weight: float = 1.0
     max_answer_sentences: int = 5
-    # eval/tune.py, same run: 0.36-0.40 tie on the tuning weeks of the benchmark and the typed gold
-    # (containment + abstention); ties keep the value nearest the previous one (0.42).
-    abstain_threshold: float = 0.40
-    answer_type_weight: float = 0.2  # eval/tune.py, tuning weeks only, 2026-11-25 (third run; was 0.3)
-    list_weight: float = 0.35  # eval/tune.py, tuning weeks only, 2026-11-25 (0.25-0.45 tie)
-    role_weight: float = 0.3  # same run (0.3 and 0.4 tie; 0.2 loses a tuning-week role question)
-    holder_weight: float = 0.3  # tuning weeks + extra tuning gold, 2026-11-26: 0.2-0.5 gain one question, 0.1 none
-    fact_sentences: int = 5  # eval/tune.py on the tuning weeks, 2026-11-25
-    fact_floor: float = 0.5  # eval/tune.py, tuning weeks only, 2026-11-25 (fourth run, 157 extra questions; was 0.6)
-    # A sentence whose content words are at least this share of the question's own words only
-    # restates the question ("...the most infectious variant yet has arrived. What is it called?"):
-    # it is not quoted as the answer while other evidence remains. Above 1 turns it off.
-    echo_overlap: float = 0.8
-    # The sentence score of the extractive answerer (rag/answer/extractive.py), set by hand when it
-    # was written and kept since (eval/tune.py: the rank penalty at 0 or 0.02-0.04 loses tuning
-    # questions): relevance = semantic_weight * similarity + (1 - semantic_weight) * coverage of
-    # the question's words - rank_penalty * passage rank; "what did X say" questions weigh
-    # similarity, coverage of the topic and X being the speaker instead.
-    semantic_weight: float = 0.55
-    rank_penalty: float = 0.01
-    speaker_similarity_weight: float = 0.45
-    speaker_topic_weight: float = 0.25
-    speaker_match_weight: float = 0.3
-    other_speaker_penalty: float = 0.1
-    speaker_floor: float = 0.7  # share of the best sentence, for speaker questions
-    outlet_floor: float = 0.75  # share of the best relevance an outlet's article needs to be listed
+    # The extractive answerer's sentence score and evidence selection (rag/answer/extractive.py),
+    # and one section per rule of rag/answer/rules/ (RULES there is the run order). Nested env
+    # names: RAG_SCORING__SEMANTIC_WEIGHT, RAG_RULES__HOLDER__WEIGHT; the flat names of earlier
+    # releases (RAG_HOLDER_WEIGHT, holder_weight=...) still work (LEGACY_NAMES).
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)
+    selection: SelectionSettings = Field(default_factory=SelectionSettings)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+    # Rules switched off by name, comma-separated ("teaser,restated"): `rag eval --ablate` runs
+    # each off in turn; results.json records the rules that ran.
+    rules_off: str = ""
     # "Which outlets reported X?": outlets the ranking did not reach are searched one by one, at
     # most this many (a search each, ~10-30 ms on a 100k-chunk archive).
     outlet_search_max: int = 25
-    duplicate_similarity: float = 0.8  # one claim from several outlets: cited together
-    redundancy_penalty: float = 0.25  # per unit of similarity above 0.5 to a chosen sentence
-    entity_share: float = 0.75  # of a long question's name words, needed in the answering article
-    # Two forms of a name ("Revolutionary", "Revolution") match when one extends the other and
-    # they share at least this many letters. Tuning-week questions, 2026-11-26: 5-7 tie, off (99)
-    # loses one; 6 so that "guard" does not name "Guardian".
-    name_variant_prefix: int = 6
-    min_sentence_words: int = 5
-    # A question that opens with context also quotes the sentence that best answers its asking
-    # sentence alone (with a thing of the asked kind), when no other claim quotes it. Chosen on the
-    # tuning weeks (+1 of 209, no loss); the validation half is unchanged by it.
-    asked_claim: bool = True
     support_threshold: float = 0.5
 
     # OpenAI-compatible LLM (only used when answerer=openai or embed_model=openai:...)
@@ -204,6 +344,42 @@ class Settings(BaseSettings):
             raise ValueError("chunk_overlap must be >= 0")
         return v
 
+    @field_validator("rules_off")
+    @classmethod
+    def _known_rules(cls, v: str) -> str:
+        from rag.answer.rules import RULE_NAMES  # the table imports settings types only
+
+        unknown = [n for n in _names(v) if n not in RULE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULE_NAMES)}")
+        return ",".join(_names(v))
+
+    @property
+    def rules_off_set(self) -> frozenset[str]:
+        return frozenset(_names(self.rules_off))
+
+    def updated(self, **changes: Any) -> Settings:
+        """A copy with `changes` applied, flat legacy names ("holder_weight") included: a tuner's
+        grid names one value, wherever its section is."""
+        data = _nest_legacy(changes)
+        update: dict[str, Any] = {}
+        for key, value in data.items():
+            current = getattr(self, key, None)
+            if isinstance(value, dict) and isinstance(current, BaseModel):
+                update[key] = _merged(current, value)
+            else:
+                update[key] = value
+        if "rules_off" in update:
+            update["rules_off"] = type(self)._known_rules(str(update["rules_off"]))
+        return self.model_copy(update=update)
+
+    def value(self, name: str) -> Any:
+        """A setting by its flat name ("abstain_threshold") or its own field name."""
+        node: Any = self
+        for key in LEGACY_NAMES.get(name, (name,)):
+            node = getattr(node, key)
+        return node
+
     @property
     def api_key_set(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
@@ -227,3 +403,15 @@ class Settings(BaseSettings):
     @property
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
+
+
+def _names(spec: str) -> list[str]:
+    return list(dict.fromkeys(n.strip() for n in spec.split(",") if n.strip()))
+
+
+def _merged(model: BaseModel, changes: dict[str, Any]) -> BaseModel:
+    update: dict[str, Any] = {}
+    for key, value in changes.items():
+        current = getattr(model, key, None)
+        update[key] = _merged(current, value) if isinstance(value, dict) and isinstance(current, BaseModel) else value
+    return model.model_copy(update=update)

@@ -48,6 +48,13 @@ class TimeWindow(BaseModel):
         exclude=True,
         description="Set when the phrase names one day: articles published later that mention that day also answer.",
     )
+    note: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="Set when the window is not the plain reading of the phrase: a day or month without a "
+        "year that the archive does not reach is read as the latest one it covers.",
+    )
+    yearless: bool = Field(default=False, exclude=True, description="The phrase names a day or month, no year.")
     period: Literal["month", "year"] | None = Field(
         default=None,
         exclude=True,
@@ -171,12 +178,21 @@ def _dates_the_reporting(question: str, m: re.Match[str], kind: str, context_end
 
 
 _FUTURE = re.compile(rf"(?<![\w'’])(?:{alternation('future_markers')})\b", re.I)
+_PLAN = re.compile(rf"(?<![\w'’])(?:{alternation('future_markers', 'plan_markers')})\b", re.I)
 
 
 def _in_future_clause(question: str, m: re.Match[str]) -> bool:
     """The phrase's clause (back to the last comma or sentence end) speaks of what is to come."""
     clause = re.split(r"[,;:.!?]", question[: m.start()])[-1]
     return _FUTURE.search(clause) is not None
+
+
+def _in_plan_clause(question: str, m: re.Match[str]) -> bool:
+    """The phrase's clause, on either side of it, is about a plan, a schedule or an outcome ahead
+    ("plan to merge in 2027", "the stadium opens in 2026", "In 2027, which airlines will merge?")."""
+    before = re.split(r"[,;:.!?]", question[: m.start()])[-1]
+    after = re.split(r"[;.!?]", question[m.end() :])[0]
+    return _PLAN.search(f"{before} … {after}") is not None
 
 
 def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> TimeWindow | None:
@@ -197,6 +213,8 @@ def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> Ti
             return None
         if window is None:
             continue
+        if window[0] is not None and window[0] > as_of and _in_plan_clause(question, m):
+            return None  # "plan to merge in 2027": the time of the plan, not of any report
         start, end = window  # a window after as_of stays empty (from > to): nothing can answer it yet
         day = start if rule.kind == "day" else None
         return TimeWindow.model_validate(
@@ -206,9 +224,36 @@ def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> Ti
                 "phrase": m.group(0).strip(),
                 "day": day,
                 "period": _PERIODS.get(rule.kind),
+                "yearless": rule.kind in ("day", "month") and not re.search(_YEAR, m.group(0)),
             }
         )
     return None
+
+
+def within_archive(window: TimeWindow | None, latest: dt.date | None) -> TimeWindow | None:
+    """A day or month without a year ("on October 27", "in March") is read as the latest one
+    before as_of; when the archive ends before it (its newest article is older), that window
+    holds nothing, and the phrase is read as the latest such day or month the archive covers,
+    with a note saying so. A window the archive reaches, or one with a year, is left as it is."""
+    if window is None or not window.yearless or latest is None or window.from_ is None or window.from_ <= latest:
+        return window
+    start = window.from_
+    for year in range(start.year - 1, start.year - 100, -1):
+        try:
+            moved = start.replace(year=year)
+        except ValueError:  # February 29
+            continue
+        if moved > latest:
+            continue
+        end = _month_bounds(moved)[1] if window.day is None else moved + (window.to - start)
+        note = (
+            f"no indexed article is as recent as {start.isoformat()} (the newest is from {latest.isoformat()}): "
+            f"{window.phrase!r} is read as {moved.year}'s"
+        )
+        return window.model_copy(
+            update={"from_": moved, "to": end, "day": moved if window.day is not None else None, "note": note}
+        )
+    return window
 
 
 _PERIODS: dict[str, Literal["month", "year"]] = {

@@ -1,8 +1,10 @@
-"""Every rule that makes the service answer "the indexed articles don't cover this", in one place.
+"""Why the service answers "the indexed articles don't cover this": the reasons, in one place,
+and the detectors the rules share (has the sentence a thing of the asked kind, does it report or
+preview the asked outcome).
 
-The pipeline asks `before_answering` (nothing to answer from); the answerers ask the rules
-below about their evidence. Each rule returns a Draft that abstains, with a reason a reader can
-check, or None.
+The pipeline asks `before_answering` (nothing to answer from); the named rules of
+rag/answer/rules/ decide when the evidence falls short, and each abstains with one of the Drafts
+below, with a reason a reader can check.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ from rag.text import STOPWORDS, terms, words
 
 if TYPE_CHECKING:
     from rag.answer.question import Question
-    from rag.lexical import LexicalIndex
+    from rag.answer.rules.base import Vocabulary
 
 
 def _abstain(reason: str) -> Draft:
     return Draft(abstained=True, abstain_reason=reason)
 
 
-def unknown_entities(question: Question, index: LexicalIndex) -> list[str]:
+def unknown_entities(question: Question, index: Vocabulary) -> list[str]:
     """Names in the question that no indexed article contains at all. An acronym ("AP-NORC")
     may be written out in every article that has it ("Associated Press-NORC"): it is left to the
     answerer, which reads the articles' spelled-out names."""
@@ -61,6 +63,12 @@ def no_candidates() -> Draft:
 
 def speaker_not_quoted(question: Question) -> Draft:
     return _abstain(f"no retrieved article reports what {question.speaker or 'that speaker'} said.")
+
+
+def topic_not_quoted(question: Question) -> Draft:
+    return _abstain(
+        f"no retrieved article reports what {question.speaker or 'that speaker'} said about {question.topic}."
+    )
 
 
 def names_absent(question: Question) -> Draft:

@@ -1,0 +1,143 @@
+"""`rag eval --ablate`: what each answer rule earns, measured by running the set with it switched off.
+
+One baseline run with every rule on, then one run per rule with that rule alone off (the parts
+are shared: the embedder's cache makes the later runs cheap). A rule's contribution is the
+baseline's metric minus the metric without it, overall and on each split (tuning weeks,
+validation weeks) of a benchmark: positive, the rule earns its place; zero, it earns nothing
+there; negative, the set is better without it. The README's ablation table is this report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from eval.gold import SPLITS, GoldItem, split_of
+from eval.runner import run
+from rag.components import Components
+from rag.pipeline import RagPipeline
+
+# The metrics compared, in the report's order; a metric the run does not define is left out.
+ABLATION_METRICS = ("strict_containment", "first_sentence_containment", "answer_containment", "abstention_accuracy")
+_MARKER = re.compile(r"\s*\[\d+\]")
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def _normalised(text: str) -> str:
+    return " ".join(_ARTICLES.sub(" ", _PUNCTUATION.sub(" ", text.lower())).split())
+
+
+def _holds(text: str, answers: list[str]) -> float:
+    """An acceptable answer, normalised for case, punctuation and articles, as a whole phrase."""
+    hay = f" {_normalised(_MARKER.sub(' ', text))} "
+    return 1.0 if any((n := _normalised(a)) and f" {n} " in hay for a in answers) else 0.0
+
+
+def _answer_metrics(row: dict[str, Any], item: GoldItem) -> dict[str, float]:
+    """Strict and first-sentence containment of one answer, read from the answer text alone (not
+    the Sources list); the harness's own metrics are used instead where a run reports them."""
+    if not item.answerable or not item.answers:
+        return {}
+    answer = "" if row["abstained"] else str(row["answer"])
+    first = answer[: m.start()] if (m := re.search(r"\[\d+\]", answer)) else answer
+    return {
+        "strict_containment": _holds(answer, item.answers),
+        "first_sentence_containment": _holds(first, item.answers),
+    }
+
+
+def _scores(result: dict[str, Any], items: list[GoldItem]) -> dict[str, dict[str, float]]:
+    """{"all" | split: {metric: value}} of one run."""
+    by_id = {i.id: i for i in items}
+    weeks = sorted({i.question_date for i in items if i.question_date})
+    groups: dict[str, list[dict[str, Any]]] = {"all": result["questions"]}
+    for name in SPLITS:
+        part = [r for r in result["questions"] if split_of(by_id[r["id"]], weeks) == name]
+        if part:
+            groups[name] = part
+    out: dict[str, dict[str, float]] = {}
+    for group, rows in groups.items():
+        values: dict[str, list[float]] = {m: [] for m in ABLATION_METRICS}
+        for r in rows:
+            measured = _answer_metrics(r, by_id[r["id"]])
+            for m in ABLATION_METRICS:
+                v = r.get(m, measured.get(m))
+                if m == "abstention_accuracy":
+                    v = r["abstention_correct"]
+                if isinstance(v, float):
+                    values[m].append(v)
+        out[group] = {m: round(sum(v) / len(v), 4) for m, v in values.items() if v}
+        out[group]["n"] = len(rows)
+    return out
+
+
+def ablate(
+    pipeline: RagPipeline,
+    items: list[GoldItem],
+    answerer: str | None = None,
+    top_k: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """The baseline and, for each rule that runs, the scores without it and its contribution."""
+    base_settings = pipeline.settings
+    rules = pipeline.rules.names
+    baseline = _scores(run(pipeline, items, answerer=answerer, top_k=top_k), items)
+    if progress:
+        progress("baseline")
+    report: dict[str, Any] = {"rules": rules, "baseline": baseline, "without": {}, "contribution": {}}
+    for name in rules:
+        off = ",".join([*base_settings.rules_off_set, name])
+        # The same parts (one model, one store, one lexical index) with one rule less.
+        parts = Components(pipeline.embedder, pipeline.store, pipeline.lexical_manager)
+        without = RagPipeline(base_settings.updated(rules_off=off), parts)
+        scores = _scores(run(without, items, answerer=answerer, top_k=top_k), items)
+        report["without"][name] = scores
+        report["contribution"][name] = {
+            group: {m: round(baseline[group][m] - scores[group].get(m, 0.0), 4) for m in baseline[group] if m != "n"}
+            for group in baseline
+        }
+        if progress:
+            progress(name)
+    return report
+
+
+def verdict(contribution: dict[str, float]) -> str:
+    """earns (some metric up, none down), hurts (some metric down), nothing (all unchanged)."""
+    if any(v < 0 for v in contribution.values()):
+        return "hurts"
+    return "earns" if any(v > 0 for v in contribution.values()) else "nothing"
+
+
+def markdown(report: dict[str, Any], title: str) -> str:
+    """One row per rule: its contribution to each metric on each split ("+0.012" = the set
+    scores that much more with the rule than without it)."""
+    groups = [g for g in ("tuning", "validation", "all") if g in report["baseline"]]
+    metrics = [m for m in ABLATION_METRICS if m in report["baseline"]["all"]]
+    short = {
+        "strict_containment": "strict",
+        "first_sentence_containment": "first",
+        "answer_containment": "contain",
+        "abstention_accuracy": "abst",
+    }
+    head = [f"{g} {short[m]}" for g in groups for m in metrics]
+    judged = "validation" if "validation" in groups else "all"
+    lines = [
+        f"## Ablation: {title}",
+        "",
+        "Baseline (every rule on): "
+        + "; ".join(
+            f"{g} (n={report['baseline'][g]['n']}) "
+            + ", ".join(f"{short[m]} {report['baseline'][g][m]:.3f}" for m in metrics)
+            for g in groups
+        ),
+        "",
+        "| rule | " + " | ".join(head) + f" | on {judged} |",
+        "|---" * (len(head) + 2) + "|",
+    ]
+    for name in report["rules"]:
+        c = report["contribution"][name]
+        cells = [f"{c[g][m]:+.3f}" if c[g][m] else "0" for g in groups for m in metrics]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {verdict(c[judged])} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,24 @@
+from rag.answer.rules.names_in_article import initials, names_term
+from rag.text import term_set
+from tests.rag.answer_rules.helpers import ask
+
+Q = "How many ships did Maersk order this year?"
+OTHER_COMPANY = ["Cosco ordered 12 container ships from the shipyard this year."]
+
+
+def test_an_article_without_the_questions_name_does_not_answer() -> None:
+    draft = ask(Q, OTHER_COMPANY)
+    assert draft.abstained and "maersk" in draft.abstain_reason.lower()
+
+
+def test_an_article_naming_it_answers() -> None:
+    assert not ask(Q, ["Maersk ordered 12 container ships from the shipyard this year."]).abstained
+
+
+def test_variant_forms_and_spelled_out_acronyms_name_it() -> None:
+    assert names_term("revolutionari", term_set("the Revolution Guards Corps"), 6)
+    assert "fda" in initials("the Food and Drug Administration said")
+
+
+def test_switched_off_any_article_answers() -> None:
+    assert not ask(Q, OTHER_COMPANY, rules_off="names_in_article").abstained
