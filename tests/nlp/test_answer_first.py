@@ -25,7 +25,7 @@ def test_a_factoid_answer_carries_its_short_answer(seeded_pipeline) -> None:  # 
     assert doc.text[short.start : short.end] == short.text
     cited = next(c for c in resp.citations if c.n == short.citation)
     assert cited.doc_id == short.doc_id and cited.start <= short.start < short.end <= cited.end
-    assert not resp.answer.startswith("China. "), "RAG_SHORT_ANSWER_FIRST is off by default"
+    assert resp.answer.startswith("China. "), "the answer opens with its short answer"
     assert seeded_pipeline.ask("What did Oman say?", as_of=AS_OF).short_answer is None
 
 
