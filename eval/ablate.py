@@ -90,7 +90,7 @@ def ablate(
     for name in rules:
         off = ",".join([*base_settings.rules_off_set, name])
         # The same parts (one model, one store, one lexical index) with one rule less.
-        parts = Components(pipeline.embedder, pipeline.store, pipeline.lexical_manager)
+        parts = Components(pipeline.embedder, pipeline.store, pipeline.lexical_manager, pipeline.annotator)
         without = RagPipeline(base_settings.updated(rules_off=off), parts)
         scores = _scores(run(without, items, answerer=answerer, top_k=top_k), items)
         report["without"][name] = scores

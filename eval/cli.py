@@ -125,6 +125,7 @@ def eval_command(
     quiet = json_out and not sys.stderr.isatty()
     remote = None
     loaded: str | None = None
+    pipeline: RagPipeline | None = None
     try:
         if server is not None:
             from eval.server import Server, collection_for_corpus
@@ -208,8 +209,9 @@ def eval_command(
         "max_docs": max_docs,
         "prompt": "answer-v1",
         "split": split,
-        # The answer rules that ran, in order (rag/answer/rules/RULES less RAG_RULES_OFF).
-        "rules": pipeline.rules.names,
+        # The answer rules that ran, in order (rag/answer/rules/RULES less RAG_RULES_OFF); a
+        # server's own are not visible from here.
+        "rules": pipeline.rules.names if pipeline is not None else None,
         "rules_off": sorted(settings.rules_off_set),
         # Every weight, threshold and window the answers depended on, and the word lists' checksums.
         "settings": settings.model_dump(mode="json", exclude=SECRET_SETTINGS),

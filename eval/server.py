@@ -231,6 +231,7 @@ def from_chat(data: dict[str, Any]) -> tuple[AskResponse, list[str], dict[str, A
         time_window=rag.get("time_window"),
         timings=Timings(**{k: v for k, v in timings.items() if k in Timings.model_fields}),
         warnings=list(rag.get("warnings") or []),
+        short_answer=rag.get("short_answer"),
     )
     return resp, [], short_answer_of(rag.get("short_answer"))
 

@@ -30,15 +30,16 @@ def test_compare_lists_the_questions_that_flipped(seeds_env, tmp_path: Path, mon
     runner = CliRunner()
     base = tmp_path / "base"
     assert runner.invoke(app, ["eval", "--gold", str(GOLD), "--out", str(base)]).exit_code == 0
-    # A change that makes the answerer refuse far more often: some right answers become refusals.
-    monkeypatch.setenv("RAG_ABSTAIN_THRESHOLD", "0.75")
+    # One rule switched off (the one that refuses a speaker nobody quotes): some right refusals
+    # become answers.
+    monkeypatch.setenv("RAG_RULES_OFF", "speaker_quoted")
     worse = tmp_path / "worse"
     r = runner.invoke(app, ["eval", "--gold", str(GOLD), "--out", str(worse), "--compare", str(base)])
     assert r.exit_code == 0, r.output
     result = json.loads((worse / "results.json").read_text())
     before = {q["id"]: q["outcome"] for q in json.loads((base / "results.json").read_text())["questions"]}
     broke = result["flips"]["broke"]
-    assert broke, "refusing more must break some right answers"
+    assert broke, "answering what it should refuse must break some right refusals"
     for f in broke:
         assert not is_miss(before[f["id"]]) and is_miss(f["after"]) and before[f["id"]] == f["before"]
     expected = {q["id"] for q in result["questions"] if is_miss(q["outcome"]) and not is_miss(before[q["id"]])}

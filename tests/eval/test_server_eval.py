@@ -38,6 +38,8 @@ def in_process(seeded_pipeline) -> dict[str, Any]:  # type: ignore[no-untyped-de
 
 def _eval(args: list[str], env: dict[str, str]) -> tuple[int, str, dict[str, Any] | None]:
     r = CliRunner().invoke(app, ["eval", *args, "--json"], env=env)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
     out = r.stdout
     return r.exit_code, r.output, json.loads(out[out.index("{") :]) if r.exit_code == 0 else None
 
