@@ -42,5 +42,6 @@ def build_components(
             dim,
             settings.change_overlap_s,
             settings.resync_interval_s,
+            settings.orphan_grace_s,
         )
     return Components(embedder, store, lexical)

@@ -211,6 +211,9 @@ class Ingester:
                 continue
             # Same content whose chunks went missing is written again: a re-post heals it.
             todo.append((p, doc, h, chunks, "updated" if existing else "added"))
+        # "unchanged" in the store is not "findable on every node": every node checks its index of
+        # them again, so sending a document again heals a node that missed its commit.
+        self._store.announce([r.doc_id for r in results if r.status == "unchanged" and r.doc_id])
         if not todo:
             return results
         texts = [embed_text(doc.title, c.text) for _, doc, _, chunks, _ in todo for c in chunks]

@@ -156,7 +156,7 @@ def test_pruning_the_change_log_rebuilds_only_an_index_that_needed_the_pruned_en
     y.ingest_parsed([_doc(2)])
     y_rebuilds = y.lexical_manager.rebuilds
     assert y.store.prune_changes(cutoff) == 2, "the entries of docs 0 and 1 are older than the cutoff"
-    assert [docs for _, docs in y.store.changes_since(0)] == [["harbour-002"]]
+    assert [c.doc_ids for c in y.store.changes_since(0)] == [("harbour-002",)]
     assert y.store.prune_changes(cutoff) == 0, "pruning again below the watermark changes nothing"
 
     y.ingest_parsed([_doc(3)])
