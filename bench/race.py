@@ -313,13 +313,14 @@ def soak(minutes: float, n_nodes: int, delay_share: float, delay_max_s: float, o
                 for i, url in enumerate(nodes)
             ]
             threads.append(threading.Thread(target=_churn, args=(nodes, soak_state, stop, int(started) + 99)))
+            writing_from = time.time()
             for t in threads:
                 t.start()
             stop.wait(minutes * 60)
             stop.set()
             for t in threads:
                 t.join()
-            writing_s = time.time() - started
+            writing_s = time.time() - writing_from
             time.sleep(max(3.0, delay_max_s))  # the last syncs (every RAG_RESYNC_INTERVAL_S)
             checks = {url: _verify(url, soak_state) for url in nodes}
         finally:
