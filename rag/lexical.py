@@ -553,11 +553,10 @@ class LexicalIndexManager:
                 self._publish()
         pending = self._unresolved(list(todo.values()), wanted)
         newest = max((e.seq for e in entries), default=self._applied)
-        if force_save or newest > self._applied or pending.keys() != self._pending.keys():
-            self._applied = max(self._applied, newest)
-            self._pending = pending
+        moved = force_save or newest > self._applied or pending.keys() != self._pending.keys()
+        self._applied, self._pending = max(self._applied, newest), pending
+        if moved:
             self._save_state()
-        self._pending = pending
 
     def _unresolved(self, entries: list[Change], wanted: Mapping[str, str | None]) -> dict[str, Change]:
         """The entries (with the documents) whose change may still reach the registry."""

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bench.chroma_delay import DelayingProxy
+from tests.reliability.conftest import ServeProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.chroma_server]
 
@@ -45,7 +46,10 @@ def _doc(doc_id: str, marker: str) -> dict[str, str]:
 
 def _finds(url: str, marker: str, doc_id: str) -> bool:
     """A passage of that version of the document (the marker is in its text) is found by search."""
-    r = httpx.post(f"{url}/v1/search", json={"query": f"{marker} ferry", "top_k": 5}, timeout=60)
+    try:
+        r = httpx.post(f"{url}/v1/search", json={"query": f"{marker} ferry", "top_k": 5}, timeout=60)
+    except httpx.TransportError:  # a node being killed
+        return False
     return r.status_code == 200 and any(p["doc_id"] == doc_id and marker in p["text"] for p in r.json()["passages"])
 
 
@@ -62,9 +66,17 @@ def _start_all(nodes: list) -> None:  # type: ignore[type-arg]
         t.join()
 
 
-def _late_write(writer: str, others: list[str], doc: dict[str, str], proxy: DelayingProxy, filler: str) -> str:
+def _late_write(
+    writer: str,
+    others: list[str],
+    doc: dict[str, str],
+    proxy: DelayingProxy,
+    filler: str,
+    killed: ServeProcess | None = None,
+) -> str:
     """POSTs `doc` through the delaying node while the other nodes keep syncing and other writes
-    (through an undelayed node) move every node's applied number past its log entry."""
+    (through an undelayed node) move every node's applied number past its log entry. `killed`:
+    a node SIGKILLed halfway through the delay, after it read the entry (restarted by the caller)."""
     answer: dict[str, httpx.Response] = {}
 
     def post() -> None:
@@ -76,6 +88,10 @@ def _late_write(writer: str, others: list[str], doc: dict[str, str], proxy: Dela
     started = time.monotonic()
     n = 0
     while thread.is_alive():
+        if killed is not None and time.monotonic() - started > DELAY_S / 2:
+            killed.stop()
+            others = [u for u in others if u != killed.url]
+            killed = None
         for url in [writer, *others]:
             _finds(url, doc["title"].split()[-1], doc["doc_id"])  # every node reads the log meanwhile
         if time.monotonic() - started > 1.5 * (n + 1):
@@ -116,8 +132,10 @@ def test_a_commit_that_lands_long_after_its_log_entry_is_found_on_every_node(  #
         missing = _found_everywhere(urls, "quorvex", "late-1")
         assert not missing, f"acknowledged 'added' but not found on {missing} (writer: {w.url})"
 
-        # An update delayed the same way: the new version everywhere, the old one nowhere.
-        assert _late_write(w.url, [a.url, b.url], _doc("late-1", "zembrak"), proxy, "more") == "updated"
+        # An update delayed the same way: the new version everywhere, the old one nowhere, also on
+        # a node that was killed while the commit was pending and started after it landed.
+        assert _late_write(w.url, [a.url, b.url], _doc("late-1", "zembrak"), proxy, "more", killed=b) == "updated"
+        b.start()
         missing = _found_everywhere(urls, "zembrak", "late-1")
         assert not missing, f"the delayed update is not found on {missing}"
         assert not any(_finds(u, "quorvex", "late-1") for u in urls), "a node still serves the replaced version"
