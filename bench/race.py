@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -322,7 +323,8 @@ def soak(minutes: float, n_nodes: int, delay_share: float, delay_max_s: float, o
                 t.join()
             writing_s = time.time() - writing_from
             time.sleep(max(3.0, delay_max_s))  # the last syncs (every RAG_RESYNC_INTERVAL_S)
-            checks = {url: _verify(url, soak_state) for url in nodes}
+            with ThreadPoolExecutor(len(nodes)) as pool:  # one checker per node, at once
+                checks = dict(zip(nodes, pool.map(lambda url: _verify(url, soak_state), nodes), strict=True))
         finally:
             for proc in reversed(procs):
                 proc.terminate()
