@@ -185,6 +185,12 @@ class Ingester:
             if len(pending) >= 16:
                 flush()
         flush()
+        # "Unchanged" in the store is not "findable on every node": every node checks its index of
+        # them again (one log entry per run), so sending a document again heals a node that missed
+        # its commit.
+        self._store.announce(
+            list(dict.fromkeys(i.doc_id for i in report.items if i.status == "unchanged" and i.doc_id))
+        )
         report.seconds = time.perf_counter() - started
         report.embedded = _computed(self._embedder) - embedded_before
         return report
@@ -211,9 +217,6 @@ class Ingester:
                 continue
             # Same content whose chunks went missing is written again: a re-post heals it.
             todo.append((p, doc, h, chunks, "updated" if existing else "added"))
-        # "unchanged" in the store is not "findable on every node": every node checks its index of
-        # them again, so sending a document again heals a node that missed its commit.
-        self._store.announce([r.doc_id for r in results if r.status == "unchanged" and r.doc_id])
         if not todo:
             return results
         texts = [embed_text(doc.title, c.text) for _, doc, _, chunks, _ in todo for c in chunks]
