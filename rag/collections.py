@@ -10,16 +10,12 @@ import threading
 import time
 
 from rag.embed import Embedder
-from rag.errors import DocumentNotFound, InvalidRequest, RagError
+from rag.errors import CollectionNotFound, InvalidRequest, RagError
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 RESERVED = frozenset({"extractive", "openai"})  # answerer suffixes of chat model names
-
-
-class CollectionNotFound(DocumentNotFound):
-    code = "collection_not_found"
 
 
 class CollectionConflict(RagError):
@@ -70,29 +66,38 @@ class CollectionManager:
         if not NAME.fullmatch(name) or _reserved(name):
             raise CollectionNotFound(f"no collection named {name[:70]!r}")
         pipeline = self._pipelines.get(name)
-        if pipeline is not None and time.monotonic() - self._confirmed.get(name, 0.0) < self.settings.resync_interval_s:
+        fresh = time.monotonic() - self._confirmed.get(name, 0.0) < self.settings.resync_interval_s
+        if pipeline is not None and fresh and not pipeline.store.vanished:
             return pipeline
         # Another node may have deleted it: a cached archive is re-confirmed at most every
-        # resync_interval_s, as the lexical index re-reads the change log.
+        # resync_interval_s, as the lexical index re-reads the change log, and at once when a call
+        # found it gone (the store re-resolves it by name on every call that meets NotFound).
         if name not in self.default.store.collection_names():
             if pipeline is not None:
                 self._forget(name, pipeline)
             raise CollectionNotFound(f"no collection named {name!r}; an admin creates it with POST /v1/collections")
         self._confirmed[name] = time.monotonic()
-        return pipeline or self._open(name)
+        return pipeline or self._open(name, create=False)
 
-    def _open(self, name: str) -> RagPipeline:
+    def _open(self, name: str, create: bool) -> RagPipeline:
+        """`create`: make the Chroma collections if they are missing (only POST /v1/collections
+        does: a node must never bring back an archive that another node just deleted)."""
         with self._lock:
             if name not in self._pipelines:
                 settings = self.settings.model_copy(update={"collection": name})
-                self._pipelines[name] = RagPipeline(settings, embedder=self.embedder)
+                pipeline = RagPipeline(settings, embedder=self.embedder)
+                pipeline.store.creates_collections = create
+                self._pipelines[name] = pipeline
             return self._pipelines[name]
 
     def create(self, name: str) -> bool:
         """Create a collection; False when it existed already."""
         check_name(name)
         existed = name == self.settings.collection or name in self.default.store.collection_names()
-        self._open(name).store.ping()  # connecting creates both Chroma collections
+        stale = self._pipelines.get(name)
+        if not existed and stale is not None:  # deleted through another node while open here
+            self._forget(name, stale)
+        self._open(name, create=not existed).store.ping()  # connecting creates the Chroma collections
         return not existed
 
     def delete(self, name: str) -> None:

@@ -45,6 +45,7 @@ def build_components(
             dim,
             settings.change_overlap_s,
             settings.resync_interval_s,
+            orphan_grace_s=settings.orphan_grace_s,
             min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
         )
     annotator = annotator if annotator is not None else Annotator(settings.nlp_batch_size)

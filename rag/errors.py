@@ -21,6 +21,12 @@ class DocumentNotFound(RagError):
     code = "document_not_found"
 
 
+class CollectionNotFound(DocumentNotFound):
+    """An archive that does not exist, or was deleted (through any node) while it was open here."""
+
+    code = "collection_not_found"
+
+
 class EmbedderMismatch(RagError):
     code = "embedder_mismatch"
 

@@ -32,7 +32,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,7 +45,7 @@ from rapidfuzz.distance import Levenshtein
 from rag.errors import IndexUnavailable, RagError
 from rag.filtering import conditions, to_tantivy
 from rag.models import Filters
-from rag.store import StoredChunk, version_key
+from rag.store import Change, StoredChunk, version_key
 from rag.text import STOPWORDS, analyser_fingerprint, normalize_word, terms, words
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ class ChangeSource(Protocol):
     """What the index reads from the store (ChromaStore implements it)."""
 
     def generation(self) -> str: ...
-    def changes_since(self, seq: int) -> list[tuple[int, list[str]]]: ...
+    def archive_id(self) -> str: ...
+    def changes_since(self, seq: int) -> list[Change]: ...
+    def unfinished_writes(self, writes: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
     def pruned_before(self) -> int: ...
     def doc_records(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
     def doc_chunks(self, versions: Mapping[str, str]) -> list[StoredChunk]: ...
@@ -359,6 +361,17 @@ class LexicalIndex:
         return [(str(self._searcher.doc(a)["chunk_id"][0]), float(s)) for s, a in hits if s > 0]
 
 
+def _change(saved: Mapping[str, Any]) -> Change:
+    """A pending change-log entry as `_save_state` wrote it."""
+    return Change(
+        seq=int(saved["seq"]),
+        doc_ids=tuple(saved.get("doc_ids", ())),
+        op=str(saved.get("op", "write")),
+        write_id=str(saved.get("write_id", "")),
+        version=str(saved.get("version", "")),
+    )
+
+
 # -- one process's slot on disk -------------------------------------------------------------
 class _Slot:
     """A directory this process holds an exclusive lock on (released when the process dies)."""
@@ -389,7 +402,15 @@ class LexicalIndexManager:
     A write to the slot that fails (a full disk) is never half-served: the writer and the
     embedding file are dropped, requests get IndexUnavailable (503), and the next request after
     space is freed reopens the slot from disk, verifies it (rebuilding it when it does not
-    verify) and applies what it missed."""
+    verify) and applies what it missed.
+
+    A write's entry is logged before its commit, and the commit may reach the store any time
+    later (a slow network, a paused writer). So an entry whose commit is not in the registry yet
+    stays *pending*, saved with the applied number, and its documents are checked again on every
+    sync until the commit is seen, or the write is proven over: its chunks are gone (replaced or
+    repaired), or it is older than `orphan_grace_s` (a crashed writer's leftovers are removed
+    then). A delete stays pending while the registry still holds the version it removes. The
+    applied number can then advance past any entry: none is skipped, whatever the delay."""
 
     def __init__(
         self,
@@ -399,12 +420,16 @@ class LexicalIndexManager:
         overlap_s: float,
         resync_s: float,
         min_free_bytes: int = 0,
+        orphan_grace_s: float = 3600.0,
     ):
         """`dim`: the embedding size, or how to learn it when the index first opens.
         `min_free_bytes`: the slot is not written while its disk has less free (0: no guard)."""
         self._base, self._source, self._dim_source = directory, source, dim
         self._overlap_ns = int(overlap_s * 1e9)
+        self._grace_ns = int(orphan_grace_s * 1e9)
         self._resync_s = resync_s
+        self._pending: dict[str, Change] = {}  # entry key -> the entry, with its unresolved documents
+        self._archive: str | None = None  # the collection incarnation the index was built from
         self._lock = threading.Lock()
         self._view: LexicalIndex | None = None
         self._generation: str | None = None
@@ -475,6 +500,9 @@ class LexicalIndexManager:
         self._applied = int(state.get("applied_seq", 0)) if reason is None else 0
         if reason is None:
             reason = self._mismatch(index.searcher(), vectors)
+        if reason is None:
+            self._pending = {c.key: c for c in (_change(e) for e in state.get("pending", []))}
+            self._archive = state.get("archive")
         if reason is None:
             live = int(index.searcher().num_docs)
             if vectors.rows > 2 * live + 10_000:
@@ -552,6 +580,8 @@ class LexicalIndexManager:
             "dim": self._dim,
             "analyser": analyser_fingerprint(),
             "applied_seq": self._applied,
+            "pending": [asdict(c) for c in self._pending.values()],
+            "archive": self._archive,
         }
         tmp = self._slot.path / "state.json.tmp"
         tmp.write_text(json.dumps(state), encoding="utf-8")
@@ -614,20 +644,31 @@ class LexicalIndexManager:
         bar.close()
         self._writer.commit()
         self._applied = start - self._overlap_ns
-        self._save_state()
+        self._pending = {}
         self._publish()
+        # Writes logged before the read whose commits had not landed yet: found in the log as far
+        # back as a write can still commit, and kept pending like any other.
+        since = max(start - self._grace_ns, self._source.pruned_before())
+        self._apply(self._source.changes_since(since), force_save=True)
 
     # -- keeping in step ----------------------------------------------------------------------
     def _apply_changes(self) -> None:
         if self._source.pruned_before() > self._applied - self._overlap_ns + 1:
             # Entries this index still needs were pruned from the log: only a rebuild is exact.
             self._rebuild("the change log was pruned past what this index applied")
-        entries = self._source.changes_since(self._applied - self._overlap_ns)
-        doc_ids = list(dict.fromkeys(d for _, docs in entries for d in docs))
-        dirty = self._view is None
+        self._apply(self._source.changes_since(self._applied - self._overlap_ns))
+
+    def _apply(self, entries: list[Change], force_save: bool = False) -> None:
+        """Makes the documents of these entries and of the pending ones match the registry, then
+        keeps pending what is still unresolved."""
+        view = self._view
+        assert view is not None
+        todo = dict(self._pending)
+        for entry in entries:
+            todo.setdefault(entry.key, entry)
+        doc_ids = list(dict.fromkeys(d for entry in todo.values() for d in entry.doc_ids))
+        wanted: dict[str, str | None] = {}
         if doc_ids:
-            view = self._view
-            assert view is not None
             records = self._source.doc_records(doc_ids)
             wanted = {d: (version_key(records[d]) if d in records else None) for d in doc_ids}
             changed = [d for d in doc_ids if wanted[d] != view.version_of(d)]
@@ -637,12 +678,34 @@ class LexicalIndexManager:
                     self._writer.delete_documents_by_term("doc_id", d)
                 self._add(self._source.doc_chunks({d: v for d in changed if (v := wanted[d]) is not None}))
                 self._writer.commit()
-                dirty = True
-        if entries and entries[-1][0] > self._applied:
-            self._applied = entries[-1][0]
+                self._publish()
+        pending = self._unresolved(list(todo.values()), wanted)
+        newest = max((e.seq for e in entries), default=self._applied)
+        moved = force_save or newest > self._applied or pending.keys() != self._pending.keys()
+        self._applied, self._pending = max(self._applied, newest), pending
+        if moved:
             self._save_state()
-        if dirty:
-            self._publish()
+
+    def _unresolved(self, entries: list[Change], wanted: Mapping[str, str | None]) -> dict[str, Change]:
+        """The entries (with the documents) whose change may still reach the registry."""
+        oldest = time.time_ns() - self._grace_ns
+        waiting: dict[str, list[str]] = {}
+        maybe: list[tuple[Change, str]] = []
+        for entry in entries:
+            if entry.seq < oldest:
+                continue  # a write this old that has not committed never will (its chunks are repaired)
+            for d in entry.doc_ids:
+                if entry.op == "write" and wanted.get(d) != entry.write_id:
+                    maybe.append((entry, d))
+                elif entry.op == "delete" and entry.version and wanted.get(d) == entry.version:
+                    waiting.setdefault(entry.key, []).append(d)
+        if maybe:
+            alive = self._source.unfinished_writes([(e.write_id, d) for e, d in maybe])
+            for entry, d in maybe:
+                if (entry.write_id, d) in alive:
+                    waiting.setdefault(entry.key, []).append(d)
+        by_key = {e.key: e for e in entries}
+        return {k: replace(by_key[k], doc_ids=tuple(docs)) for k, docs in waiting.items()}
 
     def current(self) -> LexicalIndex:
         """The view to serve from, after applying whatever changed in the store. Raises
@@ -683,6 +746,10 @@ class LexicalIndexManager:
             log.debug("reopening the lexical index after a failed write: %s", self._broken)
             self._reopen()
             self._broken = None
+        archive = self._source.archive_id()
+        if self._archive is not None and archive != self._archive:
+            self._pending_rebuild = "its collection was deleted and created again"
+        self._archive = archive
         if self._pending_rebuild is not None:
             # Retried on the next request if the store fails midway: a half-built index is
             # never served, and its state file is written only once the build is complete.

@@ -191,6 +191,9 @@ class Settings(BaseSettings):
     collection: str = "news"
     # Seconds a connect to the store may hold up other requests before they get 503.
     store_connect_timeout_s: float = 10.0
+    # Seconds any one call to a Chroma server may take before the request gets 503 with
+    # Retry-After (chromadb's own client would wait forever on a stopped or wedged server).
+    store_timeout_s: float = 30.0
     # Chunks of a write that never committed are removed by `rag repair` (and `rag ingest`) only
     # once they are this old: a younger one may belong to a write still in flight on another node.
     orphan_grace_s: float = 3600.0
@@ -232,8 +235,10 @@ class Settings(BaseSettings):
     filter_overfetch: int = 4
     filter_overfetch_max: int = 32
     # The local lexical index applies the store's change log: entries are re-read this far behind
-    # the last applied sequence number (writers' clocks and commit delays), and the log is read at
-    # least this often even when the generation token did not change.
+    # the last applied sequence number (writers' clocks, a log entry that lands late), and the log
+    # is read at least this often even when the generation token did not change. A write whose
+    # commit lands late is not bound by it: its entry stays pending until the commit is seen or the
+    # write is proven over (at most `orphan_grace_s`).
     change_overlap_s: float = 30.0
     resync_interval_s: float = 5.0
     # Ranking prior (see rag.retrieve.RankingPrior), calibrated on the tuning half of the

@@ -23,7 +23,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
-from rag.errors import DocumentNotFound, EmbedderMismatch, RagError, StoreUnavailable
+from rag.errors import CollectionNotFound, DocumentNotFound, EmbedderMismatch, RagError, StoreUnavailable
 from rag.filtering import conditions, day_number, matches, to_where
 from rag.models import Chunk, Document, DocumentDetail, DocumentInfo, Filters, Passage
 from rag.nlp.records import DocAnnotation
@@ -38,43 +38,79 @@ _LOST_CONNECTION = ("Connect", "connect", "Timeout", "Remote", "Protocol", "tena
 _DISK_FULL = ("disk is full", "database or disk is full", "No space left", "ENOSPC", "(code: 13)")
 
 
-def _unavailable(fn: Callable[P, R]) -> Callable[P, R]:
+class _CollectionReplaced(Exception):
+    """The store's collection of this name is not the one these handles opened (deleted and
+    created again, through any node)."""
+
+
+def _vanished(e: Exception) -> bool:
+    """Chroma's answer for a collection that was deleted under an open handle."""
+    return isinstance(e, _CollectionReplaced) or type(e).__name__ == "NotFoundError" or "does not exist" in str(e)
+
+
+def _store_call(*, read: bool) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Store failures become StoreUnavailable (503), never a 500.
 
-    Only a lost connection drops the handles, and only the handles this call started with
-    (compare-and-swap), so one request's failure never pulls the client out from under
-    requests that are using it. A full disk or a broken database keeps the handles: the
-    client still works for reads, and reconnecting would only block inside Chroma."""
+    Only a lost connection (or a call that got no answer within `store_timeout_s`) drops the
+    handles, and only the handles this call started with (compare-and-swap), so one request's
+    failure never pulls the client out from under requests that are using it. A full disk or a
+    broken database keeps the handles: the client still works for reads, and reconnecting would
+    only block inside Chroma.
 
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        self = args[0]
-        assert isinstance(self, ChromaStore)
-        before = self._handles
-        try:
-            result = fn(*args, **kwargs)
-        except StoreUnavailable as e:
-            self.problem = str(e)
-            raise
-        except RagError:
-            raise
-        except Exception as e:  # chromadb raises many types for a lost server or a broken database
-            name = type(e).__name__
-            text = str(e)
-            if any(s in text for s in _DISK_FULL) or (isinstance(e, OSError) and e.errno == errno.ENOSPC):
-                self.problem = f"vector store cannot write: disk is full ({name})"
-                raise StoreUnavailable(self.problem) from e
-            lost = isinstance(e, ConnectionError | TimeoutError) or any(s in name + text for s in _LOST_CONNECTION)
-            if lost or isinstance(e, OSError) or "InternalError" in name + text:
-                if lost:
-                    self._invalidate(before)
-                self.problem = f"vector store unavailable: {name}: {text}"
-                raise StoreUnavailable(self.problem) from e
-            raise
-        self.problem = None
-        return result
+    A collection deleted through another node drops the handles too: the call is retried once
+    on fresh ones when it only reads (a collection created again under the same name then works
+    at once), and a missing collection is CollectionNotFound (404). A write is not retried: the
+    archive it was writing to is gone."""
 
-    return wrapper
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            self = args[0]
+            assert isinstance(self, ChromaStore)
+            before = self._handles
+            try:
+                try:
+                    result = fn(*args, **kwargs)
+                except Exception as e:
+                    if isinstance(e, RagError) or not _vanished(e):
+                        raise
+                    self._invalidate(before or self._handles)
+                    if not read:
+                        raise CollectionNotFound(
+                            f"collection {self._settings.collection!r} was deleted while this request wrote to it"
+                        ) from e
+                    result = fn(*args, **kwargs)
+            except StoreUnavailable as e:
+                self.problem = str(e)
+                raise
+            except RagError:
+                raise
+            except Exception as e:  # chromadb raises many types for a lost server or a broken database
+                name = type(e).__name__
+                text = str(e)
+                if any(s in text for s in _DISK_FULL) or (isinstance(e, OSError) and e.errno == errno.ENOSPC):
+                    self.problem = f"vector store cannot write: disk is full ({name})"
+                    raise StoreUnavailable(self.problem) from e
+                if _vanished(e):  # deleted again between the retry's reconnect and its call
+                    self._invalidate(self._handles)
+                    raise CollectionNotFound(f"collection {self._settings.collection!r} was deleted") from e
+                lost = isinstance(e, ConnectionError | TimeoutError) or any(s in name + text for s in _LOST_CONNECTION)
+                if lost or isinstance(e, OSError) or "InternalError" in name + text:
+                    if lost:
+                        self._invalidate(before)
+                    self.problem = f"vector store unavailable: {name}: {text}"
+                    raise StoreUnavailable(self.problem) from e
+                raise
+            self.problem = None
+            return result
+
+        return wrapper
+
+    return decorate
+
+
+_read = _store_call(read=True)
+_write = _store_call(read=False)
 
 
 def _open_embedded(path: Path, settings: Any) -> Any:
@@ -235,6 +271,21 @@ class StoredChunk:
     vector: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change-log entry: a write, a delete, or a check of committed documents ("verify")."""
+
+    seq: int
+    doc_ids: tuple[str, ...]
+    op: str = "write"
+    write_id: str = ""
+    version: str = ""  # of a delete: the version it removes
+
+    @property
+    def key(self) -> str:
+        return f"{self.seq:020d}-{self.write_id}"
+
+
 @dataclass(frozen=True)
 class _Handles:
     """One connection's client and collections, replaced as a whole, never mutated."""
@@ -263,6 +314,10 @@ class ChromaStore:
         self._handles: _Handles | None = None
         self._connect_lock = threading.Lock()
         self.problem: str | None = None  # the last store call's failure, for /healthz
+        # The first connect creates missing collections (a new archive); a later one only opens
+        # them, so a node never re-creates an archive another node deleted.
+        self.creates_collections = True
+        self.vanished = False  # the last connect found the collection deleted
 
     @property
     def dim(self) -> int:
@@ -291,21 +346,60 @@ class ChromaStore:
         try:
             if self._handles is None:
                 self._handles = self._connect()
+                self.creates_collections = False
+                self.vanished = False
             return self._handles
         finally:
             self._connect_lock.release()
 
-    def _connect(self) -> _Handles:
+    def _http_client(self) -> Any:
+        """A Chroma server client whose every call gives up after `store_timeout_s`.
+
+        chromadb's HTTP client waits forever (httpx with `timeout=None`): a stopped or wedged
+        server would hold every request thread. Its constructor already makes calls (identity,
+        tenant, database), so it runs in a thread that is abandoned when it does not answer in
+        time; the client's session then gets the timeout for every later call."""
         import chromadb
+        import httpx
         from chromadb.config import Settings as ChromaSettings
 
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        s = self._settings
+        made: dict[str, Any] = {}
+
+        def construct() -> None:
+            try:
+                made["client"] = chromadb.HttpClient(
+                    host=s.chroma_host, port=s.chroma_port, settings=ChromaSettings(anonymized_telemetry=False)
+                )
+            except Exception as e:  # re-raised in the caller's thread
+                made["error"] = e
+
+        thread = threading.Thread(target=construct, name="chroma-connect", daemon=True)
+        thread.start()
+        thread.join(s.store_timeout_s)
+        if thread.is_alive():
+            raise StoreUnavailable(
+                f"vector store unavailable: Chroma at {s.chroma_host}:{s.chroma_port} did not answer "
+                f"within {s.store_timeout_s:g} s (RAG_STORE_TIMEOUT_S)"
+            )
+        if "error" in made:
+            raise made["error"]
+        client = made["client"]
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if not isinstance(session, httpx.Client):  # a chromadb upgrade moved it: fail loudly, never hang
+            raise RuntimeError("chromadb's HTTP client has no httpx session to put a timeout on")
+        session.timeout = httpx.Timeout(s.store_timeout_s)
+        return client
+
+    def _connect(self) -> _Handles:
+        from chromadb.config import Settings as ChromaSettings
+
         s = self._settings
         if s.uses_chroma_server:
-            client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
+            client = self._http_client()
         else:
             s.chroma_dir.mkdir(parents=True, exist_ok=True)
-            client = _open_embedded(s.chroma_dir, chroma_settings)
+            client = _open_embedded(s.chroma_dir, ChromaSettings(anonymized_telemetry=False))
         chunks = self._collection(
             client,
             f"{s.collection}_chunks",
@@ -321,22 +415,31 @@ class ChromaStore:
                 "re-ingest into a fresh data dir."
             )
         docs = self._collection(client, f"{s.collection}_docs", metadata={"generation": uuid.uuid4().hex})
-        changes = self._collection(client, f"{s.collection}_changes", metadata={"role": "change log"})
-        nlp = self._collection(client, f"{s.collection}_nlp", metadata={"role": "annotations"})
+        # A store written before the change log (or the NLP layer) has none: created even on a reconnect.
+        changes = self._collection(client, f"{s.collection}_changes", create=True, metadata={"role": "change log"})
+        nlp = self._collection(client, f"{s.collection}_nlp", create=True, metadata={"role": "annotations"})
         return _Handles(client, chunks, docs, changes, nlp)
 
-    @staticmethod
-    def _collection(client: Any, name: str, **create: Any) -> Any:
+    def _collection(self, client: Any, name: str, create: bool | None = None, **options: Any) -> Any:
         """An existing collection is opened read-only (a reconnect on a full disk must not write);
-        only a missing one is created."""
+        a missing one is created on the first connect only, and is CollectionNotFound after."""
         try:
             return client.get_collection(name, embedding_function=None)
         except Exception as e:
             if "does not exist" not in str(e) and "NotFound" not in type(e).__name__:
                 raise
-        return client.get_or_create_collection(name, embedding_function=None, **create)
+        if not (self.creates_collections if create is None else create):
+            self.vanished = True
+            raise CollectionNotFound(f"collection {self._settings.collection!r} was deleted")
+        return client.get_or_create_collection(name, embedding_function=None, **options)
 
-    @_unavailable
+    @_read
+    def archive_id(self) -> str:
+        """Which incarnation of the collection the handles belong to (a deleted and re-created
+        collection of the same name has another): derived data of the old one must go."""
+        return str(self._h().docs.id)
+
+    @_read
     def collection_names(self) -> list[str]:
         """The archives in this store: every `<name>_docs` collection that has its `<name>_chunks`."""
         names = {str(getattr(c, "name", c)) for c in self._h().client.list_collections()}
@@ -344,7 +447,7 @@ class ChromaStore:
             n[: -len("_docs")] for n in names if n.endswith("_docs") and n[: -len("_docs")] + "_chunks" in names
         )
 
-    @_unavailable
+    @_write
     def drop(self) -> None:
         """Delete this store's two collections (a whole archive: `DELETE /v1/collections/{name}`)."""
         h = self._h()
@@ -353,15 +456,19 @@ class ChromaStore:
             with contextlib.suppress(Exception):  # a store written before the change log has none
                 h.client.delete_collection(f"{self._settings.collection}{suffix}")
 
-    @_unavailable
+    @_read
     def ping(self) -> None:
         self._h().client.heartbeat()
 
     # -- generation: a token that changes on every write, so readers know to refresh ------
-    @_unavailable
+    @_read
     def generation(self) -> str:
+        """One call per request: also where a node learns that its collection was deleted (404)
+        or deleted and created again (its handles are replaced, the call retried)."""
         h = self._h()
         col = h.client.get_collection(f"{self._settings.collection}_docs")
+        if col.id != h.docs.id:
+            raise _CollectionReplaced(self._settings.collection)
         return str((col.metadata or {}).get("generation", ""))
 
     @staticmethod
@@ -383,33 +490,70 @@ class ChromaStore:
             return cls._last_seq
 
     @staticmethod
-    def _log_change(h: _Handles, seq: int, write_id: str, op: str, doc_ids: Sequence[str]) -> None:
+    def _log_change(h: _Handles, seq: int, write_id: str, op: str, doc_ids: Sequence[str], version: str = "") -> None:
         """Appended before the change it announces commits (an intent): a writer killed after its
-        commit still leaves the entry, so every node learns of the change. A reader that applies
-        an entry whose commit never happened finds the registry unchanged and changes nothing."""
+        commit still leaves the entry, so every node learns of the change. A reader keeps an entry
+        pending until its commit is seen or proven abandoned (see `LexicalIndexManager`), however
+        long the commit takes to reach the store. `version`: the version a delete removes."""
         h.changes.add(
             ids=[f"{seq:020d}-{write_id}"],
             documents=[json.dumps(list(doc_ids))],
-            metadatas=[{"seq": seq, "op": op, "write_id": write_id, "documents": len(doc_ids)}],
+            metadatas=[{"seq": seq, "op": op, "write_id": write_id, "documents": len(doc_ids), "version": version}],
             embeddings=[[0.0]],
         )
 
-    @_unavailable
-    def changes_since(self, seq: int) -> list[tuple[int, list[str]]]:
-        """(sequence number, document ids) of every change logged after `seq`, oldest first."""
+    @_read
+    def changes_since(self, seq: int) -> list[Change]:
+        """Every change logged after `seq`, oldest first."""
         h = self._h()
-        out: list[tuple[int, list[str]]] = []
+        out: list[Change] = []
         for _, metas, docs in self._pages(h.changes, ["metadatas", "documents"], where={"seq": {"$gt": seq}}):
-            out.extend((int(m.get("seq", 0)), list(json.loads(d or "[]"))) for m, d in zip(metas, docs, strict=True))
-        return sorted(out, key=lambda e: e[0])
+            out.extend(
+                Change(
+                    seq=int(m.get("seq", 0)),
+                    doc_ids=tuple(json.loads(d or "[]")),
+                    op=str(m.get("op", "write")),
+                    write_id=str(m.get("write_id", "")),
+                    version=str(m.get("version", "")),
+                )
+                for m, d in zip(metas, docs, strict=True)
+            )
+        return sorted(out, key=lambda e: e.seq)
 
-    @_unavailable
+    @_read
+    def unfinished_writes(self, writes: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (write id, doc id) pairs still have chunks in the store. A write's chunks
+        are stored before its log entry, so an uncommitted write without them is over: it was
+        committed and then replaced (the replacing write deleted them) or abandoned and repaired.
+        One with them may still commit."""
+        h = self._h()
+        wanted = set(writes)
+        found: set[tuple[str, str]] = set()
+        write_ids = sorted({w for w, _ in wanted})
+        for i in range(0, len(write_ids), 100):
+            where = {"write_id": {"$in": write_ids[i : i + 100]}}
+            for _, metas, _ in self._pages(h.chunks, ["metadatas"], where=where):
+                found.update((str(m.get("write_id", "")), str(m.get("doc_id", ""))) for m in metas)
+        return found & wanted
+
+    @_write
+    def announce(self, doc_ids: Sequence[str]) -> None:
+        """Logs a check of these committed documents: every node makes its index of them match the
+        registry again. A re-POST of an unchanged document does this, so a document that a node
+        failed to index (an older node that skipped a late commit) is healed by sending it again."""
+        if not doc_ids:
+            return
+        h = self._h()
+        self._log_change(h, self.next_seq(), uuid.uuid4().hex, "verify", list(dict.fromkeys(doc_ids)))
+        self._bump(h)
+
+    @_read
     def pruned_before(self) -> int:
         """Every change logged before this sequence number may have been pruned (0: none was)."""
         col = self._h().client.get_collection(f"{self._settings.collection}_changes")
         return int((col.metadata or {}).get("pruned_before", 0))
 
-    @_unavailable
+    @_write
     def prune_changes(self, before_seq: int) -> int:
         """Remove log entries older than `before_seq`. The watermark is raised first, so a node
         never finds entries gone without knowing it: one whose index applied less than the
@@ -427,7 +571,7 @@ class ChromaStore:
             h.changes.delete(ids=got["ids"])
             removed += len(got["ids"])
 
-    @_unavailable
+    @_read
     def doc_chunks(self, versions: Mapping[str, str]) -> list[StoredChunk]:
         """The chunks of these document versions (doc id -> version key), with embeddings: what a
         lexical index applies for a logged change, at a cost proportional to the change."""
@@ -447,7 +591,7 @@ class ChromaStore:
         return out
 
     # -- annotations: one record per document in `<name>_nlp`, beside its chunks ------------
-    @_unavailable
+    @_read
     def annotations(self, doc_ids: Sequence[str]) -> dict[str, DocAnnotation]:
         """The stored annotation records of these documents (of whatever version they were made
         for: the caller compares `doc_version` and `version` with what it needs)."""
@@ -476,7 +620,7 @@ class ChromaStore:
                 embeddings=[[0.0] for _ in page],
             )
 
-    @_unavailable
+    @_write
     def put_annotations(self, records: Mapping[str, DocAnnotation]) -> None:
         """Store annotations made after their documents were written (a document ingested before
         the NLP layer, or under another pipeline version): once, by the first node that needs them."""
@@ -485,11 +629,11 @@ class ChromaStore:
             self._put_annotations(self._h(), records)
 
     # -- reads ----------------------------------------------------------------------------
-    @_unavailable
+    @_read
     def count_docs(self) -> int:
         return int(self._h().docs.count())
 
-    @_unavailable
+    @_read
     def doc_records(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         h = self._h()
         out: dict[str, dict[str, Any]] = {}
@@ -499,7 +643,7 @@ class ChromaStore:
             out.update({d: dict(m or {}) for d, m in zip(got["ids"], got["metadatas"], strict=True)})
         return out
 
-    @_unavailable
+    @_read
     def outlets(self) -> list[str]:
         """Distinct outlet names of the registry, sorted case-insensitively."""
         h = self._h()
@@ -508,7 +652,7 @@ class ChromaStore:
         }
         return sorted(names, key=str.lower)
 
-    @_unavailable
+    @_read
     def get_doc(self, doc_id: str) -> DocumentDetail:
         got = self._h().docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:
@@ -517,7 +661,7 @@ class ChromaStore:
         info = info_from_metadata(doc_id, got["metadatas"][0] or {}, len(text))
         return DocumentDetail(**info.model_dump(), text=text)
 
-    @_unavailable
+    @_read
     def doc_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         h = self._h()
         if not doc_ids:
@@ -549,7 +693,7 @@ class ChromaStore:
             for i, m in zip(ids, metas, strict=True)
         }
 
-    @_unavailable
+    @_read
     def committed_chunks(self) -> Iterator[StoredChunk]:
         """Every visible chunk with its embedding (a full read of the archive: only a lexical
         index that has to be rebuilt needs it)."""
@@ -570,7 +714,7 @@ class ChromaStore:
             if len(ids) < PAGE:
                 return
 
-    @_unavailable
+    @_read
     def query(
         self,
         embedding: np.ndarray,
@@ -616,7 +760,7 @@ class ChromaStore:
             )
         ]
 
-    @_unavailable
+    @_read
     def chunk_rows(self, chunk_ids: Sequence[str]) -> dict[str, Passage]:
         """The chunks with these ids, as passages (score 0)."""
         h = self._h()
@@ -632,7 +776,7 @@ class ChromaStore:
         """doc id -> the version key its visible chunks must carry."""
         return {i: version_key(m) for i, m in self.doc_records(doc_ids).items()}
 
-    @_unavailable
+    @_read
     def visible_chunk_counts(self, records: dict[str, dict[str, Any]]) -> dict[str, int]:
         """How many chunks of each committed record are actually stored (a write whose chunks
         went missing is re-written, not answered 'unchanged')."""
@@ -666,7 +810,7 @@ class ChromaStore:
             )
             raise StoreUnavailable(self.problem)
 
-    @_unavailable
+    @_write
     def write_documents(
         self,
         batch: Sequence[tuple[Document, str, list[Chunk], np.ndarray]],
@@ -753,7 +897,7 @@ class ChromaStore:
             h.chunks.delete(ids=stale[i : i + PAGE])
         return len(stale)
 
-    @_unavailable
+    @_write
     def delete_document(self, doc_id: str) -> int:
         h = self._h()
         got = h.docs.get(ids=[doc_id], include=["metadatas"])
@@ -761,7 +905,7 @@ class ChromaStore:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         key = version_key(got["metadatas"][0] or {})
         self.check_disk()
-        self._log_change(h, self.next_seq(), uuid.uuid4().hex, "delete", [doc_id])
+        self._log_change(h, self.next_seq(), uuid.uuid4().hex, "delete", [doc_id], version=key)
         h.docs.delete(ids=[doc_id])  # un-commit first: the chunks become invisible at once
         self._bump(h)
         got_nlp = h.nlp.get(ids=[doc_id], include=["metadatas"])
@@ -770,7 +914,7 @@ class ChromaStore:
         # Only the deleted version's chunks: a write of the same id in flight elsewhere keeps its own.
         return self._delete_version(h, doc_id, key)
 
-    @_unavailable
+    @_write
     def repair(self, grace_s: float | None = None) -> int:
         """Remove chunks of writes that never committed (a writer crashed), once they are older
         than the grace period: a younger one may belong to a write that is still in flight in

@@ -187,6 +187,12 @@ class Ingester:
             if len(pending) >= 16:
                 flush()
         flush()
+        # "Unchanged" in the store is not "findable on every node": every node checks its index of
+        # them again (one log entry per run), so sending a document again heals a node that missed
+        # its commit.
+        self._store.announce(
+            list(dict.fromkeys(i.doc_id for i in report.items if i.status == "unchanged" and i.doc_id))
+        )
         report.seconds = time.perf_counter() - started
         report.embedded = _computed(self._embedder) - embedded_before
         return report

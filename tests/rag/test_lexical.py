@@ -156,7 +156,7 @@ def test_pruning_the_change_log_rebuilds_only_an_index_that_needed_the_pruned_en
     y.ingest_parsed([_doc(2)])
     y_rebuilds = y.lexical_manager.rebuilds
     assert y.store.prune_changes(cutoff) == 2, "the entries of docs 0 and 1 are older than the cutoff"
-    assert [docs for _, docs in y.store.changes_since(0)] == [["harbour-002"]]
+    assert [c.doc_ids for c in y.store.changes_since(0)] == [("harbour-002",)]
     assert y.store.prune_changes(cutoff) == 0, "pruning again below the watermark changes nothing"
 
     y.ingest_parsed([_doc(3)])
@@ -204,3 +204,66 @@ def test_outlets_follow_writes_and_deletes_and_read_the_registry_only_when_the_s
     fresh_pipeline.delete_document("harbour-003")
     assert fresh_pipeline.outlets() == ["Harbour Post"], "the last article of an outlet went"
     assert len(reads) == 3
+
+
+def test_a_write_whose_commit_lands_after_later_writes_is_applied_on_every_index(
+    fresh_pipeline: RagPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's registry commit is held back while another writer's entries move both
+    indexes' applied numbers past its log entry (no overlap at all): it is still applied."""
+    import threading
+
+    settings = fresh_pipeline.settings.model_copy(update={"change_overlap_s": 0.0, "resync_interval_s": 0.0})
+    fresh_pipeline.lexical_manager.close()
+    writer = RagPipeline(settings, embedder=fresh_pipeline.embedder)
+    writer.ingest_parsed([_doc(0)])
+    other = RagPipeline(settings, embedder=fresh_pipeline.embedder)  # another slot on the same store
+    logged, commit = threading.Event(), threading.Event()
+    registry = writer.store._h().docs
+    upsert = registry.upsert
+
+    def late_upsert(*args: object, **kwargs: object) -> object:
+        logged.set()  # chunks and log entry are in
+        assert commit.wait(60)
+        return upsert(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "upsert", late_upsert)
+    thread = threading.Thread(target=writer.ingest_parsed, args=([_doc(1)],))
+    thread.start()
+    assert logged.wait(60)
+    for p in (writer, other):
+        assert "harbour-001" not in p.lexical_index().sorted_doc_ids, "read the entry before its commit"
+    other.ingest_parsed([_doc(2)])
+    assert writer.lexical_index().sorted_doc_ids == ["harbour-000", "harbour-002"]
+    commit.set()
+    thread.join()
+    everything = ["harbour-000", "harbour-001", "harbour-002"]
+    for p in (writer, other):
+        assert p.lexical_index().sorted_doc_ids == everything
+        assert "harbour-001" in _ids(p, "island 1 pier")
+        assert p.lexical_manager._pending == {}, "a committed entry is no longer pending"
+    for p in (writer, other):
+        p.lexical_manager.close()
+        p.store.close()
+
+
+def test_an_entry_whose_write_never_commits_is_pending_only_until_its_chunks_are_repaired(
+    fresh_pipeline: RagPipeline,
+) -> None:
+    from rag.store import ChunkMeta
+
+    fresh_pipeline.ingest_parsed([_doc(1)])
+    store = fresh_pipeline.store
+    h = store._h()
+    meta = ChunkMeta(doc_id="harbour-009", title="Harbour bulletin 9", write_id="crashed", written_at=1.0)
+    h.chunks.add(ids=["harbour-009:crashed:0"], documents=["Pier 9 reopened."], metadatas=[meta.to_chroma()],
+                 embeddings=[[0.1] * store.dim])  # fmt: skip
+    store._log_change(h, store.next_seq(), "crashed", "write", ["harbour-009"])
+    store._bump(h)
+    manager = fresh_pipeline.lexical_manager
+    assert fresh_pipeline.lexical_index().sorted_doc_ids == ["harbour-001"]
+    assert [c.doc_ids for c in manager._pending.values()] == [("harbour-009",)], "it may still commit"
+    assert store.repair(grace_s=0) == 1  # the crashed writer's chunk goes: the write can never commit
+    store._bump(h)
+    assert fresh_pipeline.lexical_index().sorted_doc_ids == ["harbour-001"]
+    assert manager._pending == {}
