@@ -84,7 +84,9 @@ class DelayingProxy:
                         length = int(value.strip())
                 body = await client_r.readexactly(length) if length else b""
                 method, path = head.split(b" ", 2)[:2]
-                if method == b"POST" and path.rstrip(b"/").endswith(b"/upsert"):
+                # The registry's upsert is the commit; the annotation records (rag/nlp, metadata
+                # "doc_version") are upserted just before it and pass undelayed.
+                if method == b"POST" and path.rstrip(b"/").endswith(b"/upsert") and b'"doc_version"' not in body:
                     wait = self.delay() if self.delay is not None else self.delay_s
                     if wait > 0:
                         self.delayed += 1

@@ -21,7 +21,7 @@ import httpx
 
 from eval.backends import Answered, Backend, short_answer_of
 from eval.gold import GoldItem
-from rag.models import AskResponse, Citation, Timings
+from rag.models import AskResponse, Citation, ShortAnswer, Timings
 
 SEARCH_DEPTH = 10
 UPLOAD_BYTES = 1_000_000  # per upload, far under the server's default RAG_MAX_UPLOAD_BYTES (20 MB)
@@ -231,7 +231,7 @@ def from_chat(data: dict[str, Any]) -> tuple[AskResponse, list[str], dict[str, A
         time_window=rag.get("time_window"),
         timings=Timings(**{k: v for k, v in timings.items() if k in Timings.model_fields}),
         warnings=list(rag.get("warnings") or []),
-        short_answer=rag.get("short_answer"),
+        short_answer=_short_answer(rag.get("short_answer")),
     )
     return resp, [], short_answer_of(rag.get("short_answer"))
 
@@ -259,3 +259,12 @@ def collection_for_corpus(corpus: Path) -> str:
     digest = hashlib.sha256(corpus.read_bytes()).hexdigest()[:8]
     stem = re.sub(r"[^a-z0-9_-]", "-", corpus.parent.name.lower())[:40].strip("-") or "bench"
     return f"eval-{stem}-{digest}"
+
+
+def _short_answer(value: Any) -> ShortAnswer | None:
+    """The chat response's short answer as the ask model has it, or None (a server without one,
+    or a partial one: the eval still reads its text through `short_answer_of`)."""
+    try:
+        return ShortAnswer.model_validate(value) if value else None
+    except ValueError:
+        return None
