@@ -78,7 +78,9 @@ def test_disk_full_gives_503_and_recovers_without_restart(small_disk: Path, serv
     assert ok_after is not None and ok_after <= 5, f"writes did not recover ({ok_after})"
     found = httpx.post(f"{node.url}/v1/search", json={"query": "storm number 99 harbour road"}, timeout=60)
     assert found.json()["passages"][0]["title"] == "Storm report 99"
-    assert slowest_health < 1.0, f"/healthz took {slowest_health:.2f}s"
+    # A /healthz stuck behind busy workers runs into its 5 s client timeout; a loaded machine may
+    # slow a free one to a second or so, which is not what this checks.
+    assert slowest_health < 4.0, f"/healthz took {slowest_health:.2f}s"
     assert node.terminate(timeout=10) <= 10
 
 
