@@ -133,7 +133,8 @@ def _without_lead(resp: AskResponse) -> str:
     judged by its exact span inside the cited quote, not as a sentence of its own."""
     short = getattr(resp, "short_answer", None)
     if short is not None:
-        lead = f"{short.text.rstrip('.')}. "
+        opening = short.text.rstrip(".")
+        lead = f"{opening[:1].upper()}{opening[1:]}. "
         if resp.answer.startswith(lead):
             return resp.answer[len(lead) :]
     return resp.answer

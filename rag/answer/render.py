@@ -114,7 +114,10 @@ class Renderer:
         text = with_markers(neutralise(claim.text), marks)
         if lead:
             # The short answer opens the sentence that states it: "Portugal. The ... won [1]."
-            text = f"{neutralise(lead).rstrip('.')}. {text}"
+            # Capitalised as a sentence's start ("the St. Louis Blues" -> "The St. Louis Blues");
+            # the short_answer field keeps the document's exact span.
+            opening = neutralise(lead).rstrip(".")
+            text = f"{opening[:1].upper()}{opening[1:]}. {text}"
         return Rendered(text, new)
 
 
