@@ -121,8 +121,10 @@ def _speaker_parts(x: str) -> tuple[set[str], set[str], set[str]]:
 
 
 # A word of a name keeps the digits written into it ("G7", "F-35"): read as letters only, "G7"
-# became a name "g" that no article contains, and the question was refused.
-_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*")
+# became a name "g" that no article contains, and the question was refused. Letters are any
+# script's ("Pelé" had become "pel"), and an initialism is one word ("U.S." had become "u").
+_NAME_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_][\w'’\-]*")
+_INITIALISM = re.compile(r"(?:[^\W\d_]\.){2,}")
 
 
 def entities_of(question: str) -> list[str]:
@@ -137,7 +139,7 @@ def entities_of(question: str) -> list[str]:
         if opens or not w or w.lower() in _QUESTION_WORDS or w.lower() in STOPWORDS:
             continue
         if w[0].isupper():
-            out += [x for x in words(w) if x not in _TIME_WORDS]
+            out += [w] if _INITIALISM.fullmatch(w) else [x for x in words(w) if x not in _TIME_WORDS]
     return list(dict.fromkeys(out))
 
 

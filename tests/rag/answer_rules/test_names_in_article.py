@@ -22,3 +22,12 @@ def test_variant_forms_and_spelled_out_acronyms_name_it() -> None:
 
 def test_switched_off_any_article_answers() -> None:
     assert not ask(Q, OTHER_COMPANY, rules_off="names_in_article").abstained
+
+
+def test_a_name_in_another_script_and_an_initialism_are_read_whole() -> None:
+    """'Pelé' had been read as the name 'pel' and 'U.S.' as 'u', which no article contains, so
+    answerable questions were refused."""
+    article = ["The U.S. embassy in Sudan was evacuated on Sunday, and crowds in Brazil mourned Pelé."]
+    assert not ask("The U.S. embassy in which country was evacuated?", article).abstained
+    assert not ask("Which country mourned soccer great Pelé?", article).abstained
+    assert ask("Which country mourned soccer great Maradona?", article).abstained
