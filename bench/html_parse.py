@@ -19,23 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._results import write_result  # noqa: E402
 from rag.ingest import html_text  # noqa: E402
 from rag.ingest.parsers import parse_bytes  # noqa: E402
-
-WORDS = ["harbour", "council", "voted", "on", "tuesday", "to", "build", "a", "new", "pier", "the", "mayor", "said"]
-
-
-def _page(size: int) -> bytes:
-    """An article of paragraphs made of runs of inline tags (the same shape as the test's)."""
-    spans, total, i = [], 0, 0
-    while total < size:
-        tag = ("span", "b", "a", "em")[i % 4]
-        attr = ' href="/story"' if tag == "a" else ""
-        piece = f"<{tag}{attr}>{' '.join(WORDS[(i + k) % len(WORDS)] for k in range(12))} {i}.</{tag}> "
-        spans.append(piece if i % 400 else f"</p><p>{piece}")
-        total += len(piece)
-        i += 1
-    return (
-        f"<html><head><title>Pier</title></head><body><article><p>{''.join(spans)}</p></article></body></html>".encode()
-    )
+from tests.fakes.pages import inline_tag_page as _page  # noqa: E402
 
 
 def _seconds(raw: bytes) -> float:

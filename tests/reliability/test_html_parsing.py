@@ -10,44 +10,9 @@ import pytest
 
 from rag.errors import InvalidDocument
 from rag.ingest.parsers import ParseLimits, parse_bytes
+from tests.fakes.pages import inline_tag_page as _page
 
 pytestmark = pytest.mark.slow
-
-WORDS = [
-    "harbour",
-    "council",
-    "voted",
-    "on",
-    "tuesday",
-    "to",
-    "build",
-    "a",
-    "new",
-    "pier",
-    "the",
-    "mayor",
-    "said",
-    "residents",
-    "welcomed",
-    "it",
-]
-
-
-def _page(size: int) -> bytes:
-    """An article whose paragraphs are runs of inline tags, as real pages' often are."""
-    spans = []
-    total = 0
-    i = 0
-    while total < size:
-        tag = ("span", "b", "a", "em")[i % 4]
-        attr = ' href="/story"' if tag == "a" else ""
-        piece = f"<{tag}{attr}>{' '.join(WORDS[(i + k) % len(WORDS)] for k in range(12))} {i}.</{tag}> "
-        spans.append(piece if i % 400 else f"</p><p>{piece}")
-        total += len(piece)
-        i += 1
-    return (
-        f"<html><head><title>Pier</title></head><body><article><p>{''.join(spans)}</p></article></body></html>".encode()
-    )
 
 
 def _seconds(raw: bytes) -> float:
