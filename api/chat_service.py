@@ -14,7 +14,7 @@ from urllib.parse import quote
 from api.chat_sources import source_event, url_citation
 from api.metrics import Metrics
 from api.schemas import ChatCompletionRequest
-from rag.answer.render import Rendered, sources_block
+from rag.answer.render import AnswerParts, Rendered, sources_block
 from rag.chat_tasks import TaskPrompt, answer_task, task_prompt
 from rag.collections import CollectionManager
 from rag.conversation import Turn, standalone_question
@@ -181,21 +181,16 @@ class ChatService:
         if task is not None:
             content = self.task_reply(req, task)
         else:
-            parts = self._parts(req, self.question_of(req))
+            parts = AnswerParts(self._parts(req, self.question_of(req)))
             content = ""
-            while True:
-                try:
-                    part = next(parts)
-                except StopIteration as done:
-                    resp: AskResponse = done.value
-                    break
+            for part in parts:
                 start = len(content) + (1 if content else 0)
                 content += (" " if content else "") + part.text
                 annotations += self._annotations(part.new_citations, start, len(content))
-            content += self._sources_text(resp)
-            extra = self._extra(resp)
+            content += self._sources_text(parts.response)
+            extra = self._extra(parts.response)
             if self._settings.chat_sources == "events":
-                extra["sources"] = [source_event(c, self.document_url)["data"] for c in resp.citations]
+                extra["sources"] = [source_event(c, self.document_url)["data"] for c in parts.response.citations]
         message = ChatCompletionMessage.model_validate(
             {"role": "assistant", "content": content, **({"annotations": annotations} if annotations else {})}
         )
@@ -243,14 +238,9 @@ class ChatService:
             yield text(content)
         else:
             content = ""
-            parts = self._parts(req, asked)
+            parts = AnswerParts(self._parts(req, asked))
             try:
-                while True:
-                    try:
-                        part = next(parts)
-                    except StopIteration as done:
-                        resp: AskResponse = done.value
-                        break
+                for part in parts:
                     if self._settings.chat_sources == "events":
                         for c in part.new_citations:
                             yield chunk(
@@ -271,11 +261,11 @@ class ChatService:
                 yield f"data: {json.dumps({'error': {'message': 'unexpected server error', 'type': 'internal_error'}})}\n\n"
                 yield "data: [DONE]\n\n"
                 return
-            tail = self._sources_text(resp)
+            tail = self._sources_text(parts.response)
             if tail:
                 content += tail
                 yield text(tail)
-            extra = self._extra(resp)
+            extra = self._extra(parts.response)
         yield chunk([ChunkChoice(index=0, delta=ChoiceDelta(), finish_reason="stop")], **extra)
         if req.stream_options is not None and req.stream_options.include_usage:
             yield chunk([], usage=self.usage(req, content))  # what Open WebUI asks for

@@ -18,7 +18,7 @@ from rag.answer.citations import CitationChecker
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.llm import OpenAIAnswerer
 from rag.answer.question import Question, analyze
-from rag.answer.render import Claim, Draft, Rendered, Renderer, abstain_text, lead_of, short_answer_of
+from rag.answer.render import AnswerParts, Claim, Draft, Rendered, Renderer, abstain_text, lead_of, short_answer_of
 from rag.answer.rules import RuleSet, build_rules
 from rag.answer.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.components import Components, build_components
@@ -406,12 +406,10 @@ class RagPipeline:
         as_of: dt.date | dt.datetime | None = None,
     ) -> AskResponse:
         """The whole answer at once: `ask_stream` run to its end."""
-        parts = self.ask_stream(question, top_k, filters, answerer, exclude, as_of)
-        while True:
-            try:
-                next(parts)
-            except StopIteration as done:
-                return done.value
+        parts = AnswerParts(self.ask_stream(question, top_k, filters, answerer, exclude, as_of))
+        for _ in parts:
+            pass
+        return parts.response
 
     def ask_stream(
         self,

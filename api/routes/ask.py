@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import MetricsDep, PipelineDep, SettingsDep
 from api.schemas import AskRequest
 from api.sse import event
+from rag.answer.render import AnswerParts
 from rag.errors import InvalidRequest, RagError
 from rag.models import AskResponse
 from rag.settings import Settings
@@ -54,17 +55,14 @@ async def ask_route(
     def stream() -> Iterator[str]:
         """Each sentence as it is made: a `citations` event with the citations it numbers first,
         then its `delta`; `done` with the whole response. Starlette runs this in a worker thread."""
-        parts = pipeline.ask_stream(
-            body.question, top_k=body.top_k, filters=body.filters, answerer=body.answerer, as_of=body.as_of
+        parts = AnswerParts(
+            pipeline.ask_stream(
+                body.question, top_k=body.top_k, filters=body.filters, answerer=body.answerer, as_of=body.as_of
+            )
         )
         first = True
         try:
-            while True:
-                try:
-                    part = next(parts)
-                except StopIteration as done:
-                    resp: AskResponse = done.value
-                    break
+            for part in parts:
                 if part.new_citations or first:
                     yield event("citations", [c.model_dump(mode="json") for c in part.new_citations])
                 yield event("delta", {"text": ("" if first else " ") + part.text})
@@ -76,6 +74,7 @@ async def ask_route(
             log.exception("answer stream failed")
             yield event("error", {"error": "internal_error", "detail": "unexpected server error"})
             return
+        resp = parts.response
         metrics.answers.labels(resp.answerer, str(resp.abstained).lower()).inc()
         yield event("done", resp.model_dump(mode="json"))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,29 @@ class Rendered:
 
     text: str
     new_citations: list[Citation]
+
+
+class AnswerParts:
+    """An answer as it is made: iterate for its rendered sentences, then read `response` (the
+    value the answering generator returns once it is done).
+
+    >>> parts = AnswerParts(pipeline.ask_stream("What did Oman say?"))
+    >>> for part in parts: send(part.text)
+    >>> parts.response.citations
+    """
+
+    def __init__(self, parts: Generator[Rendered, None, AskResponse]) -> None:
+        self._parts = parts
+        self._response: AskResponse | None = None
+
+    def __iter__(self) -> Iterator[Rendered]:
+        self._response = yield from self._parts
+
+    @property
+    def response(self) -> AskResponse:
+        if self._response is None:
+            raise RuntimeError("the answer is read only once all of its parts were")
+        return self._response
 
 
 class Renderer:
