@@ -170,6 +170,7 @@ def eval_command(
                     fg=typer.colors.YELLOW,
                 )
         if remote is None:
+            assert pipeline is not None  # in-process: the pipeline was built above
             items = split_items(items, split)
             if ablate:
                 _ablate(pipeline, items, answerer, top_k, out, (benchmark or gold).name, quiet)  # type: ignore[union-attr]

@@ -81,11 +81,12 @@ def _item(kind: str, question: str, as_of: dt.date | None, **kw: Any) -> dict[st
 
 
 def speaker_questions(articles: list[_Article], as_of: dt.date | None) -> Iterator[dict[str, Any]]:
-    """'What did <speaker> say?' for each named speaker, with two of their sentences as key facts."""
+    """'What did <speaker> say?' for each named speaker; any of their sentences is the key fact."""
     from rag.answer.attribution import _name_like, attribute
 
     said: dict[str, list[tuple[_Article, str]]] = defaultdict(list)
     display: dict[str, str] = {}
+    found: list[tuple[_Article, str, str, str]] = []  # (article, key, phrase, sentence)
     for a in articles:
         sentences = split_sentences(a.text)
         for s, phrases in zip(sentences, attribute(sentences, a.text), strict=True):
@@ -98,13 +99,24 @@ def speaker_questions(articles: list[_Article], as_of: dt.date | None) -> Iterat
                 if not _name_like(phrase) or len(phrase.split()) > 8 or not any(w[0].isupper() for w in phrase.split()):
                     continue
                 key = " ".join(terms(phrase))
-                if not key:
-                    continue
-                display.setdefault(key, phrase)
-                said[key].append((a, s.text))
+                if key:
+                    found.append((a, key, phrase, s.text))
+    # "Wang" in an article that names "Wang Yi", a person quoted in the archive, is Wang Yi: a
+    # part of a person's name is that person, not a speaker of its own.
+    people = {k: p for _, k, p, _ in found if _is_person(p) and " " in k}
+    for a, key, phrase, sentence in found:
+        whole = next(
+            (k for k in people if k != key and set(key.split()) <= set(k.split()) and people[k] in a.text), None
+        )
+        if whole is not None:
+            key, phrase = whole, people[whole]
+        display.setdefault(key, phrase)
+        said[key].append((a, sentence))
     for key, quotes in said.items():
         docs = list(dict.fromkeys(a.doc_id for a, _ in quotes))
-        facts = [[_window(q)] for _, q in quotes[:2]]
+        # One key fact whose alternatives are all of the speaker's sentences: an answer to "what
+        # did X say?" is right when it quotes X, whichever of X's statements it picks.
+        facts = [list(dict.fromkeys(_window(q) for _, q in quotes))]
         yield _item(
             "speaker",
             f"What did {display[key]} say?",
@@ -200,9 +212,10 @@ def unanswerable_questions(
         for country, topic in zip(absent[:: max(1, len(absent) // 8)], topics * 8, strict=False)
     )
     first = min((a.published for a in articles if a.published), default=None)
+    before = first.year - 3 if first is not None else None
     by_date = (
-        _item("unanswerable", f"What happened with {topic} in {first.year - 3}?", as_of, answerable=False, why="date")
-        for topic in (topics if first is not None else [])
+        _item("unanswerable", f"What happened with {topic} in {before}?", as_of, answerable=False, why="date")
+        for topic in (topics if before is not None else [])
     )
     for pair in zip(by_name, by_date, strict=False):  # alternate: both kinds in any share
         yield from pair

@@ -72,6 +72,7 @@ class Question:
     wants_outlets: bool = False
     content_terms: list[str] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)  # surface words of proper names
+    names: list[str] = field(default_factory=list)  # proper names as units, as written ("Wang Yi")
     acronyms: set[str] = field(default_factory=set)  # entities written in capitals ("ap", "norc", "fda")
     outlets: list[str] = field(default_factory=list)  # outlet names the question mentions
     answer_type: str = "fact"  # see ANSWER_TYPES
@@ -143,6 +144,41 @@ def entities_of(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def name_phrases(question: str) -> list[str]:
+    """The question's proper names as units, as written: runs of capitalised words that do not
+    open a sentence ("Which outlets reported on Wang Yi and the Security Council?" -> "Wang Yi",
+    "Security Council"). An article names "Wang Yi" only if it says the two words together."""
+    out: list[str] = []
+    run: list[str] = []
+    last_end = -1
+    for m in _NAME_WORD.finditer(question):
+        w = m.group(0).strip("'’-")
+        before = question[: m.start()].rstrip()
+        opens = not before or before[-1] in ".!?"
+        name = bool(w) and w[0].isupper() and not opens and w.lower() not in _QUESTION_WORDS
+        name = name and w.lower() not in STOPWORDS and w.lower() not in _TIME_WORDS
+        joined = run and question[last_end : m.start()].strip() == ""
+        if name and (joined or not run):
+            run.append(w.removesuffix("'s").removesuffix("’s"))
+        else:
+            if run:
+                out.append(" ".join(run))
+            run = [w] if name else []
+        last_end = m.end()
+    if run:
+        out.append(" ".join(run))
+    return list(dict.fromkeys(_without_title(n) for n in out))
+
+
+def _without_title(name: str) -> str:
+    """'Omani Foreign Minister Sayyid Badr' is the person 'Sayyid Badr': a title before a name is
+    how news introduces it, not part of it (a title that ends the run is the name: 'Security
+    Council')."""
+    ws = name.split()
+    roles = [i for i, w in enumerate(ws) if set(terms(w)) & ROLE_WORDS]
+    return " ".join(ws[roles[-1] + 1 :]) if roles and roles[-1] < len(ws) - 1 else name
+
+
 def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) -> Question:
     """`as_of` resolves time phrases; the phrase is then taken out of the text that is matched
     against articles ("October" is not a name an article must contain)."""
@@ -179,6 +215,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
     verbs = {normalize_word(v) for v in SPEECH_VERBS} | {"say", "think", "else"}
     info.content_terms = [t for t in terms(q) if t not in verbs]
     info.entities = entities_of(q)
+    info.names = name_phrases(q)
     info.acronyms = {w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", q)} & set(info.entities)
     info.wants_outlets = bool(_OUTLETS_Q.search(q))
     info.answer_type, info.wants_list = answer_type(q)

@@ -17,8 +17,13 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 @dataclass
 class Claim:
+    """A sentence of the answer and the quotes that support it. `lead`: words the answerer puts
+    before it, not quoted from an article, e.g. the outlet of a "which outlets" answer
+    ("Xinhua: Wang Yi held a phone call ... [1].")."""
+
     text: str
     supports: list[Support] = field(default_factory=list)
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,8 @@ class Renderer:
             if self._numbers[key] not in marks:
                 marks.append(self._numbers[key])
         text = with_markers(neutralise(claim.text), marks)
+        if claim.lead:
+            text = f"{neutralise(claim.lead)}: {text}"
         if lead:
             # The short answer opens the sentence that states it: "Portugal. The ... won [1]."
             # Capitalised as a sentence's start ("the St. Louis Blues" -> "The St. Louis Blues");

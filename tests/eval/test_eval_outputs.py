@@ -121,8 +121,9 @@ def test_gold_draft_on_the_seeds_is_reviewable_and_answered(seeds_env, tmp_path:
     assert unanswerable and all(q["outcome"] == "right_refusal" for q in unanswerable), "refused for what it lacks"
     speakers = [q for q in qs if q["type"] == "speaker"]
     assert speakers and not any(q["abstained"] for q in speakers), "who said what, drafted from attributions"
-    held = [q for q in qs if q["answerable"] and q.get("key_fact_recall", 0) > 0]
-    assert len(held) >= 0.6 * sum(q["answerable"] for q in qs)
+    # The deterministic eval answers the answerable ones: a speaker's own words, every outlet named.
+    missed = [q["question"] for q in qs if q["answerable"] and q["outcome"] != "right"]
+    assert not missed, missed
 
 
 def test_gold_review_keeps_edits_and_drops(tmp_path: Path) -> None:

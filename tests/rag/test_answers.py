@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from rag.models import Filters
+from rag.answer.citations import Support
+from rag.models import Filters, Passage
 from rag.pipeline import RagPipeline
 from tests.conftest import UvicornThread
 from tests.fakes.openai_stub import create_stub
@@ -269,6 +270,26 @@ def test_number_question_without_a_number_in_the_archive_abstains(seeded_pipelin
 def test_outlet_question_lists_every_reporting_outlet(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     resp = seeded_pipeline.ask("Which outlets reported the phone call between Wang Yi and the Omani foreign minister?")
     assert {"Xinhua", "TASS", "Global Times"} <= {c.source for c in resp.citations}
+    # The answer names each outlet in words before that outlet's own cited report.
+    for c in resp.citations:
+        assert f"{c.source}: {c.quote}"[:40] in resp.answer, c.source
+
+
+def test_an_outlet_named_in_an_answer_is_text_not_markup() -> None:
+    """An outlet's name comes from the article (its dateline or feed): it is neutralised like a
+    quote, never live markup or a citation marker."""
+    from rag.answer.render import Claim, Renderer
+
+    support = Support(
+        Passage(chunk_id="d#0", doc_id="d", title="t", text="It rained.", start=0, end=10, source="<b>Evil</b> [9]"),
+        "It rained.",
+        0,
+        10,
+        1.0,
+        True,
+    )
+    text = Renderer().claim(Claim("It rained.", [support], lead="<b>Evil</b> [9]")).text
+    assert "<b>" not in text and "[9]" not in text and text.endswith("It rained [1].")
 
 
 def test_question_types() -> None:
