@@ -32,8 +32,8 @@ from eval.metrics import (
     word_count,
 )
 from eval.outcomes import classify
-from rag.answer.render import sources_block, split_cited
-from rag.models import AskResponse, Citation, Passage
+from rag.answer.render import sources_block, split_cited, without_label
+from rag.models import AskResponse, Passage
 
 if TYPE_CHECKING:
     from rag.answer.citations import CitationChecker
@@ -112,7 +112,9 @@ def _citation_scores(pipeline: Scorer, resp: AskResponse) -> tuple[float | None,
     pairs: list[tuple[int, str, Passage]] = []
     sentences = split_cited(_without_lead(resp))
     for idx, (sentence, numbers) in enumerate(sentences):
-        sentence = _without_outlet(sentence, [by_n[n] for n in numbers if n in by_n])
+        # "Xinhua: Wang Yi said ... [1]." is judged as its quote: the outlet that opens it is the
+        # answerer's label of the cited article (a "which outlets" answer), not a claim of it.
+        sentence = without_label(sentence, [by_n[n].source or "" for n in numbers if n in by_n])
         for n in numbers:
             c = by_n.get(n)
             if c is None:
@@ -139,16 +141,6 @@ def _without_lead(resp: AskResponse) -> str:
         if resp.answer.startswith(lead):
             return resp.answer[len(lead) :]
     return resp.answer
-
-
-def _without_outlet(sentence: str, cited: list[Citation]) -> str:
-    """'Xinhua: Wang Yi said ... [1].' is judged as its quote: the outlet that opens it is the
-    answerer's label of the cited article (a "which outlets" answer), not a claim of it."""
-    for c in cited:
-        label = f"{c.source}: " if c.source else ""
-        if label and sentence.startswith(label):
-            return sentence[len(label) :]
-    return sentence
 
 
 def _refusal_reason(resp: AskResponse) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rag.answer.attribution import ROLE_WORDS, SPEECH_VERBS, WORD_RE
@@ -128,11 +129,10 @@ _NAME_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_][\w'’\-]*")
 _INITIALISM = re.compile(r"(?:[^\W\d_]\.){2,}")
 
 
-def entities_of(question: str) -> list[str]:
-    """Capitalised words that do not open a sentence (proper names), lower-cased; day and month
-    names are times. A sentence's first word is capitalised whatever it is ("... this week.
-    Since what year ...?"), so it says nothing about being a name."""
-    out: list[str] = []
+def _capitalised_words(question: str) -> Iterator[tuple[re.Match[str], str]]:
+    """The capitalised words of a question that do not open a sentence, with their matches. A
+    sentence's first word is capitalised whatever it is ("... this week. Since what year ...?"),
+    so it says nothing about being a name; question words and stopwords are never names."""
     for m in _NAME_WORD.finditer(question):
         w = m.group(0).strip("'’-")
         before = question[: m.start()].rstrip()
@@ -140,34 +140,35 @@ def entities_of(question: str) -> list[str]:
         if opens or not w or w.lower() in _QUESTION_WORDS or w.lower() in STOPWORDS:
             continue
         if w[0].isupper():
-            out += [w] if _INITIALISM.fullmatch(w) else [x for x in words(w) if x not in _TIME_WORDS]
+            yield m, w
+
+
+def entities_of(question: str) -> list[str]:
+    """The words of the proper names (`_capitalised_words`), lower-cased; day and month names
+    are times."""
+    out: list[str] = []
+    for _, w in _capitalised_words(question):
+        out += [w] if _INITIALISM.fullmatch(w) else [x for x in words(w) if x not in _TIME_WORDS]
     return list(dict.fromkeys(out))
 
 
 def name_phrases(question: str) -> list[str]:
-    """The question's proper names as units, as written: runs of capitalised words that do not
-    open a sentence ("Which outlets reported on Wang Yi and the Security Council?" -> "Wang Yi",
-    "Security Council"). An article names "Wang Yi" only if it says the two words together."""
-    out: list[str] = []
-    run: list[str] = []
+    """The question's proper names as units, as written: runs of adjacent capitalised words
+    (`_capitalised_words`, less times) ("Which outlets reported on Wang Yi and the Security
+    Council?" -> "Wang Yi", "Security Council"). An article names "Wang Yi" only if it says the
+    two words together."""
+    runs: list[list[str]] = []
     last_end = -1
-    for m in _NAME_WORD.finditer(question):
-        w = m.group(0).strip("'’-")
-        before = question[: m.start()].rstrip()
-        opens = not before or before[-1] in ".!?"
-        name = bool(w) and w[0].isupper() and not opens and w.lower() not in _QUESTION_WORDS
-        name = name and w.lower() not in STOPWORDS and w.lower() not in _TIME_WORDS
-        joined = run and question[last_end : m.start()].strip() == ""
-        if name and (joined or not run):
-            run.append(w.removesuffix("'s").removesuffix("’s"))
+    for m, w in _capitalised_words(question):
+        if w.lower() in _TIME_WORDS:
+            continue
+        word = w.removesuffix("'s").removesuffix("’s")
+        if runs and question[last_end : m.start()].strip() == "":
+            runs[-1].append(word)
         else:
-            if run:
-                out.append(" ".join(run))
-            run = [w] if name else []
+            runs.append([word])
         last_end = m.end()
-    if run:
-        out.append(" ".join(run))
-    return list(dict.fromkeys(_without_title(n) for n in out))
+    return list(dict.fromkeys(_without_title(" ".join(run)) for run in runs))
 
 
 def _without_title(name: str) -> str:

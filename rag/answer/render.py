@@ -141,7 +141,7 @@ class Renderer:
                 marks.append(self._numbers[key])
         text = with_markers(neutralise(claim.text), marks)
         if claim.lead:
-            text = f"{neutralise(claim.lead)}: {text}"
+            text = labelled(claim.lead, text)
         if lead:
             # The short answer opens the sentence that states it: "Portugal. The ... won [1]."
             # Capitalised as a sentence's start ("the St. Louis Blues" -> "The St. Louis Blues");
@@ -149,6 +149,20 @@ class Renderer:
             opening = neutralise(lead).rstrip(".")
             text = f"{opening[:1].upper()}{opening[1:]}. {text}"
         return Rendered(text, new)
+
+
+def labelled(label: str, sentence: str) -> str:
+    """'Xinhua' + a rendered quote -> 'Xinhua: <quote> [1].' (the label is article data too)."""
+    return f"{neutralise(label)}: {sentence}"
+
+
+def without_label(sentence: str, labels: list[str]) -> str:
+    """The sentence without the label `labelled` put before it, if one of `labels` opens it."""
+    for label in labels:
+        opening = labelled(label, "") if label else ""
+        if opening and sentence.startswith(opening):
+            return sentence[len(opening) :]
+    return sentence
 
 
 def render(draft: Draft) -> tuple[str, list[Citation]]:
