@@ -370,14 +370,17 @@ def asked_focus(asking: str) -> str:
     ...?" asks "which state struck down ...?". Question types and the asked noun phrase are read
     from here, so a question word in mid-sentence types the question as one at the start does.
     One right after a comma may open a relative clause ("The storm, which hit Florida, killed how
-    many?"): another one is preferred to it."""
+    many?"), and a 'when' or 'where' inside it a clause of time or place ("Fox News rocked the
+    media world when it announced it would part ways with which host?"): another one is
+    preferred to either."""
     if _OPENS_WITH_QUESTION_WORD.match(asking):
         return asking
     found = [m for m in _INNER_QUESTION_WORD.finditer(asking) if _asks(m)]
     if not found:
         return asking
-    clear = [m for m in found if not asking[: m.start()].rstrip().endswith(",")]
-    return asking[(clear or found)[0].start() :]
+    clear = [m for m in found if not asking[: m.start()].rstrip().endswith(",")] or found
+    asking_noun = [m for m in clear if m.group("wh").lower() not in ("when", "where") or not m.group("next")]
+    return asking[(asking_noun or clear)[0].start() :]
 
 
 def _outcome_groups() -> list[tuple[frozenset[str], frozenset[str], frozenset[str]]]:

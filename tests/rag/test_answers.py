@@ -337,6 +337,9 @@ def test_question_types() -> None:
         ("By how much did the Bank of England raise its key rate?", "number"),
         # A 'which' after a comma that a verb follows opens a relative clause: the later question word asks.
         ("The storm, which hit Florida on Monday, killed how many people?", "number"),
+        # A 'when' inside the sentence that a clause follows says when; the later 'which' asks.
+        ("The company shocked investors when it said it would move to which city?", "place"),
+        ("The storm hit the coast when?", "date"),
         # 'Roe v. Wade' does not end a sentence: the question word is still found.
         ("After Roe v. Wade was overturned, organizers in which state said they would act?", "place"),
         # 'what' followed by a verb asks no noun: nothing is read from mid-sentence.
