@@ -8,7 +8,6 @@ cites them all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
@@ -26,9 +25,8 @@ from rag.answer.rules.names_in_article import initials, names_term
 from rag.answer.rules.role import states_role
 from rag.embed import Embedder
 from rag.models import Passage
-from rag.resources import words as resource_words
 from rag.settings import ScoringSettings, SelectionSettings
-from rag.text import Sentence, fold, is_demonym, split_sentences, term_set, terms
+from rag.text import Sentence, split_sentences, term_set, terms
 
 # Re-exported: the helpers of the rules that used to live here.
 __all__ = [
@@ -56,27 +54,6 @@ def coverage(question_terms: list[str], text_terms: AbstractSet[str]) -> float:
     if not question_terms:
         return 0.0
     return sum(1 for t in question_terms if t in text_terms) / len(question_terms)
-
-
-_REPORTING_TERMS = frozenset(t for w in resource_words("reporting_words") for t in terms(w))
-
-
-def _reported_names(info: Question) -> list[str]:
-    """The names of a "which outlets reported on X?" question whose X is only names ("Which
-    outlets reported on Wang Yi?"), less the outlets it names and nationality adjectives; empty
-    when it asks about more than names ("... the phone call between Wang Yi and ...")."""
-    outlets = {o.lower() for o in info.outlets}
-    names = [n for n in info.names if n.lower() not in outlets and not is_demonym(n)]
-    named = {t for e in info.entities for t in terms(e)}  # titles and demonyms of the names too
-    if not names or any(t not in named and t not in _REPORTING_TERMS for t in info.content_terms):
-        return []
-    return names
-
-
-def _names_all(names: list[str], text: str) -> bool:
-    """Whether the text says every one of the names as a whole ("Wang Yi", not "Wang" and "Yi")."""
-    folded = fold(text).lower()
-    return all(re.search(rf"(?<!\w){re.escape(fold(n).lower())}(?!\w)", folded) for n in names)
 
 
 class ExtractiveAnswerer:
@@ -200,6 +177,7 @@ class ExtractiveAnswerer:
             quotable=list(cands),
             speaker_q=info.is_speaker_question,
             rescore_as_fact=lambda: self._rescore_as_fact(info, cands),
+            texts=doc_texts,
         )
         for rule in self.rules.evidence:
             refused = rule.apply(asked, ev)
@@ -228,9 +206,9 @@ class ExtractiveAnswerer:
             return found
         asked, ev = found
         pool = ev.quotable
-        pool.sort(key=lambda c: -c.score)
         if info.wants_outlets or len({c.passage.source for c in pool if c.passage.source}) > 1 and info.outlets:
-            return Draft(claims=self._per_outlet(pool, _reported_names(info), doc_texts))
+            return Draft(claims=self._per_outlet(pool, ev.reporting))
+        pool.sort(key=lambda c: -c.score)
         claims = self._select(pool, ev.speaker_q)
         for rule in self.rules.claims:
             claims += rule.add(asked, ev, claims)
@@ -244,27 +222,24 @@ class ExtractiveAnswerer:
             return True
         return abstention.has_asked_kind(info, c.text, question_names)
 
-    def _per_outlet(self, pool: list[Candidate], names: list[str], doc_texts: dict[str, str]) -> list[Claim]:
+    def _per_outlet(self, pool: list[Candidate], reporting: frozenset[str] | None) -> list[Claim]:
         """'Which outlets reported X?': every outlet whose article reports it, named, each with its
         best sentence, before a second article of an outlet already listed (up to max_sentences).
         Whether an article reports X is its relevance: the answer-type bonuses (a sentence that
-        enumerates names) say nothing about which outlets reported it. When X is a name ("Which
-        outlets reported on Wang Yi?"), an article reports on it exactly when it names it as a
-        whole: those are listed whatever their relevance, and the others are not. An article with
-        no outlet is no answer to "which outlets" when one with an outlet is."""
-        pool = sorted(pool, key=lambda c: -c.relevance)
+        enumerates names) say nothing about which outlets reported it; unless a rule decided
+        which articles report it (`reporting`, rules/outlets_naming.py), whose order of
+        sentences stands. An article with no outlet is no answer to "which outlets" when one with
+        an outlet is."""
+        if reporting is None:
+            pool = sorted(pool, key=lambda c: -c.relevance)
         floor = pool[0].relevance * self._selection.outlet_floor
-        naming = {d for d, text in doc_texts.items() if names and _names_all(names, text)}
-        if naming:
-            # The article's sentence that names X speaks for it, before its best other sentence.
-            pool.sort(key=lambda c: (c.passage.doc_id not in naming or not _names_all(names, c.text), -c.relevance))
-        if any(c.passage.source for c in pool if not naming or c.passage.doc_id in naming):
+        if any(c.passage.source for c in pool):
             pool = [c for c in pool if c.passage.source]
         first: dict[str, Candidate] = {}
         more: list[Candidate] = []
         seen_docs: set[str] = set()
         for c in pool:
-            reports = c.passage.doc_id in naming if naming else c.relevance >= floor
+            reports = c.passage.doc_id in reporting if reporting is not None else c.relevance >= floor
             if not reports or c.passage.doc_id in seen_docs:
                 continue
             seen_docs.add(c.passage.doc_id)

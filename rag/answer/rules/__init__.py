@@ -35,6 +35,7 @@ from rag.answer.rules.list_names import ListBonus
 from rag.answer.rules.measure_named import MeasureNamed
 from rag.answer.rules.names_in_article import NamesInArticle
 from rag.answer.rules.outcome_not_yet import OutcomeNotYet
+from rag.answer.rules.outlets_naming import OutletsNaming
 from rag.answer.rules.restated import Restated
 from rag.answer.rules.role import RoleBonus
 from rag.answer.rules.short_sentence import ShortSentence
@@ -64,6 +65,7 @@ RULES: tuple[type[Rule], ...] = (
     Closeness,
     OutcomeNotYet,
     Restated,
+    OutletsNaming,  # which articles a "which outlets" answer lists
     AskedClaim,  # after the sentences are chosen
 )
 RULE_NAMES: tuple[str, ...] = tuple(r.name for r in RULES)

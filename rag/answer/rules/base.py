@@ -79,6 +79,10 @@ class Evidence:
     speaker_q: bool
     # Scores every candidate as a fact question (rules/speaker_quoted.py's fallback).
     rescore_as_fact: Callable[[], None] = lambda: None
+    texts: dict[str, str] = field(default_factory=dict)  # the retrieved articles' texts
+    # "Which outlets reported X?": the articles that report it, when a rule decided which
+    # (rules/outlets_naming.py); else an outlet is listed by the relevance of its article.
+    reporting: frozenset[str] | None = None
 
 
 class Rule:
