@@ -18,10 +18,10 @@ from api.middleware import ServiceMiddleware
 from api.routes import ask, collections, documents, health, openai_compat, playground, search
 from api.security import require_reader
 from rag import __version__
-from rag.collections import CollectionManager
 from rag.errors import RagError
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
+from rag.store.collections import CollectionManager
 
 log = logging.getLogger("api")
 

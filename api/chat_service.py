@@ -15,13 +15,13 @@ from api.chat_sources import source_event, url_citation
 from api.metrics import Metrics
 from api.schemas import ChatCompletionRequest
 from rag.answer.render import AnswerParts, Rendered, sources_block
-from rag.chat_tasks import TaskPrompt, answer_task, task_prompt
-from rag.collections import CollectionManager
-from rag.conversation import Turn, standalone_question
+from rag.chat.conversation import Turn, standalone_question
+from rag.chat.tasks import TaskPrompt, answer_task, task_prompt
 from rag.errors import InvalidRequest, RagError
 from rag.models import AskResponse, Citation
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
+from rag.store.collections import CollectionManager
 
 MODEL_PREFIX = "newsrag"
 log = logging.getLogger("newsrag.chat")

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from api.metrics import Metrics
-from rag.collections import CollectionManager
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
+from rag.store.collections import CollectionManager
 
 
 def get_settings(request: Request) -> Settings:

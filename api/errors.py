@@ -10,7 +10,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.collections import CollectionConflict
 from rag.errors import (
     DocumentNotFound,
     EmbedderMismatch,
@@ -21,6 +20,7 @@ from rag.errors import (
     RagError,
     StoreUnavailable,
 )
+from rag.store.collections import CollectionConflict
 
 STATUS: dict[type[RagError], int] = {
     DocumentNotFound: 404,  # and CollectionNotFound

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from rag.analysis.temporal import TimeWindow
 from rag.ingest.parsers import SAFE_URL_PATTERN
 from rag.models import AsOf, Filters, IngestItem, IsoDate, Passage, Timings
-from rag.temporal import TimeWindow
 
 AS_OF = (
     "Answer as of this moment (ISO date or datetime; default: now): nothing published after it is "

@@ -8,7 +8,7 @@ one-chunk article; then a query asking for every record (n_results = count) with
 article's own embedding must return it. The seeds go in with `upsert` (as the store wrote
 chunks before this was measured) and with `add` (as it writes them now). A trial where it does not is a record that dense search through
 Chroma would never find again (it stays unreachable after reopening the store). This is why
-`rag.lexical.LexicalIndex.nearest_live` scores the embeddings itself (`exact_dense_max_rows`).
+`rag.index.lexical.LexicalIndex.nearest_live` scores the embeddings itself (`exact_dense_max_rows`).
 Writes bench/results/chroma_recall.json.
 """
 

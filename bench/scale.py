@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from eval.gold import load_gold  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
-from rag.embed import CachedEmbedder, HashingEmbedder, NativeBertEmbedder  # noqa: E402
+from rag.index.embed import CachedEmbedder, HashingEmbedder, NativeBertEmbedder  # noqa: E402
 from rag.ingest.ingester import Parsed  # noqa: E402
 from rag.ingest.parsers import RecordError, parse_records_text  # noqa: E402
 from rag.models import Document, Filters  # noqa: E402

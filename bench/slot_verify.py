@@ -1,4 +1,4 @@
-"""What verifying a node's slot costs when it opens (rag.lexical: every embedding row is checked
+"""What verifying a node's slot costs when it opens (rag.index.lexical: every embedding row is checked
 against the crc32 its index entry keeps, or a sample of them on large slots).
 
     .venv/bin/python bench/slot_verify.py [--chunks 20000 100000]
@@ -24,8 +24,8 @@ from _results import write_result
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.lexical import LexicalIndexManager  # noqa: E402
-from rag.store import ChunkMeta, StoredChunk  # noqa: E402
+from rag.index.lexical import LexicalIndexManager  # noqa: E402
+from rag.store.chroma import ChunkMeta, StoredChunk  # noqa: E402
 
 DIM = 384
 

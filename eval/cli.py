@@ -129,7 +129,7 @@ def eval_command(
     try:
         if server is not None:
             from eval.server import Server, collection_for_corpus
-            from rag.embed import build_embedder
+            from rag.index.embed import build_embedder
 
             from_gold = gold if gold is not None else (questions or benchmark / "questions.jsonl")  # type: ignore[operator]
             items = deterministic_subset(load_gold(from_gold), limit)

@@ -2,7 +2,7 @@
 
 A newsroom has no gold set for its own archive; writing one from nothing is what stops most
 people from evaluating at all. This drafts one from what the archive states, with the answering
-layer's own reading of it: who said what (the speech attributions of rag/answer/attribution.py),
+layer's own reading of it: who said what (the speech attributions of rag/answer/extractive/attribution.py),
 which outlets reported the same names, numbers stated in articles, and a share of unanswerable
 questions (a country the archive never mentions, a year before it begins). Every item carries
 its gold documents, key facts, `as_of` and the sentence it came from, and is meant to be read,
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.text import STOPWORDS, normalize_word, split_sentences, terms
+from rag.nlp.text import STOPWORDS, normalize_word, split_sentences, terms
 
 if TYPE_CHECKING:
     from rag.pipeline import RagPipeline
@@ -82,7 +82,7 @@ def _item(kind: str, question: str, as_of: dt.date | None, **kw: Any) -> dict[st
 
 def speaker_questions(articles: list[_Article], as_of: dt.date | None) -> Iterator[dict[str, Any]]:
     """'What did <speaker> say?' for each named speaker; any of their sentences is the key fact."""
-    from rag.answer.attribution import _name_like, attribute
+    from rag.answer.extractive.attribution import _name_like, attribute
 
     said: dict[str, list[tuple[_Article, str]]] = defaultdict(list)
     display: dict[str, str] = {}
@@ -129,7 +129,7 @@ def speaker_questions(articles: list[_Article], as_of: dt.date | None) -> Iterat
 
 def _is_person(name: str) -> bool:
     """'Badr Albusaidi' (two or three plain capitalised words) reads without 'the'."""
-    from rag.answer.attribution import ROLE_WORDS
+    from rag.answer.extractive.attribution import ROLE_WORDS
 
     ws = name.split()
     return len(ws) <= 3 and "of" not in ws and not any(normalize_word(w.lower()) in ROLE_WORDS for w in ws)
@@ -137,7 +137,7 @@ def _is_person(name: str) -> bool:
 
 def _names_in(span: str) -> list[str]:
     """'Chinese Foreign Minister Wang Yi' -> itself and the person, 'Wang Yi'."""
-    from rag.answer.attribution import ROLE_WORDS
+    from rag.answer.extractive.attribution import ROLE_WORDS
 
     ws = span.split()
     if ws[0].lower() in STOPWORDS:
@@ -203,7 +203,7 @@ def unanswerable_questions(
 ) -> Iterator[dict[str, Any]]:
     """Questions the archive cannot answer: a country it never mentions, asked about one of its
     topics; and one of its topics asked for a year before its first article."""
-    from rag.text import _demonym_map
+    from rag.nlp.text import _demonym_map
 
     countries = sorted({c.title() for c in _demonym_map().values() if " " not in c})
     absent = [c for c in countries if not any(has_term(t) for t in terms(c))]

@@ -9,7 +9,7 @@ import string
 from collections import Counter
 from collections.abc import Sequence
 
-from rag.text import fold, terms
+from rag.nlp.text import fold, terms
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans(dict.fromkeys(string.punctuation + "‘’“”–—", " "))
@@ -86,7 +86,7 @@ def first_sentence(answer: str) -> str:
     m = _CITATION_MARKER.search(answer)
     if m is not None:
         return answer[: m.start()]
-    from rag.text import split_sentences
+    from rag.nlp.text import split_sentences
 
     sentences = split_sentences(answer)
     return sentences[0].text if sentences else answer

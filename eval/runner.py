@@ -37,7 +37,7 @@ from rag.models import AskResponse, Passage
 
 if TYPE_CHECKING:
     from rag.answer.citations import CitationChecker
-    from rag.embed import Embedder
+    from rag.index.embed import Embedder
     from rag.pipeline import RagPipeline
 
 HEADLINE = (

@@ -26,7 +26,7 @@ CollectionOpt = Annotated[
 def _settings(collection: str | None = None) -> Settings:
     settings = Settings()
     if collection:
-        from rag.collections import check_name
+        from rag.store.collections import check_name
 
         try:
             check_name(collection)

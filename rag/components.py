@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.embed import Embedder, build_embedder, force_offline
-from rag.lexical import LexicalIndexManager
+from rag.index.embed import Embedder, build_embedder, force_offline
+from rag.index.lexical import LexicalIndexManager
 from rag.nlp.annotate import Annotator
 from rag.settings import Settings
-from rag.store import ChromaStore
+from rag.store.chroma import ChromaStore
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from rag.temporal import TimeWindow
+from rag.analysis.temporal import TimeWindow
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

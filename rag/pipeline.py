@@ -9,25 +9,25 @@ import re
 import threading
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+from rag.analysis.question import Question, analyze
+from rag.analysis.temporal import TimeWindow, mentions_day, mentions_period, within_archive
 from rag.answer import abstention
 from rag.answer.citations import CitationChecker
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.extractive.answerer import ExtractiveAnswerer
+from rag.answer.extractive.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.answer.llm import OpenAIAnswerer
-from rag.answer.question import Question, analyze
 from rag.answer.render import AnswerParts, Claim, Draft, Rendered, Renderer, abstain_text, lead_of, short_answer_of
 from rag.answer.rules import RuleSet, build_rules
-from rag.answer.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.components import Components, build_components
-from rag.embed import CachedEmbedder, Embedder
 from rag.errors import IndexUnavailable, InvalidRequest, LLMUnavailable
-from rag.filtering import day_number
+from rag.index.embed import CachedEmbedder, Embedder
+from rag.index.lexical import LexicalIndex
 from rag.ingest.chunker import SentenceChunker
 from rag.ingest.ingester import Ingester, Parsed, Progress
-from rag.lexical import LexicalIndex
 from rag.models import (
     AskResponse,
     DocumentDetail,
@@ -39,11 +39,11 @@ from rag.models import (
     Timings,
 )
 from rag.nlp.service import AnnotationService
-from rag.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
+from rag.nlp.text import terms
+from rag.retrieval.filtering import day_number
+from rag.retrieval.hybrid import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
 from rag.settings import Settings
-from rag.store import ChromaStore, info_from_metadata
-from rag.temporal import TimeWindow, mentions_day, mentions_period, within_archive
-from rag.text import terms
+from rag.store.chroma import ChromaStore, info_from_metadata
 
 ANSWERERS = ("extractive", "openai")
 _WORD = re.compile(r"(?<![\w'’])[A-Za-z][A-Za-z'’]*(?![\w'’])")  # whole words only: not "quorvex" of "quorvex0"
@@ -94,6 +94,18 @@ def _first_leaders(passages: list[Passage], k: int) -> list[Passage]:
     leaders = [p.chunk_id for p in passages if p.duplicate_of is None][:k]
     keep = set(leaders)
     return [p for p in passages if p.chunk_id in keep or p.duplicate_of in keep]
+
+
+@dataclass
+class _Answering:
+    """What answering leaves for rendering the response: the draft, the sentences sent and their
+    citations' numbering, warnings, and the answerer that answered (the LLM's fallback)."""
+
+    warnings: list[str]
+    draft: Draft = field(default_factory=Draft)
+    sent: list[str] = field(default_factory=list)
+    renderer: Renderer = field(default_factory=Renderer)
+    answerer: str = ""
 
 
 class RagPipeline:
@@ -423,7 +435,9 @@ class RagPipeline:
         """Each answer sentence as soon as it is final, with the citations it numbers first (so a
         client can show sources before the text that cites them); returns the whole response.
         The OpenAI-compatible answerer's sentences come as the model writes them, each checked
-        against its passages before it is sent; the extractive answerer's once it has chosen them."""
+        against its passages before it is sent; the extractive answerer's once it has chosen them.
+
+        analyse -> scope -> retrieve -> answer -> render, one method each."""
         question = " ".join(question.split())
         if not question:
             raise InvalidRequest("question must not be empty", loc=["body", "question"])
@@ -435,68 +449,13 @@ class RagPipeline:
         day = as_of_day(as_of)
         t0 = time.perf_counter()
         index = self.lexical_index()
-        fixed = self.corrected(question, index)
-        warnings: list[str] = []
-        if fixed != question:
-            warnings.append(f"searched for: {fixed}")
-        info = analyze(fixed, day, self.settings.day_lag_days)
-        info.time_window = within_archive(info.time_window, _latest_day(index))
-        outlets = self._mentioned_outlets(info.text, index)
-        if outlets:
-            info.outlets = outlets
-            outlet_words = {w for o in outlets for w in terms(o)}
-            info.entities = [e for e in info.entities if not set(terms(e)) <= outlet_words]
-            info.content_terms = [t for t in info.content_terms if t not in outlet_words]
-            if filters is None or not filters.sources:
-                filters = (filters or Filters()).model_copy(update={"sources": outlets})
-        scoped = _within(filters, info.time_window)
-        missing = [name for rule in self.rules.before_retrieval for name in rule.missing(info, index)]
-        passages: list[Passage] = []
-        if not missing and len(index):
-            depth = max(top_k or self.settings.top_k, self.settings.ranking_depth)
-            passages = self._retrieve_in_time(info, depth, filters, index, day)
-        # "Which outlets reported X?" lists every article that reports it: the whole ranking, and
-        # the best passages of each outlet the ranking did not reach.
-        used = passages if info.wants_outlets else _first_leaders(passages, top_k or self.settings.top_k)
-        if info.wants_outlets and passages:
-            used = passages + self._unranked_outlets(info, passages, filters, index, day)
+        info, warnings = self._analyse(question, day, index)
+        filters, scoped = self._scope(info, filters)
+        missing, passages, used = self._retrieve(info, top_k, filters, index, day)
         t1 = time.perf_counter()
-        draft = abstention.before_answering(info, missing, used, scoped)
-        renderer = Renderer()
-        sent: list[str] = []
-        if draft is None and name == "openai":
-            # The LLM answers only what the extractive answerer's abstention rules let through.
-            draft = self.extractive.judge(info, used, self.store.doc_texts([p.doc_id for p in used]), exclude)
-        if draft is None and name == "openai":
-            claims = self.llm.answer_stream(
-                info.text,
-                [p for p in used if p.duplicate_of is None] + [p for p in used if p.duplicate_of is not None],
-            )
-            try:
-                while True:
-                    part = renderer.claim(next(claims))
-                    sent.append(part.text)
-                    yield part
-            except StopIteration as done:
-                draft = done.value
-            except LLMUnavailable as e:
-                if sent:  # what was sent stands (each sentence was checked); the rest is lost
-                    warnings.append(f"openai answerer failed mid-answer ({e}); the answer may be incomplete")
-                    draft = Draft(claims=[Claim(t) for t in sent])
-                else:
-                    warnings.append(f"openai answerer unavailable ({e}); answered extractively instead")
-                    name = "extractive"
-        if draft is None:
-            draft = self._extract(info, used, exclude)
-            draft = self._answer_first(info, draft)
-            if not draft.abstained:
-                lead = lead_of(draft)
-                for i, claim in enumerate(draft.claims):
-                    part = renderer.claim(claim, lead if i == 0 else None)
-                    sent.append(part.text)
-                    yield part
-        else:  # the openai answer was sent as it came: its short answer is the field alone
-            draft = replace(self._answer_first(info, draft), leads_with_short_answer=False)
+        answering = _Answering(warnings=warnings)
+        yield from self._answer(info, name, missing, used, scoped, exclude, answering)
+        draft, sent, renderer = answering.draft, answering.sent, answering.renderer
         if draft.abstained or not sent:
             sent = [abstain_text(draft.abstain_reason)]
             renderer = Renderer()
@@ -508,13 +467,104 @@ class RagPipeline:
             short_answer=short_answer_of(draft, citations),
             citations=citations,
             abstained=draft.abstained or not citations,
-            answerer=name,
+            answerer=answering.answerer or name,
             as_of=day,
             time_window=info.time_window,
             timings=Timings(retrieve_ms=round((t1 - t0) * 1000, 2), answer_ms=round((t2 - t1) * 1000, 2)),
             warnings=warnings + draft.warnings,
             passages=passages,
         )
+
+    def _analyse(self, question: str, day: dt.date, index: LexicalIndex) -> tuple[Question, list[str]]:
+        """The question, its spelling repaired against the archive's vocabulary, as one typed
+        `Question` (rag/analysis/question.py); its time window kept within what the archive covers,
+        the outlets it names read from the index."""
+        warnings: list[str] = []
+        fixed = self.corrected(question, index)
+        if fixed != question:
+            warnings.append(f"searched for: {fixed}")
+        info = analyze(fixed, day, self.settings.day_lag_days)
+        info.time_window = within_archive(info.time_window, _latest_day(index))
+        outlets = self._mentioned_outlets(info.text, index)
+        if outlets:
+            info.outlets = outlets
+            outlet_words = {w for o in outlets for w in terms(o)}
+            info.entities = [e for e in info.entities if not set(terms(e)) <= outlet_words]
+            info.content_terms = [t for t in info.content_terms if t not in outlet_words]
+        return info, warnings
+
+    @staticmethod
+    def _scope(info: Question, filters: Filters | None) -> tuple[Filters | None, Filters | None]:
+        """The filters the search runs under: the caller's, plus the outlets the question names;
+        and those with the question's time window, which abstention names when nothing is in it."""
+        if info.outlets and (filters is None or not filters.sources):
+            filters = (filters or Filters()).model_copy(update={"sources": info.outlets})
+        return filters, _within(filters, info.time_window)
+
+    def _retrieve(
+        self, info: Question, top_k: int | None, filters: Filters | None, index: LexicalIndex, day: dt.date
+    ) -> tuple[list[str], list[Passage], list[Passage]]:
+        """The names no article has (then nothing is searched), the ranking, and the passages
+        the answer is made from."""
+        missing = [name for rule in self.rules.before_retrieval for name in rule.missing(info, index)]
+        passages: list[Passage] = []
+        if not missing and len(index):
+            depth = max(top_k or self.settings.top_k, self.settings.ranking_depth)
+            passages = self._retrieve_in_time(info, depth, filters, index, day)
+        # "Which outlets reported X?" lists every article that reports it: the whole ranking, and
+        # the best passages of each outlet the ranking did not reach.
+        used = passages if info.wants_outlets else _first_leaders(passages, top_k or self.settings.top_k)
+        if info.wants_outlets and passages:
+            used = passages + self._unranked_outlets(info, passages, filters, index, day)
+        return missing, passages, used
+
+    def _answer(
+        self,
+        info: Question,
+        name: str,
+        missing: list[str],
+        used: list[Passage],
+        scoped: Filters | None,
+        exclude: set[str] | None,
+        out: _Answering,
+    ) -> Generator[Rendered, None, None]:
+        """Answers from the passages and renders each sentence as it is final, into `out`: the
+        abstention rules first (both answerers), then the LLM's sentences as they come, or the
+        extractive draft with its short answer first."""
+        draft = abstention.before_answering(info, missing, used, scoped)
+        if draft is None and name == "openai":
+            # The LLM answers only what the extractive answerer's abstention rules let through.
+            draft = self.extractive.judge(info, used, self.store.doc_texts([p.doc_id for p in used]), exclude)
+        if draft is None and name == "openai":
+            claims = self.llm.answer_stream(
+                info.text,
+                [p for p in used if p.duplicate_of is None] + [p for p in used if p.duplicate_of is not None],
+            )
+            try:
+                while True:
+                    part = out.renderer.claim(next(claims))
+                    out.sent.append(part.text)
+                    yield part
+            except StopIteration as done:
+                draft = done.value
+            except LLMUnavailable as e:
+                if out.sent:  # what was sent stands (each sentence was checked); the rest is lost
+                    out.warnings.append(f"openai answerer failed mid-answer ({e}); the answer may be incomplete")
+                    draft = Draft(claims=[Claim(t) for t in out.sent])
+                else:
+                    out.warnings.append(f"openai answerer unavailable ({e}); answered extractively instead")
+                    out.answerer = "extractive"
+        if draft is None:
+            draft = self._answer_first(info, self._extract(info, used, exclude))
+            if not draft.abstained:
+                lead = lead_of(draft)
+                for i, claim in enumerate(draft.claims):
+                    part = out.renderer.claim(claim, lead if i == 0 else None)
+                    out.sent.append(part.text)
+                    yield part
+        else:  # the openai answer was sent as it came: its short answer is the field alone
+            draft = replace(self._answer_first(info, draft), leads_with_short_answer=False)
+        out.draft = draft
 
     def _unranked_outlets(
         self, info: Question, ranked: list[Passage], filters: Filters | None, index: LexicalIndex, as_of: dt.date
@@ -540,7 +590,7 @@ class RagPipeline:
 
     def _answer_first(self, info: Question, draft: Draft) -> Draft:
         """A factoid answer opens with its short answer, read from the stored annotations of the
-        cited articles (rag/answer/short_answer.py); any other draft is returned as it is."""
+        cited articles (rag/answer/extractive/short_answer.py); any other draft is returned as it is."""
         if not self.settings.short_answer or draft.abstained or not draft.claims or asked_labels(info) is None:
             return draft
         supports = [s for c in draft.claims for s in c.supports]

@@ -241,7 +241,7 @@ class Settings(BaseSettings):
     # write is proven over (at most `orphan_grace_s`).
     change_overlap_s: float = 30.0
     resync_interval_s: float = 5.0
-    # Ranking prior (see rag.retrieve.RankingPrior), calibrated on the tuning half of the
+    # Ranking prior (see rag.retrieval.hybrid.RankingPrior), calibrated on the tuning half of the
     # RealTime QA dev weeks only (eval/tune.py); units of one top-ranked hit.
     recency_weight: float = 2.0  # eval/tune.py on the tuning weeks, tantivy BM25, 2026-11-25
     recency_half_life_days: float = 16.0  # same run (4-16 days within 0.02 of hit@5 + MRR@10)
@@ -259,7 +259,7 @@ class Settings(BaseSettings):
 
     # Answering
     answerer: Literal["extractive", "openai"] = "extractive"
-    # Answer first (rag/answer/short_answer.py): a factoid question's answer opens with the entity,
+    # Answer first (rag/answer/extractive/short_answer.py): a factoid question's answer opens with the entity,
     # number or date of the asked kind that the best cited sentence states; the sentence that
     # holds it comes first, and further evidence follows while the answer stays within
     # `answer_word_budget` words (0: all of it). Tuning weeks of realtimeqa-dev, 2026-12-02: a
@@ -286,7 +286,7 @@ class Settings(BaseSettings):
     # 2026-12-02: 0 / 0.3 / 1.0 gave strict containment 0.625 / 0.667 / 0.688 at budget 60).
     short_answer_order_weight: float = 1.0
     max_answer_sentences: int = 5
-    # The extractive answerer's sentence score and evidence selection (rag/answer/extractive.py),
+    # The extractive answerer's sentence score and evidence selection (rag/answer/extractive/answerer.py),
     # and one section per rule of rag/answer/rules/ (RULES there is the run order). Nested env
     # names: RAG_SCORING__SEMANTIC_WEIGHT, RAG_RULES__HOLDER__WEIGHT; the flat names of earlier
     # releases (RAG_HOLDER_WEIGHT, holder_weight=...) still work (LEGACY_NAMES).

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from rag.answer.prompts import ABSTAIN_TOKEN
 from rag.answer.render import Draft
 from rag.models import Filters, Passage
+from rag.nlp.text import STOPWORDS, terms, words
 from rag.resources import alternation
 from rag.resources import words as resource_words
-from rag.text import STOPWORDS, terms, words
 
 if TYPE_CHECKING:
-    from rag.answer.question import Question
+    from rag.analysis.question import Question
     from rag.answer.rules.base import Vocabulary
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.embed import Embedder
+from rag.index.embed import Embedder
 from rag.models import Passage
-from rag.text import split_sentences, term_set
+from rag.nlp.text import split_sentences, term_set
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|n't|cannot|denied|denies)\b", re.I)

@@ -28,7 +28,7 @@ class Claim:
 
 @dataclass(frozen=True)
 class Pick:
-    """A short answer (rag/answer/short_answer.py): `text` is `document.text[start:end]`, inside
+    """A short answer (rag/answer/extractive/short_answer.py): `text` is `document.text[start:end]`, inside
     the quote of `support`, which is cited by the answer's first claim."""
 
     text: str
@@ -199,7 +199,7 @@ def short_answer_of(draft: Draft, citations: list[Citation]) -> ShortAnswer | No
 def split_cited(answer: str) -> list[tuple[str, list[int]]]:
     """Answer text -> (sentence, its marker numbers). Markers attach to the text before them,
     whether they close the sentence ("said. [1]") or sit inside it ("said [1].")."""
-    from rag.text import split_sentences
+    from rag.nlp.text import split_sentences
 
     out: list[tuple[str, list[int]]] = []
 

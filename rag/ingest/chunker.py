@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.models import Chunk, Document
-from rag.text import Sentence, split_sentences
+from rag.nlp.text import Sentence, split_sentences
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

@@ -12,15 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import Embedder
 from rag.errors import InvalidDocument
+from rag.index.embed import Embedder
 from rag.ingest.chunker import SentenceChunker, document_hash
 from rag.ingest.files import FoundFile, Unreadable, find_files, read_regular
 from rag.ingest.parsers import ParseLimits, RecordError, is_blank, parse_bytes, parse_record
 from rag.models import Chunk, Document, IngestItem, IngestReport
 from rag.nlp.annotate import Annotator
 from rag.settings import Settings
-from rag.store import ChromaStore, version_key
+from rag.store.chroma import ChromaStore, version_key
 
 BATCH_CHUNKS = 128
 

@@ -22,7 +22,7 @@ from rag.ingest import html_text
 from rag.ingest.dates import leading_date, parse_date
 from rag.json_depth import describe, too_deep
 from rag.models import Document
-from rag.text import split_sentences
+from rag.nlp.text import split_sentences
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ".news"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from rag.errors import StoreUnavailable
 from rag.nlp.annotate import Annotator
 from rag.nlp.records import DocAnnotation
-from rag.store import ChromaStore
+from rag.store.chroma import ChromaStore
 
 log = logging.getLogger(__name__)
 

@@ -93,7 +93,7 @@ def test_score_one_reads_short_answer_and_answer_bearing_articles() -> None:
     from eval.gold import GoldItem
     from eval.runner import score_one
     from rag.answer.citations import CitationChecker
-    from rag.embed import HashingEmbedder
+    from rag.index.embed import HashingEmbedder
     from rag.models import AskResponse
 
     embedder = HashingEmbedder()

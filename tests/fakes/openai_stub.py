@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from rag.text import split_sentences
+from rag.nlp.text import split_sentences
 
 PASSAGE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
 HELD_AFTER = re.compile(r"\[\d+\](?:\s*\[\d+\])*\s+\S+")  # a marker group and the next word
@@ -41,7 +41,7 @@ TAGGED = re.compile(r"<(reference|answer|claim|quote)>(.*?)</\1>", re.S)
 
 
 def _judge(prompt: str) -> str:
-    from rag.text import terms
+    from rag.nlp.text import terms
 
     parts = dict(TAGGED.findall(prompt))
     if "reference" in parts:

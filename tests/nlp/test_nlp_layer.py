@@ -13,7 +13,7 @@ from rag.nlp.annotate import Annotator
 from rag.nlp.records import annotation_version
 from rag.nlp.service import AnnotationService
 from rag.pipeline import RagPipeline
-from rag.store import version_key
+from rag.store.chroma import version_key
 from tests.conftest import ROOT, make_settings
 
 ARTICLE = (

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from rag.analysis.question import analyze
 from rag.answer.citations import Support
-from rag.answer.question import analyze
+from rag.answer.extractive.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.answer.render import Claim, Draft, render
-from rag.answer.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.models import Passage
 from rag.nlp.annotate import Annotator
 

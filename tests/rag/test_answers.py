@@ -174,7 +174,7 @@ def test_one_unmatched_name_in_a_long_question_does_not_veto(seeded_pipeline) ->
 def test_according_to_a_source_asks_the_question_after_it() -> None:
     """'According to X, what ...?' asks what follows, as 'What ..., according to X?' does; it is
     not 'What did X say?' (the source is often a poll or a report that no one is quoted for)."""
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     info = analyze("According to a recent survey, what percentage of adults disapprove?")
     assert not info.is_speaker_question and info.answer_type == "number"
@@ -183,8 +183,17 @@ def test_according_to_a_source_asks_the_question_after_it() -> None:
     assert analyze("What did the new Prime Minister say?").speaker_roles == {"prime", "minist"}
 
 
+def test_a_capitalised_speech_verb_is_part_of_a_name() -> None:
+    """'State' in "Penn State" says nothing: the question asks a score, not what someone stated."""
+    from rag.analysis.question import analyze
+
+    assert not analyze("What was the final score of the game between Delaware and Penn State?").is_speaker_question
+    assert analyze("What did the governor say about the game?").is_speaker_question
+    assert analyze("What did Oman state about the talks?").topic == "the talks"
+
+
 def test_a_singular_newspaper_or_agency_is_a_name_not_the_archives_outlets() -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     for question in ("Which newspaper first reported the girl's story?", "Which agency issued the recall?"):
         assert analyze(question).answer_type == "name" and not analyze(question).wants_outlets, question
@@ -293,7 +302,7 @@ def test_an_outlet_named_in_an_answer_is_text_not_markup() -> None:
 
 
 def test_question_types() -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     assert analyze("How many people died?").answer_type == "number"
     assert analyze("When did the talks start?").answer_type == "date"
@@ -348,20 +357,20 @@ def test_question_types() -> None:
     ],
 )
 def test_a_question_word_in_mid_sentence_types_the_question(question: str, kind: str) -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     assert analyze(question).answer_type == kind
 
 
 def test_a_mid_sentence_which_reads_the_asked_title() -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     assert analyze("A Russian court extended the detention of which WNBA star?").asked_title == ["wnba", "star"]
 
 
 def test_a_why_question_prefers_a_sentence_that_states_a_cause() -> None:
+    from rag.analysis.question import analyze
     from rag.answer import abstention
-    from rag.answer.question import analyze
 
     info = analyze("Why did the cities cancel their fireworks?")
     assert abstention.has_asked_kind(info, "The shows were cancelled due to the drought.", frozenset())
@@ -388,7 +397,7 @@ def test_a_sentence_that_only_restates_the_question_is_not_the_answer(fresh_pipe
 
 
 def test_a_count_of_years_sentenced_keeps_both_words() -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     assert analyze("How many years in prison was Mara Vell sentenced to?").counted == ["year", "sentenc"]
 
@@ -476,8 +485,8 @@ def test_what_has_not_happened_by_as_of_abstains_then_answers(  # type: ignore[n
     ],
 )
 def test_what_reports_or_previews_an_asked_outcome(sentence: str, reports: bool, previews: bool) -> None:
+    from rag.analysis.question import analyze
     from rag.answer import abstention
-    from rag.answer.question import analyze
 
     question = analyze("Which team won this year's Harbour Cup?", as_of=dt.date(2022, 6, 27))
     assert question.asked_outcome is not None and question.asked_outcome.names == {"harbour", "cup"}
@@ -499,7 +508,7 @@ def test_what_reports_or_previews_an_asked_outcome(sentence: str, reports: bool,
     ],
 )
 def test_which_questions_ask_for_an_outcome(question: str, asks: bool) -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     assert (analyze(question).asked_outcome is not None) is asks
 
@@ -527,7 +536,7 @@ def test_an_event_of_a_past_month_is_found_in_a_later_retelling(fresh_pipeline) 
 
 
 def test_a_name_keeps_its_digits() -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     assert analyze("Missiles hit Kyiv as the G7 summit began. Which district was hit?").required_names == ["kyiv", "g7"]
 
@@ -643,7 +652,7 @@ def test_llama_index_adapter_returns_the_pipelines_passages(seeded_pipeline) -> 
 
 
 def test_day_and_month_names_are_not_names_an_article_must_contain() -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     info = analyze("Which Trump campaign manager was to testify at Monday's January 6 committee hearing?")
     assert info.entities == ["trump"]
@@ -652,8 +661,8 @@ def test_day_and_month_names_are_not_names_an_article_must_contain() -> None:
 
 def test_days_and_months_are_not_answers_to_who_or_which() -> None:
     """'in custody Tuesday' names no one: a sentence needs a real name to count as naming a person."""
+    from rag.analysis.question import analyze
     from rag.answer import abstention
-    from rag.answer.question import analyze
 
     who = analyze("A gunman opened fire on a parade this week. Who was arrested?")
     assert (
@@ -690,7 +699,7 @@ def test_a_nationality_adjective_is_not_a_name_the_article_must_contain(fresh_pi
 
 
 def test_ages_after_names_do_not_hide_an_enumeration() -> None:
-    from rag.answer.extractive import enumerated_names
+    from rag.answer.extractive.answerer import enumerated_names
 
     assert (
         enumerated_names("The appointees -- Neil Gorsuch, age 54, Brett Kavanaugh, 57, and Amy Coney Barrett, 50.") == 3
@@ -821,8 +830,8 @@ def test_a_context_question_also_quotes_the_best_answer_to_its_asking_sentence(t
 
 
 def test_a_count_is_found_under_another_word_for_its_event() -> None:
+    from rag.analysis.question import analyze
     from rag.answer import abstention
-    from rag.answer.question import analyze
 
     died = analyze("How many people died in the parade shooting?")
     assert abstention.has_asked_kind(died, "The shooting left seven dead and dozens wounded.", frozenset())
@@ -834,7 +843,7 @@ def test_a_count_is_found_under_another_word_for_its_event() -> None:
 def test_who_said_is_answered_by_the_quoted_speaker(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
     """'Which French leader said ...?': 'Macron later said that ...' names its speaker only as its
     first word, which capitals say nothing about; the attribution does."""
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
     from rag.ingest.ingester import Parsed
     from rag.models import Document
 
@@ -886,7 +895,7 @@ def test_an_outlet_below_the_ranking_depth_is_still_listed(tmp_path, seeded_pipe
 
 
 def test_the_asked_title_is_read_from_the_asked_noun_phrase() -> None:
-    from rag.answer.question import analyze
+    from rag.analysis.question import analyze
 
     cases = {
         "Which White House Covid-19 response coordinator urged adults to get a booster?": ["response", "coordinator"],
@@ -903,7 +912,7 @@ def test_the_asked_title_is_read_from_the_asked_noun_phrase() -> None:
 def test_a_title_right_before_a_new_name_answers_which_holder(tmp_path, seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     """'Which fire marshal banned ...?' is answered by 'fire marshal Dana Whitcomb', though the
     sentence shares fewer words with the question than the article's many sentences about the ban."""
-    from rag.answer.extractive import names_holder
+    from rag.answer.extractive.answerer import names_holder
     from rag.ingest.ingester import Parsed
     from rag.models import Document
     from tests.conftest import make_settings
@@ -940,8 +949,8 @@ def test_a_title_right_before_a_new_name_answers_which_holder(tmp_path, seeded_p
 
 
 def test_a_name_matches_its_other_forms_and_its_acronym() -> None:
-    from rag.answer.extractive import initials, names_term
-    from rag.text import term_set
+    from rag.answer.extractive.answerer import initials, names_term
+    from rag.nlp.text import term_set
 
     article = "Major General Hossein Salaami of the Islamic Revolution Guards Corps spoke."
     assert names_term("revolutionari", term_set(article), 6)  # "Revolutionary Guards"

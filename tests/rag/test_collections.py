@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.collections import CollectionManager, CollectionNotFound
 from rag.ingest.ingester import Parsed
 from rag.models import Document
 from rag.pipeline import RagPipeline
+from rag.store.collections import CollectionManager, CollectionNotFound
 from tests.conftest import make_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.chroma_server]

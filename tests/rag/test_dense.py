@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from rag.filtering import conditions, matches
 from rag.ingest.ingester import Parsed
 from rag.models import Document, Filters
 from rag.pipeline import RagPipeline
-from rag.store import ChromaStore, version_key
+from rag.retrieval.filtering import conditions, matches
+from rag.store.chroma import ChromaStore, version_key
 from tests.conftest import make_settings
 
 

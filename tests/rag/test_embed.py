@@ -10,8 +10,8 @@ from tests.conftest import ROOT
 
 
 def test_native_minilm_equals_sentence_transformers() -> None:
-    from rag.embed import SentenceTransformerEmbedder, bundled_model_dir
-    from rag.minilm import MiniLM, is_plain_bert
+    from rag.index.embed import SentenceTransformerEmbedder, bundled_model_dir
+    from rag.index.minilm import MiniLM, is_plain_bert
 
     assert is_plain_bert(bundled_model_dir())
     seeds = sorted((ROOT / "seeds").glob("*.txt"))
@@ -25,7 +25,7 @@ def test_native_minilm_equals_sentence_transformers() -> None:
 
 
 def test_a_model_that_is_not_plain_bert_goes_through_sentence_transformers(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from rag.minilm import is_plain_bert
+    from rag.index.minilm import is_plain_bert
 
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "mpnet", "hidden_act": "gelu"}))
     assert not is_plain_bert(tmp_path)

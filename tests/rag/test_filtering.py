@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from rag.filtering import conditions, matches, to_where
 from rag.models import Document, Filters
+from rag.retrieval.filtering import conditions, matches, to_where
 
 ROWS = [
     {"doc_id": f"d{i}", "source_key": src, "published_day": day}

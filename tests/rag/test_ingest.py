@@ -12,7 +12,7 @@ import pytest
 from rag.errors import DocumentNotFound, EmbedderMismatch
 from rag.ingest.ingester import Parsed
 from rag.models import Document
-from rag.store import ChromaStore
+from rag.store.chroma import ChromaStore
 from tests.conftest import ROOT, SEEDS
 
 ARTICLE = "Title: Port reopens\nPublished Time: 2024-03-05\nAuthor: Harbour Post\nText: \nThe port reopened on Monday. Officials said traffic was normal.\n"

@@ -104,8 +104,8 @@ def test_an_interrupted_rebuild_is_retried_and_never_served_half_built(fresh_pip
     import pytest
 
     from rag.errors import StoreUnavailable
-    from rag.lexical import LexicalIndexManager
-    from rag.store import StoredChunk
+    from rag.index.lexical import LexicalIndexManager
+    from rag.store.chroma import StoredChunk
 
     fresh_pipeline.ingest_parsed([_doc(i) for i in range(4)])
     settings, store = fresh_pipeline.settings, fresh_pipeline.store
@@ -250,7 +250,7 @@ def test_a_write_whose_commit_lands_after_later_writes_is_applied_on_every_index
 def test_an_entry_whose_write_never_commits_is_pending_only_until_its_chunks_are_repaired(
     fresh_pipeline: RagPipeline,
 ) -> None:
-    from rag.store import ChunkMeta
+    from rag.store.chroma import ChunkMeta
 
     fresh_pipeline.ingest_parsed([_doc(1)])
     store = fresh_pipeline.store

@@ -7,7 +7,7 @@ import pytest
 
 from rag.errors import InvalidDocument
 from rag.ingest.parsers import RecordError, parse_bytes
-from rag.text import split_sentences
+from rag.nlp.text import split_sentences
 from tests.conftest import SEEDS
 
 EXPECTED = {

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rag.temporal import find_time_window
+from rag.analysis.temporal import find_time_window
 
 AS_OF = dt.date(2023, 11, 1)
 D = dt.date
@@ -108,7 +108,7 @@ def test_a_bound_is_not_a_time_of_report() -> None:
 
 
 def test_a_month_or_year_is_named_by_later_articles() -> None:
-    from rag.temporal import mentions_period
+    from rag.analysis.temporal import mentions_period
 
     june = find_time_window("What was the median home price in June?", D(2023, 7, 21))
     assert june is not None and june.period == "month"

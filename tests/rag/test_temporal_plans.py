@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from rag.temporal import find_time_window, within_archive
+from rag.analysis.temporal import find_time_window, within_archive
 from tests.conftest import make_settings
 
 D = dt.date

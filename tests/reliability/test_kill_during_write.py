@@ -64,7 +64,7 @@ def test_kill_9_mid_write_then_restart_is_consistent_without_a_rebuild(  # type:
     # The store and the index agree: every committed document has its committed version indexed,
     # and the index holds nothing else.
     from rag.pipeline import RagPipeline
-    from rag.store import version_key
+    from rag.store.chroma import version_key
 
     pipeline = RagPipeline(make_settings(data))
     index = pipeline.lexical_index()

@@ -3,7 +3,7 @@ answerer holds, and the question's terms computed once.
 
 A rule is one small class with a `name` (RAG_RULES_OFF=name switches it off), a docstring with
 one example, and its settings section (rag/settings.py, `Settings.rules.<name>`). Its kind says
-where the answerer runs it (rag/answer/extractive.py); the order of RULES (rules/__init__.py) is
+where the answerer runs it (rag/answer/extractive/answerer.py); the order of RULES (rules/__init__.py) is
 the run order within a kind.
 
 - SentenceFilter: a sentence of a retrieved passage never becomes a candidate (before scoring).
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 
-from rag.answer.question import Question
+from rag.analysis.question import Question
 from rag.answer.render import Claim, Draft
 from rag.models import Passage
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 class Vocabulary(Protocol):
-    """What the rules that run before retrieval read of the index (rag.lexical.LexicalIndex)."""
+    """What the rules that run before retrieval read of the index (rag.index.lexical.LexicalIndex)."""
 
     def has_term(self, term: str) -> bool: ...
 

@@ -7,9 +7,9 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from rag.answer.question import TIME_TERMS
+from rag.analysis.question import TIME_TERMS
 from rag.answer.rules.base import Asked, Bonus, Candidate
-from rag.text import terms
+from rag.nlp.text import terms
 
 if TYPE_CHECKING:
     from rag.settings import Settings

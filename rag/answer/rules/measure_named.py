@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from rag.analysis.question import Question, asked_focus
 from rag.answer import abstention
-from rag.answer.question import Question, asked_focus
 from rag.answer.render import Draft
 from rag.answer.rules.base import Asked, Candidate, Evidence, EvidenceFilter
+from rag.nlp.text import terms
 from rag.resources import alternation
-from rag.text import terms
 
 # "What is the <measure> rate/price/share ...?": up to three words before a number noun.
 _MEASURE = re.compile(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rag.answer import abstention
 from rag.answer.render import Draft
 from rag.answer.rules.base import Asked, Evidence, EvidenceRule
-from rag.text import terms
+from rag.nlp.text import terms
 
 if TYPE_CHECKING:
     from rag.settings import Settings

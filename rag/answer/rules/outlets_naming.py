@@ -6,8 +6,8 @@ import re
 
 from rag.answer.render import Draft
 from rag.answer.rules.base import Asked, Evidence, EvidenceRule
+from rag.nlp.text import fold, is_demonym, terms
 from rag.resources import words as resource_words
-from rag.text import fold, is_demonym, terms
 
 _REPORTING_TERMS = frozenset(t for w in resource_words("reporting_words") for t in terms(w))
 

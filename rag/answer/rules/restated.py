@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rag.answer.rules.base import Asked, Candidate, Evidence, EvidenceFilter
-from rag.text import term_set
+from rag.nlp.text import term_set
 
 if TYPE_CHECKING:
     from rag.settings import Settings

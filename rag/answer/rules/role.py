@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from rag.answer.attribution import ROLE_WORDS
+from rag.answer.extractive.attribution import ROLE_WORDS
 from rag.answer.rules.base import Asked, Bonus, Candidate
-from rag.text import fold, term_set
+from rag.nlp.text import fold, term_set
 
 if TYPE_CHECKING:
     from rag.settings import Settings

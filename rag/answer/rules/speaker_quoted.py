@@ -5,7 +5,7 @@ from __future__ import annotations
 from rag.answer import abstention
 from rag.answer.render import Draft
 from rag.answer.rules.base import Asked, Evidence, EvidenceRule
-from rag.text import term_set
+from rag.nlp.text import term_set
 
 
 class SpeakerQuoted(EvidenceRule):

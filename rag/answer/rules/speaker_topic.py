@@ -5,7 +5,7 @@ from __future__ import annotations
 from rag.answer import abstention
 from rag.answer.render import Draft
 from rag.answer.rules.base import Abstention, Asked, Evidence
-from rag.text import terms
+from rag.nlp.text import terms
 
 
 class SpeakerTopic(Abstention):

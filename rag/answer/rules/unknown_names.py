@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from rag.analysis.question import Question
 from rag.answer import abstention
-from rag.answer.question import Question
 from rag.answer.rules.base import IndexAbstention, Vocabulary
 
 

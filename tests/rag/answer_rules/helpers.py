@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.question import analyze
+from rag.analysis.question import analyze
+from rag.answer.extractive.answerer import ExtractiveAnswerer
 from rag.answer.render import Draft
 from rag.answer.rules import Asked, Candidate, build_rules
-from rag.embed import HashingEmbedder
+from rag.index.embed import HashingEmbedder
 from rag.models import Passage
 from rag.settings import Settings
 
@@ -51,7 +51,7 @@ def candidate(text: str, of_kind: bool | None = None) -> Candidate:
 
 
 def asked(question: str, as_of: dt.date | None = None) -> Asked:
-    from rag.text import terms
+    from rag.nlp.text import terms
 
     q = analyze(question, as_of)
     return Asked(q, frozenset(t for e in q.entities for t in terms(e)), tuple(terms(q.role_of)) if q.role_of else ())

@@ -1,4 +1,4 @@
-from rag.answer.question import analyze
+from rag.analysis.question import analyze
 from rag.answer.rules.measure_named import measure_terms
 from tests.rag.answer_rules.helpers import ask
 

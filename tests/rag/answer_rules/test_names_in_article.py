@@ -1,5 +1,5 @@
 from rag.answer.rules.names_in_article import initials, names_term
-from rag.text import term_set
+from rag.nlp.text import term_set
 from tests.rag.answer_rules.helpers import ask
 
 Q = "How many ships did Maersk order this year?"

@@ -1,8 +1,8 @@
 from dataclasses import dataclass
 
-from rag.answer.question import analyze
+from rag.analysis.question import analyze
 from rag.answer.rules.unknown_names import UnknownNames
-from rag.text import term_set
+from rag.nlp.text import term_set
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from rag.nlp.text import Sentence, _demonym_map, normalize_word, terms
 from rag.resources import words as resource_words
-from rag.text import Sentence, _demonym_map, normalize_word, terms
 
 if TYPE_CHECKING:
-    from rag.answer.question import Question
+    from rag.analysis.question import Question
 
 
 def _demonyms() -> dict[str, str]:

@@ -13,20 +13,20 @@ from functools import lru_cache
 
 import numpy as np
 
+from rag.analysis.question import Question
 from rag.answer import abstention
-from rag.answer.attribution import attribute, speaker_match
 from rag.answer.citations import Support
-from rag.answer.question import Question
+from rag.answer.extractive.attribution import attribute, speaker_match
 from rag.answer.render import Claim, Draft
 from rag.answer.rules import Asked, Candidate, Evidence, RuleSet
 from rag.answer.rules.holder import names_holder
 from rag.answer.rules.list_names import enumerated_names
 from rag.answer.rules.names_in_article import initials, names_term
 from rag.answer.rules.role import states_role
-from rag.embed import Embedder
+from rag.index.embed import Embedder
 from rag.models import Passage
+from rag.nlp.text import Sentence, split_sentences, term_set, terms
 from rag.settings import ScoringSettings, SelectionSettings
-from rag.text import Sentence, split_sentences, term_set, terms
 
 # Re-exported: the helpers of the rules that used to live here.
 __all__ = [

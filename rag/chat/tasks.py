@@ -14,8 +14,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from rag.answer.question import analyze
-from rag.conversation import Turn
+from rag.analysis.question import analyze
+from rag.chat.conversation import Turn
 
 # The JSON key the prompt asks for, as Open WebUI's task templates write it ({ "title": ... }).
 _ASKED_KEY = re.compile(r"\{\s*\"(title|tags|follow_ups|queries|text|prompt|tool_calls)\"\s*:")

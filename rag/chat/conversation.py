@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.answer.attribution import PRONOUNS
-from rag.answer.question import analyze
+from rag.analysis.question import analyze
+from rag.answer.extractive.attribution import PRONOUNS
 from rag.answer.render import split_cited
 
 _ABOUT = re.compile(r"^(?:and\s+|but\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\??$", re.I)

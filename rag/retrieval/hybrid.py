@@ -15,10 +15,10 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.embed import Embedder
-from rag.lexical import LexicalIndex, Selection
+from rag.index.embed import Embedder
+from rag.index.lexical import LexicalIndex, Selection
 from rag.models import Filters, Passage
-from rag.store import ChromaStore
+from rag.store.chroma import ChromaStore
 
 
 class Retriever(Protocol):

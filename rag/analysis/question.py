@@ -10,23 +10,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from rag.answer.attribution import ROLE_WORDS, SPEECH_VERBS, WORD_RE
+from rag.analysis.temporal import TimeWindow, find_time_window
+from rag.answer.extractive.attribution import ROLE_WORDS, SPEECH_VERBS, WORD_RE
+from rag.nlp.text import STOPWORDS, asking_start, is_demonym, normalize_word, terms, words
 from rag.resources import alternation
 from rag.resources import words as resource_words
-from rag.temporal import TimeWindow, find_time_window
-from rag.text import STOPWORDS, asking_start, is_demonym, normalize_word, terms, words
 
 _SPEAKER_Q = [
     re.compile(
         r"^(?:so\s+|and\s+|but\s+)?(?:what|how)\s+(?P<else>else\s+)?(?:did|does|do|has|have|had|was|were|is|are|would|will)\s+"
-        r"(?P<x>.+?)\s+(?P<verb>say|said|saying|think|thought|tell|told|state|stated|announce|argue|claim|"
-        r"believe|feel|stress|emphasi[sz]e|express|respond|react|comment|propose|urge|call\s+for|"
-        r"want|warn|note|add|mean|praise|applaud|appreciate|ask\s+for|demand)\b(?P<rest>.*)$",
+        rf"(?P<x>.+?)\s+(?P<verb>{alternation('speaker_question_verbs')})\b(?P<rest>.*)$",
         re.I,
     ),
     re.compile(
-        r"^what\s+(?:is|was|are|were)\s+(?P<x>.+?)['’]s?\s+(?:position|stance|view|views|response|"
-        r"reaction|message|statement|statements|opinion|take|remarks|comments)\b(?P<rest>.*)$",
+        rf"^what\s+(?:is|was|are|were)\s+(?P<x>.+?)['’]s?\s+(?:{alternation('stance_nouns')})\b(?P<rest>.*)$",
         re.I,
     ),
 ]
@@ -194,8 +191,8 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
     role = _ROLE_Q.fullmatch(body)
     for rx in [] if role else _SPEAKER_Q:
         m = rx.match(body)
-        if not m:
-            continue
+        if not m or m.groupdict().get("verb", "x")[:1].isupper():
+            continue  # a capitalised verb is part of a name: "... between Delaware and Penn State?"
         # "a recent survey" -> "survey": articles and time words are not part of who said it.
         x = re.sub(
             r"^(?:(?:the|a|an|this|that)\s+)?(?:(?:recent|new|latest|last|week's|month's)\s+)*",

@@ -15,12 +15,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from rag.answer.question import Question, asked_focus, asking_sentence
+from rag.analysis.question import Question, asked_focus, asking_sentence
 from rag.answer.render import Claim, Draft, Pick
 from rag.nlp.records import DocAnnotation, Entity
+from rag.nlp.text import STOPWORDS, fold, term_set, terms
 from rag.resources import table
 from rag.resources import words as resource_words
-from rag.text import STOPWORDS, fold, term_set, terms
 
 # The answer types a short answer exists for, and the labels that answer each when the words
 # that ask say nothing more specific.

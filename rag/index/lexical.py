@@ -43,10 +43,10 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from rag.errors import IndexUnavailable, RagError
-from rag.filtering import conditions, to_tantivy
 from rag.models import Filters
-from rag.store import Change, StoredChunk, version_key
-from rag.text import STOPWORDS, analyser_fingerprint, normalize_word, terms, words
+from rag.nlp.text import STOPWORDS, analyser_fingerprint, normalize_word, terms, words
+from rag.retrieval.filtering import conditions, to_tantivy
+from rag.store.chroma import Change, StoredChunk, version_key
 
 log = logging.getLogger(__name__)
 

@@ -68,12 +68,12 @@ class _BundledTokenizer:
 
 
 class NativeBertEmbedder:
-    """A BERT sentence encoder (the bundled MiniLM) run by `rag.minilm`: the same vectors as
+    """A BERT sentence encoder (the bundled MiniLM) run by `rag.index.minilm`: the same vectors as
     sentence-transformers without importing it (5 s of every start)."""
 
     def __init__(self, batch_size: int = 32, model_dir: Path | None = None, name: str = DEFAULT_EMBED_MODEL):
         force_offline()
-        from rag.minilm import MiniLM
+        from rag.index.minilm import MiniLM
 
         path = model_dir or bundled_model_dir()
         self._model = MiniLM(path, max_seq_length=256, batch_size=batch_size)
@@ -94,7 +94,7 @@ class NativeBertEmbedder:
 
 def _local_encoder(batch_size: int, path: Path | None = None) -> Embedder:
     """The native encoder when the model is a plain BERT with mean pooling, else sentence-transformers."""
-    from rag.minilm import is_plain_bert
+    from rag.index.minilm import is_plain_bert
 
     model_dir = path or bundled_model_dir()
     if is_plain_bert(model_dir):

@@ -9,8 +9,8 @@ import shutil
 import threading
 import time
 
-from rag.embed import Embedder
 from rag.errors import CollectionNotFound, InvalidRequest, RagError
+from rag.index.embed import Embedder
 from rag.pipeline import RagPipeline
 from rag.settings import Settings
 

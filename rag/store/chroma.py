@@ -24,9 +24,9 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 from rag.errors import CollectionNotFound, DocumentNotFound, EmbedderMismatch, RagError, StoreUnavailable
-from rag.filtering import conditions, day_number, matches, to_where
 from rag.models import Chunk, Document, DocumentDetail, DocumentInfo, Filters, Passage
 from rag.nlp.records import DocAnnotation
+from rag.retrieval.filtering import conditions, day_number, matches, to_where
 from rag.settings import Settings
 
 P = ParamSpec("P")

@@ -1,0 +1,1 @@
+"""Persistence: Chroma chunks and document registry, one pair per collection."""
