@@ -38,6 +38,7 @@ from rag.models import (
     SearchResult,
     Timings,
 )
+from rag.nlp.records import DocAnnotation
 from rag.nlp.service import AnnotationService
 from rag.nlp.text import terms
 from rag.retrieval.filtering import day_number
@@ -534,7 +535,8 @@ class RagPipeline:
         draft = abstention.before_answering(info, missing, used, scoped)
         if draft is None and name == "openai":
             # The LLM answers only what the extractive answerer's abstention rules let through.
-            draft = self.extractive.judge(info, used, self.store.doc_texts([p.doc_id for p in used]), exclude)
+            texts = self.store.doc_texts([p.doc_id for p in used])
+            draft = self.extractive.judge(info, used, texts, exclude, self._speaker_annotations(used, texts))
         if draft is None and name == "openai":
             claims = self.llm.answer_stream(
                 info.text,
@@ -594,20 +596,27 @@ class RagPipeline:
         if not self.settings.short_answer or draft.abstained or not draft.claims or asked_labels(info) is None:
             return draft
         supports = [s for c in draft.claims for s in c.supports]
-        doc_ids = list(dict.fromkeys(s.passage.doc_id for s in supports))
-        versions = {s.passage.doc_id: s.passage.version for s in supports if s.passage.version}
-        unknown = [d for d in doc_ids if d not in versions]
-        if unknown:
-            versions.update(self.store.committed_versions(unknown))
-        texts = self.store.doc_texts(doc_ids)
-        annotations = self.annotations.get(versions, texts)
-        pick = self.short_answers.select(info, draft, annotations, texts)
+        passages = [s.passage for s in supports]
+        texts = self.store.doc_texts(list(dict.fromkeys(p.doc_id for p in passages)))
+        pick = self.short_answers.select(info, draft, self._annotations(passages, texts), texts)
         if pick is None:
             return draft
         if not self.settings.short_answer_first:
             return replace(draft, short_answer=pick)  # the field only; the answer text as it was
         return self.short_answers.answer_first(draft, pick)
 
+    def _annotations(self, passages: list[Passage], texts: dict[str, str]) -> dict[str, DocAnnotation]:
+        """The stored NLP records of the passages' articles, for their committed versions."""
+        versions = {p.doc_id: p.version for p in passages if p.version}
+        unknown = list(dict.fromkeys(p.doc_id for p in passages if p.doc_id not in versions))
+        if unknown:
+            versions.update(self.store.committed_versions(unknown))
+        return dict(self.annotations.get(versions, texts))
+
+    def _speaker_annotations(self, passages: list[Passage], texts: dict[str, str]) -> dict[str, DocAnnotation] | None:
+        """The records whose speech attributions join the answerer's speakers (`nlp_speakers`)."""
+        return self._annotations(passages, texts) if self.settings.nlp_speakers and passages else None
+
     def _extract(self, info: Question, passages: list[Passage], exclude: set[str] | None) -> Draft:
         texts = self.store.doc_texts([p.doc_id for p in passages])
-        return self.extractive.answer(info, passages, texts, exclude)
+        return self.extractive.answer(info, passages, texts, exclude, self._speaker_annotations(passages, texts))

@@ -256,6 +256,9 @@ class Settings(BaseSettings):
     nlp_annotate: bool = True
     nlp_batch_size: int = 16
     nlp_cache_docs: int = 4096
+    # The speakers of "what did X say?" answers: the answerer's speech patterns joined by the
+    # stored annotation's speech attributions (the dependency parse); false: the patterns alone.
+    nlp_speakers: bool = True
 
     # Answering
     answerer: Literal["extractive", "openai"] = "extractive"

@@ -8,6 +8,7 @@ cites them all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
@@ -16,7 +17,7 @@ import numpy as np
 from rag.analysis.question import Question
 from rag.answer import abstention
 from rag.answer.citations import Support
-from rag.answer.extractive.attribution import attribute, speaker_match
+from rag.answer.extractive.attribution import attribute, speaker_match, with_parsed_speakers
 from rag.answer.render import Claim, Draft
 from rag.answer.rules import Asked, Candidate, Evidence, RuleSet
 from rag.answer.rules.holder import names_holder
@@ -25,6 +26,7 @@ from rag.answer.rules.names_in_article import initials, names_term
 from rag.answer.rules.role import states_role
 from rag.index.embed import Embedder
 from rag.models import Passage
+from rag.nlp.records import DocAnnotation
 from rag.nlp.text import Sentence, split_sentences, term_set, terms
 from rag.settings import ScoringSettings, SelectionSettings
 
@@ -79,7 +81,11 @@ class ExtractiveAnswerer:
 
     # -- evidence ---------------------------------------------------------------------------
     def _candidates(
-        self, passages: list[Passage], doc_texts: dict[str, str], exclude: set[str]
+        self,
+        passages: list[Passage],
+        doc_texts: dict[str, str],
+        exclude: set[str],
+        annotations: Mapping[str, DocAnnotation],
     ) -> tuple[list[Candidate], dict[str, frozenset[str]]]:
         filters = self.rules.sentence_filters
         by_doc: dict[str, list[tuple[int, Passage]]] = {}
@@ -94,6 +100,9 @@ class ExtractiveAnswerer:
                 continue
             doc_terms[doc_id] = term_set(items[0][1].title + "\n" + text) | initials(text)
             sentences, speakers = _analyse_document(text)
+            ann = annotations.get(doc_id)
+            if ann is not None:
+                speakers = with_parsed_speakers(sentences, speakers, ann, text)
             for rank, p in items:
                 for s, sp in zip(sentences, speakers, strict=True):
                     if s.start < p.start or s.end > p.end or (doc_id, s.start) in seen:
@@ -163,10 +172,15 @@ class ExtractiveAnswerer:
             c.relevance = c.score
 
     def _evidence(
-        self, info: Question, passages: list[Passage], doc_texts: dict[str, str], exclude: set[str] | None
+        self,
+        info: Question,
+        passages: list[Passage],
+        doc_texts: dict[str, str],
+        exclude: set[str] | None,
+        annotations: Mapping[str, DocAnnotation] | None,
     ) -> tuple[Asked, Evidence] | Draft:
         """The scored candidates, narrowed by the evidence rules; or the Draft of the rule that abstained."""
-        cands, doc_terms = self._candidates(passages, doc_texts, exclude or set())
+        cands, doc_terms = self._candidates(passages, doc_texts, exclude or set(), annotations or {})
         if not cands:
             return abstention.no_candidates()
         asked = self._score(info, cands, doc_terms)
@@ -186,11 +200,16 @@ class ExtractiveAnswerer:
         return asked, ev
 
     def judge(
-        self, info: Question, passages: list[Passage], doc_texts: dict[str, str], exclude: set[str] | None = None
+        self,
+        info: Question,
+        passages: list[Passage],
+        doc_texts: dict[str, str],
+        exclude: set[str] | None = None,
+        annotations: Mapping[str, DocAnnotation] | None = None,
     ) -> Draft | None:
         """The abstention of the rules, or None when the evidence may be answered from (the LLM
         answerer runs the same rules before it is asked)."""
-        found = self._evidence(info, passages, doc_texts, exclude)
+        found = self._evidence(info, passages, doc_texts, exclude, annotations)
         return found if isinstance(found, Draft) else None
 
     # -- answering --------------------------------------------------------------------------
@@ -200,8 +219,11 @@ class ExtractiveAnswerer:
         passages: list[Passage],
         doc_texts: dict[str, str],
         exclude: set[str] | None = None,
+        annotations: Mapping[str, DocAnnotation] | None = None,
     ) -> Draft:
-        found = self._evidence(info, passages, doc_texts, exclude)
+        """`annotations`: the stored NLP records of the articles (rag/nlp/), whose speech
+        attributions join the speakers found in each sentence; without them, those alone."""
+        found = self._evidence(info, passages, doc_texts, exclude, annotations)
         if isinstance(found, Draft):
             return found
         asked, ev = found
