@@ -9,30 +9,17 @@ there; negative, the set is better without it. The README's ablation table is th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from eval.gold import SPLITS, GoldItem, split_of
+from eval.metrics import first_sentence, strict_containment
 from eval.runner import run
 from rag.components import Components
 from rag.pipeline import RagPipeline
 
 # The metrics compared, in the report's order; a metric the run does not define is left out.
 ABLATION_METRICS = ("strict_containment", "first_sentence_containment", "answer_containment", "abstention_accuracy")
-_MARKER = re.compile(r"\s*\[\d+\]")
-_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
-_PUNCTUATION = re.compile(r"[^\w\s]")
-
-
-def _normalised(text: str) -> str:
-    return " ".join(_ARTICLES.sub(" ", _PUNCTUATION.sub(" ", text.lower())).split())
-
-
-def _holds(text: str, answers: list[str]) -> float:
-    """An acceptable answer, normalised for case, punctuation and articles, as a whole phrase."""
-    hay = f" {_normalised(_MARKER.sub(' ', text))} "
-    return 1.0 if any((n := _normalised(a)) and f" {n} " in hay for a in answers) else 0.0
 
 
 def _answer_metrics(row: dict[str, Any], item: GoldItem) -> dict[str, float]:
@@ -41,10 +28,9 @@ def _answer_metrics(row: dict[str, Any], item: GoldItem) -> dict[str, float]:
     if not item.answerable or not item.answers:
         return {}
     answer = "" if row["abstained"] else str(row["answer"])
-    first = answer[: m.start()] if (m := re.search(r"\[\d+\]", answer)) else answer
     return {
-        "strict_containment": _holds(answer, item.answers),
-        "first_sentence_containment": _holds(first, item.answers),
+        "strict_containment": strict_containment(answer, item.answers),
+        "first_sentence_containment": strict_containment(first_sentence(answer), item.answers),
     }
 
 

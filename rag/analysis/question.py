@@ -32,8 +32,7 @@ _SPEAKER_Q = [
 # answered by "The Indianapolis Star first reported ...", "Which agency issued the warning?" by
 # "the FDA", not by the archive's outlets.
 _OUTLETS_Q = re.compile(
-    r"\b(?:which|what)\s+(?:news\s+)?(?:outlets?|media|newspapers|agencies|sources|publications|"
-    r"papers|websites)\b|\bwho\s+(?:reported|covered)\b",
+    rf"\b(?:which|what)\s+(?:news\s+)?(?:{alternation('outlet_nouns')})\b|\bwho\s+(?:{alternation('outlet_verbs')})\b",
     re.I,
 )
 _QUESTION_WORDS = resource_words("question_words")

@@ -43,3 +43,20 @@ def test_without_the_parse_a_sentence_only_naming_japan_is_quoted_too() -> None:
     """(RAG_NLP_SPEAKERS=false: the pipeline passes no annotations.) Nobody is quoted as Japan,
     so the answer falls back to the sentences that name it."""
     assert MET in _answer(with_parse=False)
+
+
+def test_the_pipeline_reads_the_stored_parse_unless_switched_off(tmp_path, seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from rag.ingest.ingester import Parsed
+    from rag.models import Document
+    from rag.pipeline import RagPipeline
+    from tests.conftest import make_settings
+
+    on = RagPipeline(make_settings(tmp_path / "data"), embedder=seeded_pipeline.embedder)
+    doc = Document(doc_id="tokyo", title="Aid", text=TEXT, source="o", published=dt.date(2023, 1, 5))
+    on.ingest_parsed([Parsed("tokyo", doc=doc)])
+    asked = {"question": "What did Japan say?", "as_of": dt.date(2023, 1, 6)}
+    assert [c.quote for c in on.ask(**asked).citations] == [SPOKE]
+    off = RagPipeline(on.settings.updated(nlp_speakers=False), embedder=seeded_pipeline.embedder)
+    assert MET in {c.quote for c in off.ask(**asked).citations}
