@@ -153,6 +153,7 @@ class ChatService:
             "rag": {
                 "short_answer": resp.short_answer.model_dump(mode="json") if resp.short_answer else None,
                 "abstained": resp.abstained,
+                "refused_by": resp.refused_by,
                 "as_of": resp.as_of.isoformat() if resp.as_of else None,
                 "time_window": resp.time_window.model_dump(mode="json") if resp.time_window else None,
                 "answerer": resp.answerer,

@@ -181,7 +181,7 @@ def score_one(
         "short_answer": short_answer,
         "time_window": resp.time_window.model_dump(mode="json") if resp.time_window else None,
         "refusal_reason": _refusal_reason(resp) if resp.abstained else None,
-        "refusal_rule": getattr(resp, "abstain_rule", None) if resp.abstained else None,
+        "refusal_rule": resp.refused_by if resp.abstained else None,
         "expected_refusal": item.refusal,
         "citations": [
             {"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "quote": c.quote, "text": c.text}

@@ -166,6 +166,13 @@ class AskResponse(BaseModel):
     )
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
+    refused_by: str | None = Field(
+        default=None,
+        description=(
+            "What refused, when abstained: an answer rule's name (rag/answer/rules/, e.g. 'names_in_article'), "
+            "'time_window', 'retrieval' or 'llm'."
+        ),
+    )
     answerer: str
     as_of: dt.date | None = Field(default=None, description="Nothing published after this day was used.")
     time_window: TimeWindow | None = Field(

@@ -468,6 +468,7 @@ class RagPipeline:
             short_answer=short_answer_of(draft, citations),
             citations=citations,
             abstained=draft.abstained or not citations,
+            refused_by=(draft.abstain_rule or None) if draft.abstained or not citations else None,
             answerer=answering.answerer or name,
             as_of=day,
             time_window=info.time_window,
@@ -504,12 +505,12 @@ class RagPipeline:
 
     def _retrieve(
         self, info: Question, top_k: int | None, filters: Filters | None, index: LexicalIndex, day: dt.date
-    ) -> tuple[list[str], list[Passage], list[Passage]]:
-        """The names no article has (then nothing is searched), the ranking, and the passages
-        the answer is made from."""
-        missing = [name for rule in self.rules.before_retrieval for name in rule.missing(info, index)]
+    ) -> tuple[dict[str, list[str]], list[Passage], list[Passage]]:
+        """The names no article has, by the rule that found them (then nothing is searched), the
+        ranking, and the passages the answer is made from."""
+        missing = {rule.name: rule.missing(info, index) for rule in self.rules.before_retrieval}
         passages: list[Passage] = []
-        if not missing and len(index):
+        if not any(missing.values()) and len(index):
             depth = max(top_k or self.settings.top_k, self.settings.ranking_depth)
             passages = self._retrieve_in_time(info, depth, filters, index, day)
         # "Which outlets reported X?" lists every article that reports it: the whole ranking, and
@@ -523,7 +524,7 @@ class RagPipeline:
         self,
         info: Question,
         name: str,
-        missing: list[str],
+        missing: dict[str, list[str]],
         used: list[Passage],
         scoped: Filters | None,
         exclude: set[str] | None,

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from rag.answer.rules.base import Vocabulary
 
 
-def _abstain(reason: str) -> Draft:
-    return Draft(abstained=True, abstain_reason=reason)
+def _abstain(reason: str, by: str = "") -> Draft:
+    return Draft(abstained=True, abstain_reason=reason, abstain_rule=by)
 
 
 def unknown_entities(question: Question, index: Vocabulary) -> list[str]:
@@ -40,25 +40,29 @@ def unknown_entities(question: Question, index: Vocabulary) -> list[str]:
 
 
 def before_answering(
-    question: Question, missing: list[str], passages: list[Passage], filters: Filters | None
+    question: Question, missing: dict[str, list[str]], passages: list[Passage], filters: Filters | None
 ) -> Draft | None:
-    if missing:
-        return _abstain("no indexed article mentions " + ", ".join(missing) + ".")
+    """`missing`: the names each rule that runs before retrieval found in no article."""
+    for rule, names in missing.items():
+        if names:
+            return _abstain("no indexed article mentions " + ", ".join(names) + ".", rule)
     if passages:
         return None
     window = question.time_window
     if window is not None:
         since = window.from_.isoformat() if window.from_ else "the beginning"
         return _abstain(
-            f"no indexed article published from {since} to {window.to.isoformat()} ({window.phrase!r}) matches."
+            f"no indexed article published from {since} to {window.to.isoformat()} ({window.phrase!r}) matches.",
+            "time_window",
         )
     return _abstain(
-        "no indexed article matches this question" + (" and filters." if filters and not filters.is_empty() else ".")
+        "no indexed article matches this question" + (" and filters." if filters and not filters.is_empty() else "."),
+        "retrieval",
     )
 
 
 def no_candidates() -> Draft:
-    return _abstain("no passage was retrieved for this question.")
+    return _abstain("no passage was retrieved for this question.", "retrieval")
 
 
 def speaker_not_quoted(question: Question) -> Draft:
@@ -101,7 +105,7 @@ def nothing_of_asked_kind(question: Question) -> Draft:
 
 def llm_declined(text: str) -> Draft | None:
     if ABSTAIN_TOKEN in text:
-        return _abstain("the passages do not answer the question.")
+        return _abstain("the passages do not answer the question.", "llm")
     return None
 
 

@@ -44,6 +44,8 @@ class Draft:
     claims: list[Claim] = field(default_factory=list)
     abstained: bool = False
     abstain_reason: str = ""
+    # What refused: a rule's name (rag/answer/rules/), "time_window", "retrieval" or "llm".
+    abstain_rule: str = ""
     warnings: list[str] = field(default_factory=list)
     short_answer: Pick | None = None
     leads_with_short_answer: bool = False  # the answer text opens with it ("China. China assumes ... [1].")

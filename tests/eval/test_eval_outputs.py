@@ -67,6 +67,7 @@ def test_every_miss_has_a_class_and_the_counts_add_up(seeds_env, tmp_path: Path)
         assert f"**{q['outcome']}** `{q['id']}`" in md
         if q["abstained"]:
             assert q["outcome_detail"], "a refusal keeps its reason"
+            assert q["refusal_rule"] and q["outcome_detail"].startswith(q["refusal_rule"] + ": "), "and its rule"
 
 
 def test_junit_and_ragas_exports(seeds_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -258,6 +258,7 @@ def test_time_phrase_becomes_a_window(seeded_pipeline) -> None:  # type: ignore[
 def test_a_window_the_archive_does_not_cover_abstains(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     resp = seeded_pipeline.ask("What did China say in March 2023?")
     assert resp.abstained and "2023-03-01" in resp.answer and not resp.citations
+    assert resp.refused_by == "time_window"
 
 
 def test_list_question_prefers_the_enumerating_sentence(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
@@ -273,7 +274,14 @@ def test_role_question_quotes_the_title(seeded_pipeline) -> None:  # type: ignor
 def test_number_question_without_a_number_in_the_archive_abstains(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
     """Dates are not counts: '20th November 2023' does not answer 'how many'."""
     resp = seeded_pipeline.ask("How many people were killed in Gaza?")
-    assert resp.abstained and "number" in resp.answer
+    assert resp.abstained and "number" in resp.answer and resp.refused_by == "asked_kind"
+
+
+def test_a_refusal_names_what_refused(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    assert seeded_pipeline.ask("What did Quorvex say about the talks?").refused_by == "unknown_names"
+    assert seeded_pipeline.ask("What did Oman say about oil prices?").refused_by == "speaker_topic"
+    answered = seeded_pipeline.ask("What did Oman say?")
+    assert not answered.abstained and answered.refused_by is None
 
 
 def test_outlet_question_lists_every_reporting_outlet(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]

@@ -196,6 +196,7 @@ class ExtractiveAnswerer:
         for rule in self.rules.evidence:
             refused = rule.apply(asked, ev)
             if refused is not None:
+                refused.abstain_rule = rule.name
                 return refused
         return asked, ev
 
