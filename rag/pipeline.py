@@ -493,6 +493,7 @@ class RagPipeline:
             outlet_words = {w for o in outlets for w in terms(o)}
             info.entities = [e for e in info.entities if not set(terms(e)) <= outlet_words]
             info.content_terms = [t for t in info.content_terms if t not in outlet_words]
+        info.name_shares = {t: index.share(t) for e in info.entities for t in terms(e)}
         return info, warnings
 
     @staticmethod

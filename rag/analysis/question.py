@@ -70,6 +70,9 @@ class Question:
     content_terms: list[str] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)  # surface words of proper names
     names: list[str] = field(default_factory=list)  # proper names as units, as written ("Wang Yi")
+    # The share of the archive's chunks holding each name term of the question (set against the
+    # index once it is known: rag/pipeline.py): "america" is in a quarter of a US archive's.
+    name_shares: dict[str, float] = field(default_factory=dict)
     acronyms: set[str] = field(default_factory=set)  # entities written in capitals ("ap", "norc", "fda")
     outlets: list[str] = field(default_factory=list)  # outlet names the question mentions
     answer_type: str = "fact"  # see ANSWER_TYPES

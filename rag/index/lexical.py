@@ -196,6 +196,11 @@ class LexicalIndex:
     def has_term(self, term: str) -> bool:
         return bool(self._searcher.doc_freq("body", term))
 
+    def share(self, term: str) -> float:
+        """The share of the archive's chunks that hold the term (0 for an empty index)."""
+        n = len(self)
+        return self._searcher.doc_freq("body", term) / n if n else 0.0
+
     def _vocabulary(self, letter: str) -> dict[str, int]:
         """Archive words starting with `letter` -> document frequency, read once per view."""
         found = self._letters.get(letter)

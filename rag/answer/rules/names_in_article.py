@@ -51,26 +51,36 @@ class NamesInArticle(EvidenceRule):
     words must be in the sentence's article (or a variant form, or the acronym spelled out), and
     `share` of a long question's many capitalised words, where a paraphrase or a variant spelling
     (LGBTQ / LGBTQ+) should not veto an article that names the rest. Not for speaker questions
-    (speaker_quoted). Settings: `rules.names_in_article.share`, `.variant_prefix`
-    (RAG_ENTITY_SHARE, RAG_NAME_VARIANT_PREFIX)."""
+    (speaker_quoted). A name most of the archive says ("U.S." in a US archive, more than
+    `common_share` of its chunks) is not required: "Which U.S. state repealed its right-to-work
+    law?" is answered by an article about Michigan that never writes "U.S.". Settings:
+    `rules.names_in_article.share`, `.variant_prefix`, `.common_share` (RAG_ENTITY_SHARE,
+    RAG_NAME_VARIANT_PREFIX)."""
 
     name = "names_in_article"
     kind = "filter"
 
-    def __init__(self, share: float = 0.75, variant_prefix: int = 6):
+    def __init__(self, share: float = 0.75, variant_prefix: int = 6, common_share: float = 1.0):
         self.share = share
         self.variant_prefix = variant_prefix
+        self.common_share = common_share
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NamesInArticle:
         s = settings.rules.names_in_article
-        return cls(s.share, s.variant_prefix)
+        return cls(s.share, s.variant_prefix, s.common_share)
 
     def apply(self, asked: Asked, ev: Evidence) -> Draft | None:
         q = asked.question
         if q.is_speaker_question or not q.required_names:
             return None
-        entity_terms = list(dict.fromkeys(t for e in q.required_names for t in terms(e)))
+        entity_terms = [
+            t
+            for t in dict.fromkeys(t for e in q.required_names for t in terms(e))
+            if q.name_shares.get(t, 0.0) <= self.common_share
+        ]
+        if not entity_terms:
+            return None
         need = len(entity_terms) if len(entity_terms) <= 2 else math.ceil(self.share * len(entity_terms))
         named = {
             doc: sum(names_term(n, doc_terms, self.variant_prefix) for n in entity_terms)
