@@ -19,18 +19,29 @@ from rag.components import Components
 from rag.pipeline import RagPipeline
 
 # The metrics compared, in the report's order; a metric the run does not define is left out.
-ABLATION_METRICS = ("strict_containment", "first_sentence_containment", "answer_containment", "abstention_accuracy")
+ABLATION_METRICS = (
+    "strict_containment",
+    "first_sentence_containment",
+    "answer_containment",
+    "abstention_accuracy",
+    "no_wrong_answer",
+)
 
 
 def _answer_metrics(row: dict[str, Any], item: GoldItem) -> dict[str, float]:
     """Strict and first-sentence containment of one answer, read from the answer text alone (not
     the Sources list); the harness's own metrics are used instead where a run reports them."""
-    if not item.answerable or not item.answers:
+    if not item.answerable:
+        # A wrong answer is worse than a refusal: `no_wrong_answer` is 1 for a refusal or a right answer.
+        return {"no_wrong_answer": 1.0 if row["abstained"] else 0.0}
+    if not item.answers:
         return {}
     answer = "" if row["abstained"] else str(row["answer"])
+    strict = strict_containment(answer, item.answers)
     return {
-        "strict_containment": strict_containment(answer, item.answers),
+        "strict_containment": strict,
         "first_sentence_containment": strict_containment(first_sentence(answer), item.answers),
+        "no_wrong_answer": 1.0 if row["abstained"] else strict,
     }
 
 
@@ -90,8 +101,16 @@ def ablate(
 
 
 def verdict(contribution: dict[str, float]) -> str:
-    """earns (some metric up, none down), hurts (some metric down), nothing (all unchanged)."""
-    if any(v < 0 for v in contribution.values()):
+    """earns (some metric up, none down), hurts (some metric down), nothing (all unchanged); and
+    "refuses wrong answers" when it lowers abstention accuracy alone, by refusing answerable
+    questions that are answered wrongly without it (no_wrong_answer rises by as much)."""
+    down = {m for m, v in contribution.items() if v < 0}
+    if (
+        down == {"abstention_accuracy"}
+        and contribution.get("no_wrong_answer", 0.0) >= -contribution["abstention_accuracy"]
+    ):
+        return "refuses wrong answers"
+    if down:
         return "hurts"
     return "earns" if any(v > 0 for v in contribution.values()) else "nothing"
 
@@ -106,6 +125,7 @@ def markdown(report: dict[str, Any], title: str) -> str:
         "first_sentence_containment": "first",
         "answer_containment": "contain",
         "abstention_accuracy": "abst",
+        "no_wrong_answer": "no-wrong",
     }
     head = [f"{g} {short[m]}" for g in groups for m in metrics]
     judged = "validation" if "validation" in groups else "all"

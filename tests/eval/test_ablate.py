@@ -38,6 +38,11 @@ def test_verdicts() -> None:
     assert verdict({"a": 0.0, "b": 0.01}) == "earns"
     assert verdict({"a": 0.0, "b": 0.0}) == "nothing"
     assert verdict({"a": 0.02, "b": -0.01}) == "hurts"
+    # A refusal of what it would answer wrongly lowers abstention accuracy, never the answers.
+    assert verdict({"strict_containment": 0.0, "abstention_accuracy": -0.02, "no_wrong_answer": 0.02}) == (
+        "refuses wrong answers"
+    )
+    assert verdict({"strict_containment": -0.02, "abstention_accuracy": -0.02, "no_wrong_answer": 0.02}) == "hurts"
 
 
 def test_results_record_the_rules_that_ran(seeded_pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
