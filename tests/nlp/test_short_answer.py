@@ -83,6 +83,16 @@ def test_the_entity_of_the_asked_kind_that_the_question_does_not_name() -> None:
     assert citations[0].quote == sentences[1]
 
 
+def test_a_country_is_answered_by_a_country_not_a_nationality() -> None:
+    """'Brazilians' (NORP) names no country; 'Brazil', in the next sentence, does."""
+    sentences = [
+        "Brazilians lined the streets on Monday to mourn the soccer great.",
+        "Brazil declared three days of official mourning for the soccer great.",
+    ]
+    _, _, pick = _pick("Which country mourned the soccer great this week?", sentences, [0.9, 0.7])
+    assert pick is not None and pick.text == "Brazil"
+
+
 def test_a_count_skips_numbers_the_question_states() -> None:
     sentences = ["Police said 300 people attended the 2024 parade, up from 250 a year earlier."]
     text, _, pick = _pick("How many people attended the 2024 parade?", sentences, [0.9])
