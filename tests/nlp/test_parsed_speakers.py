@@ -22,7 +22,7 @@ def test_the_parse_finds_the_subject_the_patterns_miss() -> None:
     sentences = split_sentences(TEXT)
     patterns = attribute(sentences, TEXT)
     assert not any("Matsuno" in p for p in patterns[1])  # "said Tokyo would ..." reads Tokyo's clause
-    joined = with_parsed_speakers(sentences, patterns, ann, TEXT)
+    joined = with_parsed_speakers(sentences, patterns, ann.attributions, TEXT)
     assert any(p.startswith("The spokesman for the Japanese government, Hirokazu Matsuno") for p in joined[1])
     assert joined[0] == []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +19,7 @@ from rag.resources import words as resource_words
 
 if TYPE_CHECKING:
     from rag.analysis.question import Question
-    from rag.nlp.records import DocAnnotation
+    from rag.nlp.records import Attribution as Attribution_
 
 
 def _demonyms() -> dict[str, str]:
@@ -143,18 +144,18 @@ def attribute(sentences: list[Sentence], document: str = "") -> list[list[str]]:
 
 
 def with_parsed_speakers(
-    sentences: list[Sentence], speakers: list[list[str]], annotation: DocAnnotation, document: str
+    sentences: list[Sentence], speakers: list[list[str]], attributions: Sequence[Attribution_], document: str
 ) -> list[list[str]]:
     """The speakers of each sentence, joined by those the NLP layer's dependency parse found
     (stored at ingest, rag/nlp/annotate.py): the subject of a speech verb inside the sentence
     (with its apposition: "Sayyid Badr, the Omani foreign minister,"), "according to X", and a
     pronoun's resolved speaker. The parse finds subjects the patterns miss ("The ministry, in a
     statement on Sunday, said ..."). A surname is widened to its fullest mention, as above."""
-    if not annotation.attributions:
+    if not attributions:
         return speakers
     out = [list(sp) for sp in speakers]
     starts = [s.start for s in sentences]
-    for a in annotation.attributions:
+    for a in attributions:
         anchor = a.verb.start if a.verb is not None else a.speaker.start
         i = bisect_right(starts, anchor) - 1
         if i < 0 or anchor >= sentences[i].end:
