@@ -535,9 +535,10 @@ class RagPipeline:
         abstention rules first (both answerers), then the LLM's sentences as they come, or the
         extractive draft with its short answer first."""
         draft = abstention.before_answering(info, missing, used, scoped)
+        # The articles' texts, read once: the answerer's sentences and the short answer's spans.
+        texts = self.store.doc_texts([p.doc_id for p in used]) if draft is None else {}
         if draft is None and name == "openai":
             # The LLM answers only what the extractive answerer's abstention rules let through.
-            texts = self.store.doc_texts([p.doc_id for p in used])
             draft = self.extractive.judge(info, used, texts, exclude, self._speaker_annotations(used, texts))
         if draft is None and name == "openai":
             claims = self.llm.answer_stream(
@@ -559,7 +560,7 @@ class RagPipeline:
                     out.warnings.append(f"openai answerer unavailable ({e}); answered extractively instead")
                     out.answerer = "extractive"
         if draft is None:
-            draft = self._answer_first(info, self._extract(info, used, exclude))
+            draft = self._answer_first(info, self._extract(info, used, texts, exclude), texts)
             if not draft.abstained:
                 lead = lead_of(draft)
                 for i, claim in enumerate(draft.claims):
@@ -567,7 +568,7 @@ class RagPipeline:
                     out.sent.append(part.text)
                     yield part
         else:  # the openai answer was sent as it came: its short answer is the field alone
-            draft = replace(self._answer_first(info, draft), leads_with_short_answer=False)
+            draft = replace(self._answer_first(info, draft, texts), leads_with_short_answer=False)
         out.draft = draft
 
     def _unranked_outlets(
@@ -592,14 +593,17 @@ class RagPipeline:
         q = " " + " ".join(terms(question, keep_stopwords=True)) + " "
         return [key for key, kt in index.outlet_terms.items() if kt and f" {kt} " in q]
 
-    def _answer_first(self, info: Question, draft: Draft) -> Draft:
+    def _answer_first(self, info: Question, draft: Draft, texts: dict[str, str]) -> Draft:
         """A factoid answer opens with its short answer, read from the stored annotations of the
-        cited articles (rag/answer/extractive/short_answer.py); any other draft is returned as it is."""
+        cited articles (rag/answer/extractive/short_answer.py); any other draft is returned as it is.
+        `texts`: the articles' texts already read (any cited article missing from it is read)."""
         if not self.settings.short_answer or draft.abstained or not draft.claims or asked_labels(info) is None:
             return draft
         supports = [s for c in draft.claims for s in c.supports]
         passages = [s.passage for s in supports]
-        texts = self.store.doc_texts(list(dict.fromkeys(p.doc_id for p in passages)))
+        unread = [d for d in dict.fromkeys(p.doc_id for p in passages) if d not in texts]
+        if unread:
+            texts = {**texts, **self.store.doc_texts(unread)}
         pick = self.short_answers.select(info, draft, self._annotations(passages, texts), texts)
         if pick is None:
             return draft
@@ -619,6 +623,7 @@ class RagPipeline:
         """The records whose speech attributions join the answerer's speakers (`nlp_speakers`)."""
         return self._annotations(passages, texts) if self.settings.nlp_speakers and passages else None
 
-    def _extract(self, info: Question, passages: list[Passage], exclude: set[str] | None) -> Draft:
-        texts = self.store.doc_texts([p.doc_id for p in passages])
+    def _extract(
+        self, info: Question, passages: list[Passage], texts: dict[str, str], exclude: set[str] | None
+    ) -> Draft:
         return self.extractive.answer(info, passages, texts, exclude, self._speaker_annotations(passages, texts))
