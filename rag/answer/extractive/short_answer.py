@@ -49,7 +49,6 @@ _WH = re.compile(
     r"^(?:(?:in|on|at|for|from|by|since|of)\s+)?(?P<wh>which|what|who|whom|whose|where|when)\b(?P<rest>.*)$", re.I
 )
 _WORD = re.compile(r"[a-z]+")
-_POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 
 def asked_labels(info: Question) -> tuple[str, ...] | None:
@@ -70,22 +69,14 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
         word = wh.group("wh")
         if word in ("which", "what"):
             # The asked noun phrase ends at its first function word: "which measure did lawmakers
-            # leave out?" asks a measure, not lawmakers; "which head of state" asks a head. Its
-            # last known noun of the first run of them is its head: "which island nation" asks a
-            # nation, not an island, "which country's president" a person; "which company bought
-            # shares" a company (a word that is no known noun ends the run).
-            head: tuple[str, ...] | None = None
-            for w in _WORD.findall(_POSSESSIVE.sub("", wh.group("rest")))[:5]:
+            # leave out?" asks a measure, not lawmakers; "which head of state" asks a head.
+            for w in _WORD.findall(wh.group("rest"))[:5]:
+                if w in known:
+                    return known[w]
+                if w in _PERSON_NOUNS:
+                    return ("PERSON",)
                 if w in STOPWORDS:
                     break
-                if w in known:
-                    head = known[w]
-                elif w in _PERSON_NOUNS:
-                    head = ("PERSON",)
-                elif head is not None:
-                    break
-            if head is not None:
-                return head
         elif word in known:
             return known[word]
     return DEFAULT_LABELS[kind]
