@@ -1,4 +1,4 @@
-"""Annotating articles with spaCy: sentences, entities and who is reported saying what.
+"""Annotating articles with spaCy: sentences, entities, noun chunks and who is reported saying what.
 
 Speech attributions come from the dependency parse, not from patterns over words: the subject
 of a speech verb (rag/resources/speech_verbs_*.txt) is its speaker wherever it stands ("X said",
@@ -95,6 +95,29 @@ def attributions(doc: Doc) -> list[Attribution]:
     return out
 
 
+_LEADING = frozenset({"DET", "PRON"})  # "the", "a", "his", "their": not part of what is named
+
+
+def noun_chunks(doc: Doc) -> list[Span]:
+    """The parse's base noun phrases, each without its leading determiners or possessor ("the
+    company's new nuggets" -> "new nuggets"); a chunk that is only a pronoun ("he", "it") is no
+    candidate answer and is left out."""
+    out: list[Span] = []
+    for chunk in doc.noun_chunks:
+        if chunk.root.pos_ == "PRON":
+            continue
+        first = chunk.start
+        for tok in doc[chunk.start : chunk.root.i]:
+            if tok.dep_ == "poss":
+                first = max(first, tok.right_edge.i + 1)
+        while first < chunk.root.i and doc[first].pos_ in _LEADING:
+            first += 1
+        span = _span(doc, first, chunk.end - 1)
+        if span is not None:
+            out.append(span)
+    return out
+
+
 def from_doc(doc: Doc, version: str, doc_version: str = "") -> DocAnnotation:
     sentences = [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]
     entities = [
@@ -106,6 +129,7 @@ def from_doc(doc: Doc, version: str, doc_version: str = "") -> DocAnnotation:
         sentences=sentences,
         entities=entities,
         attributions=attributions(doc),
+        noun_chunks=noun_chunks(doc),
     )
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag.nlp.model import pipeline_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: noun chunks
 
 
 def annotation_version() -> str:
@@ -55,14 +55,23 @@ class Attribution(BaseModel):
 
 
 class DocAnnotation(BaseModel):
-    """Sentences, entities and speech attributions of one article version."""
+    """Sentences, entities, noun chunks and speech attributions of one article version.
+
+    `noun_chunks` are the parse's base noun phrases without a leading determiner or possessive
+    ("the new chicken nuggets" -> "new chicken nuggets"), pronouns left out: what a short answer
+    can be when the asked thing is no named entity ("What did the FDA recall?")."""
 
     version: str
     doc_version: str = Field(default="", description="The registry version key this was made for.")
     sentences: list[tuple[int, int]] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     attributions: list[Attribution] = Field(default_factory=list)
+    noun_chunks: list[Span] = Field(default_factory=list)
 
     def entities_in(self, start: int, end: int) -> list[Entity]:
         """The entities wholly inside [start, end) (a sentence, a quote)."""
         return [e for e in self.entities if e.start >= start and e.end <= end]
+
+    def noun_chunks_in(self, start: int, end: int) -> list[Span]:
+        """The noun chunks wholly inside [start, end)."""
+        return [c for c in self.noun_chunks if c.start >= start and c.end <= end]

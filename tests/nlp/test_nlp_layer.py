@@ -50,7 +50,7 @@ def test_the_pipeline_loads_offline_with_only_the_parts_it_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, timeout=300
     ).stdout.splitlines()
-    assert out[0].split(",") == ["tok2vec", "parser", "ner"]
+    assert out[0].split(",") == ["tok2vec", "tagger", "parser", "attribute_ruler", "ner"]
     assert out[1] == "['PERSON', 'GPE']"
 
 
@@ -71,6 +71,19 @@ def test_an_article_is_annotated_with_exact_spans_and_speakers() -> None:
     she = next(a for a in ann.attributions if a.via == "pronoun")
     assert she.pronoun is not None and she.pronoun.text == "She" and "Ana Costa" in she.speaker.text
     assert she.sentence == 3
+
+
+def test_noun_chunks_are_stored_without_determiners_possessors_or_pronouns() -> None:
+    """A short answer that is no named entity ("What did the city recall?") is read from these."""
+    text = "The city's new chicken nuggets were recalled on Monday. He said it was an outbreak of monkeypox."
+    [ann] = Annotator().annotate([text])
+    chunks = [c.text for c in ann.noun_chunks]
+    assert "new chicken nuggets" in chunks and "monkeypox" in chunks and "outbreak" in chunks
+    assert not {"He", "it", "The city's new chicken nuggets", "city"} & set(chunks)
+    for c in ann.noun_chunks:
+        assert text[c.start : c.end] == c.text
+    first = ann.sentences[0]
+    assert [c.text for c in ann.noun_chunks_in(*first)] == ["new chicken nuggets", "Monday"]
 
 
 def _record(pipeline: RagPipeline, doc_id: str):  # type: ignore[no-untyped-def]
