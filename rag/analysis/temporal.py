@@ -17,12 +17,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.nlp.text import asking_start
-from rag.resources import alternation
+from rag.resources import alternation, month_pattern, table
 
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+_MONTH = month_pattern()
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d{2}"
 _NUMBER_WORDS = {
@@ -102,7 +99,7 @@ _RULES = [
 ]
 
 
-_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]  # fmt: skip
+_MONTH_NAMES = list(table("months"))  # calendar order
 
 
 def mentions_day(text: str, day: dt.date) -> bool:

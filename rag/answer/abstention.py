@@ -16,7 +16,7 @@ from rag.answer.prompts import ABSTAIN_TOKEN
 from rag.answer.render import Draft
 from rag.models import Filters, Passage
 from rag.nlp.text import STOPWORDS, terms, words
-from rag.resources import alternation
+from rag.resources import alternation, month_pattern
 from rag.resources import words as resource_words
 
 if TYPE_CHECKING:
@@ -128,13 +128,8 @@ def _count_verbs() -> dict[str, frozenset[str]]:
 
 
 _COUNT_VERBS = _count_verbs()
-_DATE = re.compile(
-    r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
-    r"nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|"
-    r"tomorrow|(?:19|20)\d{2})\b",
-    re.I,
-)
-_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATE = re.compile(rf"\b(?:{month_pattern()}|{alternation('date_words')}|(?:19|20)\d{{2}})(?!\w)", re.I)
+_MONTHS = month_pattern()
 # Numbers that are dates or times answer "when", not "how many": they are taken out first.
 _DATE_NUMBERS = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}(?:,?\s+\d{{4}})?|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"

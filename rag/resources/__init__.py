@@ -30,6 +30,19 @@ def table(name: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+@cache
+def months() -> dict[str, int]:
+    """Every written form of a month (lower case: "september", "sept", "sep") -> its number."""
+    return {form: i for i, (name, abbr) in enumerate(table("months").items(), 1) for form in (name, *abbr)}
+
+
+def month_pattern() -> str:
+    """A regex alternation of every form of a month, longest first, with an optional full stop
+    ("Sept."); match it case-insensitively."""
+    forms = sorted(months(), key=lambda w: (-len(w), w))
+    return rf"(?:{'|'.join(forms)})\.?"
+
+
 def alternation(*names: str) -> str:
     """The words of one or more lists as a regex alternation, longest first (so "set to" is tried
     before "set"), each escaped."""

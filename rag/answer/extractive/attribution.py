@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from rag.nlp.text import Sentence, _demonym_map, normalize_word, terms
+from rag.resources import alternation
 from rag.resources import words as resource_words
 
 if TYPE_CHECKING:
@@ -37,8 +38,8 @@ ROLE_WORDS = frozenset(normalize_word(w) for w in resource_words("role_words"))
 
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _CLAUSE_SPLIT = re.compile(r",|;|\s--\s|\s—\s|\s–\s")
-_ADVERBS = re.compile(r"\s+(?:also|further|then|later|again|repeatedly|firmly|highly|strongly|once more)$")
-_NAME_GLUE = frozenset({"of", "the", "for", "and", "a", "an", "on", "in", "to", "de", "al", "bin"})
+_ADVERBS = re.compile(rf"\s+(?:{alternation('speech_adverbs')})$")
+_NAME_GLUE = resource_words("name_glue")
 
 
 def _name_like(phrase: str) -> bool:
