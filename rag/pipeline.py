@@ -169,7 +169,9 @@ class RagPipeline:
                 context_weight=s.short_answer_context_weight,
                 asking_weight=s.short_answer_asking_weight,
                 order_weight=s.short_answer_order_weight,
+                chunk_penalty=s.short_answer_chunk_penalty if s.short_answer_chunk_penalty >= 0 else None,
                 word_budget=s.answer_word_budget,
+                max_claims=s.short_answer_max_claims,
             )
         )
 

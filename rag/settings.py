@@ -281,6 +281,11 @@ class Settings(BaseSettings):
     # its own, "China [1].", it had lowered first-sentence containment to 0.458.)
     short_answer_first: bool = True
     answer_word_budget: int = 0
+    # An answer that opens with a short answer keeps at most this many claims (0: all). Tuning
+    # weeks of realtimeqa-dev, 2026-12-02: 3 claims give answer p50 89 words (134 with all) at
+    # strict containment 0.79 (0.81); 2 give 64 words at 0.75. Off: a later claim often holds
+    # the answer that a wrong short answer's sentence does not.
+    short_answer_max_claims: int = 0
     # Among the entities of the asked kind in the cited sentences: a sentence's score (as a share
     # of the best), plus this per other cited sentence stating the same entity (up to 3), less
     # this per place of its label in the asked labels (rag/resources/asked_labels.tsv).
@@ -293,6 +298,13 @@ class Settings(BaseSettings):
     # ... less this per place of its claim in the answerer's order of evidence (tuning weeks,
     # 2026-12-02: 0 / 0.3 / 1.0 gave strict containment 0.625 / 0.667 / 0.688 at budget 60).
     short_answer_order_weight: float = 1.0
+    # An open ask ("Which animal ...?", a noun rag/resources/asked_labels.tsv does not list) may
+    # also be answered by a stored noun chunk ("chicken nuggets"), at this less than a name of the
+    # same sentence; negative: names only. Off: tuning weeks, 2026-12-02, at 0.1: realtimeqa-dev
+    # first sentence -1 question, realtimeqa-2023 first sentence +1 and short-answer EM -1; the
+    # chunks of the lead sentence are mostly generic ("agency", "consumers"), and neither
+    # MiniLM's likeness to the asked noun nor the archive's term rarity told the answer apart.
+    short_answer_chunk_penalty: float = -1.0
     max_answer_sentences: int = 5
     # The extractive answerer's sentence score and evidence selection (rag/answer/extractive/answerer.py),
     # and one section per rule of rag/answer/rules/ (RULES there is the run order). Nested env

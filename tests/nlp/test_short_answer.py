@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from rag.analysis.question import analyze
 from rag.answer.citations import Support
-from rag.answer.extractive.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
+from rag.answer.extractive.short_answer import NOUN_CHUNK, ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.answer.render import Claim, Draft, render
 from rag.models import Passage
 from rag.nlp.annotate import Annotator
@@ -126,3 +127,33 @@ def test_a_name_the_ner_labels_otherwise_still_answers_a_which_question() -> Non
     sentences = ["The hit drama Squid Game will return for a second season."]
     text, _, pick = _pick("Which popular show will return for another season?", sentences, [0.9])
     assert pick is not None and pick.text == "Squid Game" and text[pick.start : pick.end] == pick.text
+
+
+def test_an_open_ask_is_answered_by_a_noun_chunk_when_no_name_answers() -> None:
+    """'Which menu item ...?' asks a noun the labels table does not know: no named entity of the
+    cited sentence answers it (KFC is the question's own), its stored noun chunk does."""
+    sentences = ["KFC rolled out chicken nuggets across the country on Monday to attract younger diners."]
+    text = sentences[0]
+    [ann] = Annotator().annotate([text])
+    draft = _draft("d1", text, sentences, [0.9])
+    info = analyze("Which menu item did KFC roll out this week?", dt.date(2024, 7, 20))
+    with_chunks = ShortAnswerSelector(dataclasses.replace(CONFIG, chunk_penalty=0.1))
+    pick = with_chunks.select(info, draft, {"d1": ann}, {"d1": text})
+    assert pick is not None and pick.label == NOUN_CHUNK
+    assert pick.text == "chicken nuggets" and text[pick.start : pick.end] == pick.text
+    assert ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": text}) is None  # names only
+
+
+def test_an_answer_that_opens_with_its_short_answer_keeps_at_most_max_claims() -> None:
+    sentences = [
+        "Thousands celebrated in Lisbon on Monday after the final.",
+        "Portugal beat Spain 2-1 in the final in Lisbon on Sunday.",
+        "The parade drew a crowd of 300 people.",
+        "The coach thanked the fans.",
+    ]
+    text, draft, pick = _pick("Which country won the final in Lisbon?", sentences, [0.5, 0.9, 0.4, 0.3])
+    assert pick is not None and pick.text == "Portugal"
+    capped = ShortAnswerSelector(dataclasses.replace(CONFIG, word_budget=0, max_claims=2)).answer_first(draft, pick)
+    assert [c.text for c in capped.claims] == [sentences[1], sentences[0]]
+    every = ShortAnswerSelector(dataclasses.replace(CONFIG, word_budget=0)).answer_first(draft, pick)
+    assert len(every.claims) == 4

@@ -49,6 +49,7 @@ _WH = re.compile(
     r"^(?:(?:in|on|at|for|from|by|since|of)\s+)?(?P<wh>which|what|who|whom|whose|where|when)\b(?P<rest>.*)$", re.I
 )
 _WORD = re.compile(r"[a-z]+")
+NOUN_CHUNK = "NOUN_CHUNK"  # the label of a short answer that is a noun chunk, not a named entity
 
 
 def asked_labels(info: Question) -> tuple[str, ...] | None:
@@ -97,6 +98,14 @@ class ShortAnswerConfig:
     # Less this per place of the sentence's claim in the answerer's order: the answerer ranked
     # the evidence with more than the short answer sees (eval/tune: tuning weeks).
     order_weight: float = 0.0
+    # An open ask ("Which animal ...?", "Which menu item ...?": a noun the labels table does not
+    # know) is answered by a named entity or by a stored noun chunk ("chicken nuggets"); a noun
+    # chunk scores this less than a name of the same sentence. None: names only (the default:
+    # settings.short_answer_chunk_penalty says what was measured).
+    chunk_penalty: float | None = None
+    # An answer that opens with its short answer keeps at most this many claims, the lead one
+    # included (0: all): the short answer says what was asked, the claims after it corroborate.
+    max_claims: int = 0
 
 
 def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
@@ -119,19 +128,29 @@ def _introduced(text: str, start: int, question_terms: frozenset[str]) -> float:
 
 
 _LEADING_WORD = re.compile(r"\S+\s+")
+_TRAILING_WORD = re.compile(r"\s+\S+$")
 
 
-def _without_asked_words(entity: Entity, question_terms: frozenset[str]) -> Entity:
+def _without_asked_words(entity: Entity, question_terms: frozenset[str], trailing: bool = False) -> Entity:
     """'Spokesperson Hua Chunying' for "Which spokesperson ...?" is 'Hua Chunying': leading words
-    the question already says are not part of the answer (the span moves with them)."""
+    the question already says are not part of the answer (the span moves with them). With
+    `trailing` (a noun chunk), so are the last words: "monkeypox outbreak" for "Which virus
+    outbreak ...?" is "monkeypox" (a name keeps its own: "Tony Awards" for "which awards show")."""
     text, start = entity.text, entity.start
     while (m := _LEADING_WORD.match(text)) and set(terms(m.group(0))) and set(terms(m.group(0))) <= question_terms:
         text, start = text[m.end() :], start + m.end()
-    return entity if start == entity.start else entity.model_copy(update={"text": text, "start": start})
+    while trailing and (m := _TRAILING_WORD.search(text)) and set(terms(m.group(0))) <= question_terms:
+        if not set(terms(m.group(0))):
+            break
+        text = text[: m.start()]
+    if (start, len(text)) == (entity.start, len(entity.text)):
+        return entity
+    return entity.model_copy(update={"text": text, "start": start, "end": start + len(text)})
 
 
 class ShortAnswerSelector:
-    """Picks the short answer among the entities of the draft's cited sentences."""
+    """Picks the short answer among the entities (and, for an open ask, noun chunks) of the
+    draft's cited sentences."""
 
     def __init__(self, config: ShortAnswerConfig):
         self._config = config
@@ -146,10 +165,13 @@ class ShortAnswerSelector:
         labels = asked_labels(info)
         if labels is None or draft.abstained or not draft.claims:
             return None
-        found = self._select(info, labels, draft, annotations, texts)
-        if found is None and info.answer_type == "name" and labels != DEFAULT_LABELS["name"]:
-            # "Which show ...?" answered by a name the NER did not label a work of art: any name.
-            found = self._select(info, DEFAULT_LABELS["name"], draft, annotations, texts)
+        chunks = self._config.chunk_penalty is not None and info.answer_type == "name"
+        any_name = DEFAULT_LABELS["name"]
+        found = self._select(info, labels, draft, annotations, texts, chunks and labels == any_name)
+        if found is None and info.answer_type == "name" and labels != any_name:
+            # "Which show ...?" answered by a name the NER did not label a work of art: any name
+            # ("Which product ...?": or a noun chunk, "baby formula").
+            found = self._select(info, any_name, draft, annotations, texts, chunks)
         return found
 
     def _select(
@@ -159,6 +181,7 @@ class ShortAnswerSelector:
         draft: Draft,
         annotations: Mapping[str, DocAnnotation],
         texts: Mapping[str, str],
+        chunks: bool = False,
     ) -> Pick | None:
         question_terms = term_set(info.text)
         asked_terms = info.asking_terms if info.asking else info.content_terms
@@ -174,10 +197,10 @@ class ShortAnswerSelector:
                 continue
             quote_terms = term_set(s.quote)
             asked = sum(1 for t in asked_terms if t in quote_terms) / len(asked_terms) if asked_terms else 0.0
-            for e in ann.entities_in(s.start, s.end):
-                if e.label not in labels or _named_in_question(e, question_terms):
+            for e in self._candidates(ann, s.start, s.end, labels, chunks):
+                if _named_in_question(e, question_terms):
                     continue
-                e = _without_asked_words(e, question_terms)
+                e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
                 if text[e.start : e.end] != e.text:  # an annotation of another text: never quoted
                     continue
                 name = fold(e.text)
@@ -189,12 +212,32 @@ class ShortAnswerSelector:
                     relevance
                     - self._config.order_weight * place[id(s)]
                     + self._config.vote_weight * min(votes, 3)
-                    - self._config.label_step * labels.index(e.label)
+                    - self._label_cost(labels, e.label)
                     + self._config.context_weight * self._context(info, text, e.start, question_terms)
                 )
                 if best is None or score > best.score + 1e-9:
                     best = Pick(e.text, e.start, e.end, s, e.label, score)
         return best
+
+    def _candidates(
+        self, ann: DocAnnotation, start: int, end: int, labels: tuple[str, ...], chunks: bool
+    ) -> list[Entity]:
+        """The entities of the asked labels inside [start, end); with `chunks`, also the noun
+        chunks there that are no such entity and hold a content word (label NOUN_CHUNK)."""
+        found = [e for e in ann.entities_in(start, end) if e.label in labels]
+        if not chunks:
+            return found
+        named = [(e.start, e.end) for e in ann.entities_in(start, end)]
+        for c in ann.noun_chunks_in(start, end):
+            if any(a < c.end and c.start < b for a, b in named) or not terms(c.text):
+                continue
+            found.append(Entity(start=c.start, end=c.end, text=c.text, label=NOUN_CHUNK))
+        return found
+
+    def _label_cost(self, labels: tuple[str, ...], label: str) -> float:
+        if label == NOUN_CHUNK:
+            return self._config.chunk_penalty or 0.0
+        return self._config.label_step * labels.index(label)
 
     @staticmethod
     def _context(info: Question, text: str, start: int, question_terms: frozenset[str]) -> float:
@@ -207,13 +250,15 @@ class ShortAnswerSelector:
 
     def answer_first(self, draft: Draft, pick: Pick) -> Draft:
         """The claim holding the pick first; the others follow, in their order, while the answer
-        stays within the word budget (the first claim is always kept)."""
+        stays within the word budget and the claim limit (the first claim is always kept)."""
         lead = next(c for c in draft.claims if pick.support in c.supports)
         claims: list[Claim] = [lead]
         used = len(pick.text.split()) + len(lead.text.split())
         for c in draft.claims:
             if c is lead:
                 continue
+            if self._config.max_claims and len(claims) >= self._config.max_claims:
+                break
             n = len(c.text.split())
             if self._config.word_budget and used + n > self._config.word_budget:
                 break
