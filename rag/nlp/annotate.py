@@ -34,7 +34,8 @@ def _span(doc: Doc, first: int, last: int) -> Span | None:
     if first > last:
         return None
     start, end = doc[first].idx, doc[last].idx + len(doc[last].text)
-    return Span(start=start, end=end, text=doc.text[start:end])
+    # The tokens' own text, not doc.text[start:end]: Doc.text joins the whole article on every read.
+    return Span(start=start, end=end, text=doc[first : last + 1].text)
 
 
 def _subtree(tok: Token) -> Span | None:
