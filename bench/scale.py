@@ -146,7 +146,7 @@ def build(size: int, corpus: Path, root: Path) -> Path:
         done_batches, chunks = state["batches"], state["chunks"]
         for lock in (directory / "lexical").rglob("*.lock"):
             lock.unlink()
-    # Built without the NLP layer: spaCy costs ~0.5-1 s an article here (bench/ingest.py measures
+    # Built without the NLP layer: spaCy costs ~0.25 s an article here (bench/ingest.py measures
     # it), hours for 100k chunks. The measuring process annotates an article on its first use,
     # as a serving node does for an archive ingested before the NLP layer; its writes annotate.
     pipeline = RagPipeline(settings_for(directory).updated(nlp_annotate=False))
