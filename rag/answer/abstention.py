@@ -128,8 +128,8 @@ def _count_verbs() -> dict[str, frozenset[str]]:
 
 
 _COUNT_VERBS = _count_verbs()
-_DATE = re.compile(rf"\b(?:{month_pattern()}|{alternation('date_words')}|(?:19|20)\d{{2}})(?!\w)", re.I)
 _MONTHS = month_pattern()
+_DATE = re.compile(rf"\b(?:{_MONTHS}|{alternation('date_words')}|(?:19|20)\d{{2}})(?!\w)", re.I)
 # Numbers that are dates or times answer "when", not "how many": they are taken out first.
 _DATE_NUMBERS = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}(?:,?\s+\d{{4}})?|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"

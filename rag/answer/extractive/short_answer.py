@@ -139,9 +139,12 @@ def _without_asked_words(entity: Entity, question_terms: frozenset[str], trailin
     text, start = entity.text, entity.start
     while (m := _LEADING_WORD.match(text)) and set(terms(m.group(0))) and set(terms(m.group(0))) <= question_terms:
         text, start = text[m.end() :], start + m.end()
-    while trailing and (m := _TRAILING_WORD.search(text)) and set(terms(m.group(0))) <= question_terms:
-        if not set(terms(m.group(0))):
-            break
+    while (
+        trailing
+        and (m := _TRAILING_WORD.search(text))
+        and set(terms(m.group(0)))
+        and set(terms(m.group(0))) <= question_terms
+    ):
         text = text[: m.start()]
     if (start, len(text)) == (entity.start, len(entity.text)):
         return entity
@@ -224,12 +227,12 @@ class ShortAnswerSelector:
     ) -> list[Entity]:
         """The entities of the asked labels inside [start, end); with `chunks`, also the noun
         chunks there that are no such entity and hold a content word (label NOUN_CHUNK)."""
-        found = [e for e in ann.entities_in(start, end) if e.label in labels]
+        inside = ann.entities_in(start, end)
+        found = [e for e in inside if e.label in labels]
         if not chunks:
             return found
-        named = [(e.start, e.end) for e in ann.entities_in(start, end)]
         for c in ann.noun_chunks_in(start, end):
-            if any(a < c.end and c.start < b for a, b in named) or not terms(c.text):
+            if any(e.start < c.end and c.start < e.end for e in inside) or not terms(c.text):
                 continue
             found.append(Entity(start=c.start, end=c.end, text=c.text, label=NOUN_CHUNK))
         return found
