@@ -48,5 +48,7 @@ def build_components(
             orphan_grace_s=settings.orphan_grace_s,
             min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
         )
-    annotator = annotator if annotator is not None else Annotator(settings.nlp_batch_size)
+    if annotator is None:
+        # Noun chunks are stored only where the short answer reads them (its opt-in candidates).
+        annotator = Annotator(settings.nlp_batch_size, settings.short_answer_chunk_penalty >= 0, settings.nlp_workers)
     return Components(embedder, store, lexical, annotator)

@@ -260,6 +260,9 @@ class Settings(BaseSettings):
     # (at most `nlp_cache_docs` articles, about 10 KB each).
     nlp_annotate: bool = True
     nlp_batch_size: int = 16
+    # Worker processes that annotate a batch of articles (spaCy's pass uses one core; each
+    # worker holds its own pipeline, ~150 MB); 0: the writing process annotates. bench/ingest.py.
+    nlp_workers: int = Field(default=2, ge=0)
     nlp_cache_docs: int = 4096
     # The speakers of "what did X say?" answers: the answerer's speech patterns joined by the
     # stored annotation's speech attributions (the dependency parse); false: the patterns alone.

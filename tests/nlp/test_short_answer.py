@@ -134,7 +134,7 @@ def test_an_open_ask_is_answered_by_a_noun_chunk_when_no_name_answers() -> None:
     cited sentence answers it (KFC is the question's own), its stored noun chunk does."""
     sentences = ["KFC rolled out chicken nuggets across the country on Monday to attract younger diners."]
     text = sentences[0]
-    [ann] = Annotator().annotate([text])
+    [ann] = Annotator(noun_chunks=True).annotate([text])
     draft = _draft("d1", text, sentences, [0.9])
     info = analyze("Which menu item did KFC roll out this week?", dt.date(2024, 7, 20))
     with_chunks = ShortAnswerSelector(dataclasses.replace(CONFIG, chunk_penalty=0.1))
