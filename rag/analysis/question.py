@@ -10,9 +10,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from rag.analysis.temporal import TimeWindow, find_time_window, has_time_phrase
+from rag.analysis.temporal import TimeWindow, find_time_window
 from rag.answer.extractive.attribution import ROLE_WORDS, SPEECH_VERBS, WORD_RE
-from rag.nlp.question import question_name_spans
 from rag.nlp.text import STOPWORDS, asking_start, is_demonym, normalize_word, terms, words
 from rag.resources import alternation
 from rag.resources import words as resource_words
@@ -186,8 +185,7 @@ def analyze(question: str, as_of: dt.date | None = None, day_lag_days: int = 1) 
     q = " ".join(question.strip().split())
     info = Question(text=q, as_of=as_of)
     if as_of is not None:
-        spans = question_name_spans(q) if has_time_phrase(q) else ()
-        info.time_window = find_time_window(q, as_of, day_lag_days, spans)
+        info.time_window = find_time_window(q, as_of, day_lag_days)
     if info.time_window is not None:
         q = " ".join(q.replace(info.time_window.phrase, " ").split())
         info.text = q

@@ -5,16 +5,12 @@ dateparser resolves the dates themselves (month names, formats, relative words, 
 bare "October 27" as the latest one before `as_of`); this module only finds the phrase and
 decides how wide the window is: a day, a week, a month, a year, or "since".
 A day-sized event is reported that day or the next, so a day window spans `day_lag_days` more.
-A time word inside a name is no time phrase: spaCy's entities of the question say where its names
-are ("the USA TODAY Network" is an ORG, "Monday Night Football" a WORK_OF_ART), and a phrase that
-lies in one is skipped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -196,27 +192,14 @@ def _in_plan_clause(question: str, m: re.Match[str]) -> bool:
     return _PLAN.search(f"{before} … {after}") is not None
 
 
-def has_time_phrase(question: str) -> bool:
-    """Whether any time phrase pattern matches (cheap: decides whether the question is parsed)."""
-    return any(rule.pattern.search(question) for rule in _RULES)
-
-
-def _in_a_name(m: re.Match[str], name_spans: Sequence[tuple[int, int]]) -> bool:
-    return any(start <= m.start() and m.end() <= end for start, end in name_spans)
-
-
-def find_time_window(
-    question: str, as_of: dt.date, day_lag_days: int = 1, name_spans: Sequence[tuple[int, int]] = ()
-) -> TimeWindow | None:
+def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> TimeWindow | None:
     """The published-date window a question's time phrase asks for, or None when it names no time.
-    `name_spans`: where the question's names are (character offsets); a time phrase inside one
-    ("the USA TODAY Network") is skipped and the next one, if any, is read.
     A month or day without a year in a clause about the future ("to put it before voters in
     November", asked in June) names the next one: when that is after `as_of`, it dates the event,
     not the reporting, and gives no window (the recency prior still favours the latest reports)."""
     context_end = asking_start(question)
     for rule in _RULES:
-        m = next((m for m in rule.pattern.finditer(question) if not _in_a_name(m, name_spans)), None)
+        m = rule.pattern.search(question)
         if not m:
             continue
         if not _dates_the_reporting(question, m, rule.kind, context_end):

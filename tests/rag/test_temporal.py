@@ -120,19 +120,3 @@ def test_a_month_or_year_is_named_by_later_articles() -> None:
     assert last_year is not None and last_year.period == "year"
     assert mentions_period("More than 2.5 million acres burned last year.", last_year, D(2023, 7, 8))
     assert mentions_period("In 2022, 2.5 million acres burned.", last_year, D(2024, 1, 8))
-
-
-def test_a_time_word_inside_a_name_is_no_time_phrase() -> None:
-    """spaCy reads "the USA TODAY Network" as an ORG: its "TODAY" dates nothing, and the
-    question keeps no window; a real "today" still gives one."""
-    from rag.analysis.question import analyze
-
-    named = "Numerous newspapers, including the USA TODAY Network, said they would drop which comic strip?"
-    assert analyze(named, AS_OF).time_window is None
-    window = analyze("What did Oman say today?", AS_OF).time_window
-    assert window is not None and window.from_ == window.to == AS_OF
-    # The same phrase given as a name span by the caller is skipped by the window finder itself.
-    q = "Who won Monday Night Football this week?"
-    start = q.index("Monday")
-    week = find_time_window(q, AS_OF, name_spans=[(start, start + len("Monday Night Football"))])
-    assert week is not None and week.phrase == "this week"
