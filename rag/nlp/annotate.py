@@ -138,6 +138,15 @@ def from_doc(doc: Doc, version: str, doc_version: str = "", with_noun_chunks: bo
     )
 
 
+def annotate_texts(
+    texts: Sequence[str], keys: Sequence[str], version: str, with_noun_chunks: bool, batch_size: int
+) -> list[DocAnnotation]:
+    """The records of `texts` made in this process (the writing process, or a worker)."""
+    nlp = model.load(with_noun_chunks)
+    docs = nlp.pipe(texts, batch_size=batch_size)
+    return [from_doc(doc, version, key, with_noun_chunks) for doc, key in zip(docs, keys, strict=True)]
+
+
 class Annotator:
     """Runs the pipeline over texts in batches (nlp.pipe). Cheap to build; the model loads on first use.
 
@@ -169,8 +178,4 @@ class Annotator:
                 return self._pool.annotate(texts, keys, version)
             except PoolBroken as e:
                 log.warning("an annotation worker died (%s); annotating %d texts in this process", e, len(texts))
-        nlp = model.load(self._noun_chunks)
-        return [
-            from_doc(doc, version, key, self._noun_chunks)
-            for doc, key in zip(nlp.pipe(texts, batch_size=self._batch_size), keys, strict=True)
-        ]
+        return annotate_texts(texts, keys, version, self._noun_chunks, self._batch_size)

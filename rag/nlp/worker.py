@@ -17,25 +17,21 @@ import sys
 sys.modules["torch"] = None  # type: ignore[assignment]
 
 from rag.nlp import model  # noqa: E402
-from rag.nlp.annotate import from_doc  # noqa: E402
+from rag.nlp.annotate import annotate_texts  # noqa: E402
 
 
 def main() -> None:
     noun_chunks = "--noun-chunks" in sys.argv[1:]
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing printed by a library may corrupt the answer stream
-    nlp = model.load(noun_chunks)
+    model.load(noun_chunks)
     while True:
         try:
             texts, keys, version, batch_size = pickle.load(requests)
         except EOFError:
             return
         try:
-            docs = nlp.pipe(texts, batch_size=batch_size)
-            answer: tuple[str, object] = (
-                "ok",
-                [from_doc(doc, version, key, noun_chunks) for doc, key in zip(docs, keys, strict=True)],
-            )
+            answer: tuple[str, object] = ("ok", annotate_texts(texts, keys, version, noun_chunks, batch_size))
         except Exception as e:  # noqa: BLE001 - reported to the caller, which annotates in-process
             answer = ("error", f"{type(e).__name__}: {e}")
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
