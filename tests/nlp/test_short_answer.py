@@ -42,6 +42,8 @@ def _pick(question: str, sentences: list[str], scores: list[float]):  # type: ig
     [
         ("How many people attended the parade?", "CARDINAL"),
         ("How much did the painting sell for?", "MONEY"),
+        ("How many years was his sentence?", "DATE"),  # OntoNotes: "12 years" is a DATE
+        ("How many minutes of exercise help?", "TIME"),
         ("Which team won the final?", "ORG"),
         ("Which country won the final?", "GPE"),
         ("When did the port reopen?", "DATE"),
@@ -54,6 +56,16 @@ def _pick(question: str, sentences: list[str], scores: list[float]):  # type: ig
 def test_the_asked_kind_maps_to_entity_labels(question: str, first: str) -> None:
     labels = asked_labels(analyze(question))
     assert labels is not None and labels[0] == first
+
+
+def test_a_duration_is_answered_by_its_date_entity() -> None:
+    """'12 years' is a DATE to the NER, and no CARDINAL: a duration ask reads DATE first."""
+    _, _, pick = _pick(
+        "How many years was the former mayor sentenced to?",
+        ["The former mayor was sentenced to 12 years in prison on Tuesday, two weeks after the trial."],
+        [1.0],
+    )
+    assert pick is not None and pick.text == "12 years"
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ DEFAULT_LABELS: dict[str, tuple[str, ...]] = {
     ),
 }
 _PERSON_NOUNS = resource_words("person_nouns")
-_HOW = re.compile(r"^how\s+(?P<w>\w+)", re.I)
+_HOW = re.compile(r"^how\s+(?P<w>\w+)(?:\s+(?P<unit>[a-z]+))?", re.I)
 _WH = re.compile(
     r"^(?:(?:in|on|at|for|from|by|since|of)\s+)?(?P<wh>which|what|who|whom|whose|where|when)\b(?P<rest>.*)$", re.I
 )
@@ -63,6 +63,8 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
     focus = asked_focus(asking_sentence(info.text)).strip().lower()
     known = table("asked_labels")
     how = _HOW.match(focus)
+    if how and f"how {how.group('w')} {how.group('unit')}" in known:
+        return known[f"how {how.group('w')} {how.group('unit')}"]  # "how many years": a DATE
     if how and f"how {how.group('w')}" in known:
         return known[f"how {how.group('w')}"]
     wh = _WH.match(focus)
