@@ -200,9 +200,12 @@ def outcome_not_yet(question: Question, evidence: list[str]) -> Draft | None:
     return _abstain(f"the retrieved articles do not report this outcome{when}, only what leads up to it.")
 
 
-def has_asked_kind(question: Question, sentence: str, question_names: frozenset[str]) -> bool | None:
+def has_asked_kind(
+    question: Question, sentence: str, question_names: frozenset[str], opening_name: str = ""
+) -> bool | None:
     """Whether a sentence holds something of the kind the question asks for (None: any sentence
-    may answer). Names the question itself contains do not count as answers."""
+    may answer). Names the question itself contains do not count as answers. `opening_name`: the
+    stored entity the sentence opens with, which the capitalised-word test cannot see."""
     kind = question.answer_type
     if kind == "number":
         clauses = _CLAUSES.split(_DATE_NUMBERS.sub(" ", sentence))
@@ -218,6 +221,7 @@ def has_asked_kind(question: Question, sentence: str, question_names: frozenset[
         return True if _CAUSAL.search(sentence) else None
     if kind in ("place", "person", "name"):
         found = {w for m in _CAPITALISED.finditer(sentence) for w in words(m.group(0)) if w not in _TIME_WORDS}
+        found |= {w for w in words(opening_name) if w not in _TIME_WORDS}
         named = bool({t for w in found for t in terms(w)} - question_names)
         # "Which supplement ...?" is often answered by a common noun ("beta carotene"): a name
         # helps a sentence, but only a person or a place question refuses one without any.

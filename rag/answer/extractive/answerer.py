@@ -18,6 +18,7 @@ from rag.analysis.question import Question
 from rag.answer import abstention
 from rag.answer.citations import Support
 from rag.answer.extractive.attribution import attribute, speaker_match, with_parsed_speakers
+from rag.answer.extractive.short_answer import DEFAULT_LABELS
 from rag.answer.render import Claim, Draft
 from rag.answer.rules import Asked, Candidate, Evidence, RuleSet
 from rag.answer.rules.holder import names_holder
@@ -40,6 +41,10 @@ __all__ = [
     "names_term",
     "states_role",
 ]
+
+
+# The entity labels of names (OntoNotes): not the numbers, dates and times.
+_NAME_LABELS = frozenset(DEFAULT_LABELS["name"])
 
 
 @lru_cache(maxsize=2048)
@@ -110,8 +115,10 @@ class ExtractiveAnswerer:
             doc_terms[doc_id] = term_set(items[0][1].title + "\n" + text) | initials(text)
             sentences, speakers = _analyse_document(text)
             ann = annotations.get(doc_id)
+            opening: dict[int, str] = {}
             if ann is not None:
                 speakers = _speakers_with_parse(text, tuple(ann.attributions))
+                opening = {e.start: e.text for e in ann.entities if e.label in _NAME_LABELS}
             for rank, p in items:
                 for s, sp in zip(sentences, speakers, strict=True):
                     if s.start < p.start or s.end > p.end or (doc_id, s.start) in seen:
@@ -119,7 +126,8 @@ class ExtractiveAnswerer:
                     if " ".join(s.text.split()) in exclude or not all(f.keep(s.text) for f in filters):
                         continue
                     seen.add((doc_id, s.start))
-                    out.append(Candidate(s.text, s.start, s.end, p, rank, sp))
+                    name = opening.get(s.start, "") or opening.get(s.start + 1, "")  # after an opening quote
+                    out.append(Candidate(s.text, s.start, s.end, p, rank, sp, opening_name=name))
         return out, doc_terms
 
     def _relevance(self, similarity: float, covered: float, rank: int) -> float:
@@ -252,7 +260,7 @@ class ExtractiveAnswerer:
         speaker counts, named in it or not."""
         if info.asks_who_said and any(set(terms(sp)) - question_names for sp in c.speakers):
             return True
-        return abstention.has_asked_kind(info, c.text, question_names)
+        return abstention.has_asked_kind(info, c.text, question_names, c.opening_name)
 
     def _per_outlet(self, pool: list[Candidate], reporting: frozenset[str] | None) -> list[Claim]:
         """'Which outlets reported X?': every outlet whose article reports it, named, each with its

@@ -55,6 +55,9 @@ class Candidate:
     asked: float = 0.0  # relevance to the asking sentence alone (a question that opens with context)
     of_kind: bool | None = None  # holds a thing of the asked kind (None: any sentence may answer)
     asks: bool = False  # the sentence asks a question itself (rules/teaser.py)
+    # The stored named entity the sentence opens with ("Michigan's governor signed ..."): a
+    # capitalised first word is no sign of a name, the NER can tell (abstention.has_asked_kind).
+    opening_name: str = ""
     vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
 

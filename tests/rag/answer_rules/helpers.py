@@ -28,8 +28,9 @@ def answerer(**kw: Any) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(EMBEDDER, build_rules(s), s.scoring, s.selection, s.max_answer_sentences)
 
 
-def ask(question: str, *articles: list[str], as_of: dt.date | None = None, **kw: Any) -> Draft:
-    """Answers `question` from articles given as lists of sentences (one passage each)."""
+def ask(question: str, *articles: list[str], as_of: dt.date | None = None, annotated: bool = False, **kw: Any) -> Draft:
+    """Answers `question` from articles given as lists of sentences (one passage each); with
+    `annotated`, with their NLP records as ingest stores them (spaCy, no store)."""
     passages, texts = [], {}
     for i, sentences in enumerate(articles):
         doc_id = f"doc{i}"
@@ -38,7 +39,12 @@ def ask(question: str, *articles: list[str], as_of: dt.date | None = None, **kw:
         passages.append(
             Passage(chunk_id=f"{doc_id}:0", doc_id=doc_id, text=text, start=0, end=len(text), title="", source=f"o{i}")
         )
-    return answerer(**kw).answer(analyze(question, as_of), passages, texts)
+    annotations = None
+    if annotated:
+        from rag.nlp.annotate import Annotator
+
+        annotations = dict(zip(texts, Annotator().annotate(list(texts.values())), strict=True))
+    return answerer(**kw).answer(analyze(question, as_of), passages, texts, annotations=annotations)
 
 
 def quoted(draft: Draft) -> list[str]:

@@ -15,3 +15,11 @@ def test_a_sentence_with_the_count_answers() -> None:
 
 def test_switched_off_any_sentence_answers() -> None:
     assert not ask(Q, NO_COUNT, rules_off="asked_kind").abstained
+
+
+def test_a_place_the_sentence_opens_with_is_of_the_asked_kind() -> None:
+    """Every sentence opens with a capital, so that word alone is no sign of a name; the stored
+    entities say "Michigan" is one."""
+    article = ["Michigan repealed its right-to-work law on Friday after a long fight."]
+    assert ask("Which state repealed its right-to-work law?", article).abstained
+    assert not ask("Which state repealed its right-to-work law?", article, annotated=True).abstained
