@@ -48,6 +48,7 @@ def _pick(question: str, sentences: list[str], scores: list[float]):  # type: ig
         ("Which country won the final?", "GPE"),
         ("When did the port reopen?", "DATE"),
         ("Where did the ministers meet?", "GPE"),
+        ("Which U.S. state passed the law?", "GPE"),  # "U.S." is one word of the asked phrase
         ("Who is Japan's prime minister?", "PERSON"),
         ("Which head of state resigned?", "PERSON"),
         ("Which measure did lawmakers leave out?", "ORG"),  # the asked noun is the measure
@@ -66,6 +67,15 @@ def test_a_duration_is_answered_by_its_date_entity() -> None:
         [1.0],
     )
     assert pick is not None and pick.text == "12 years"
+
+
+def test_which_place_acted_is_no_place_where() -> None:
+    """A place after "in" answers "where"; "which state signed ...?" asks which one acted."""
+    sentence = "Michigan Gov. Gretchen Whitmer signed the repeal on Friday at a union convention in Detroit."
+    _, _, pick = _pick("Which U.S. state saw its governor sign the repeal?", [sentence], [1.0])
+    assert pick is not None and pick.text == "Michigan"
+    _, _, pick = _pick("Where did the governor sign the repeal?", [sentence], [1.0])
+    assert pick is not None and pick.text == "Detroit"
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,9 @@ _HOW = re.compile(r"^how\s+(?P<w>\w+)(?:\s+(?P<unit>[a-z]+))?", re.I)
 _WH = re.compile(
     r"^(?:(?:in|on|at|for|from|by|since|of)\s+)?(?P<wh>which|what|who|whom|whose|where|when)\b(?P<rest>.*)$", re.I
 )
-_WORD = re.compile(r"[a-z]+")
+# A word of the asked noun phrase; an abbreviation with dots is one ("which U.S. state": the
+# "s" of "U.S." is no stop word that ends the phrase).
+_WORD = re.compile(r"[a-z]+(?:\.[a-z]+)+\.?|[a-z]+")
 NOUN_CHUNK = "NOUN_CHUNK"  # the label of a short answer that is a noun chunk, not a named entity
 
 
@@ -117,6 +119,9 @@ def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
 
 _WORDS_BEFORE = 3
 _PLACE_PREPOSITIONS = resource_words("place_prepositions")
+# "Where ...?" and "In which city ...?" ask where something happened: a place after "in" or
+# "at". "Which state signed ...?" asks which one acted ("Michigan Gov. Whitmer"), not where.
+_ASKS_WHERE = re.compile(r"^(?:where|in\s+(?:which|what))\b", re.I)
 
 
 def _introduced(text: str, start: int, question_terms: frozenset[str]) -> float:
@@ -248,7 +253,7 @@ class ShortAnswerSelector:
     def _context(info: Question, text: str, start: int, question_terms: frozenset[str]) -> float:
         if info.asked_title:
             return _introduced(text, start, question_terms)
-        if info.answer_type == "place":
+        if info.answer_type == "place" and _ASKS_WHERE.match(asked_focus(asking_sentence(info.text)).strip()):
             before = text[max(0, start - 20) : start].split()
             return 1.0 if before and before[-1].lower() in _PLACE_PREPOSITIONS else 0.0
         return 0.0
