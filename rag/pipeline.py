@@ -172,6 +172,7 @@ class RagPipeline:
                 chunk_penalty=s.short_answer_chunk_penalty if s.short_answer_chunk_penalty >= 0 else None,
                 word_budget=s.answer_word_budget,
                 max_claims=s.short_answer_max_claims,
+                unlisted_place_penalty=s.short_answer_unlisted_place_penalty,
             )
         )
 

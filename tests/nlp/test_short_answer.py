@@ -9,10 +9,17 @@ import pytest
 
 from rag.analysis.question import analyze
 from rag.answer.citations import Support
-from rag.answer.extractive.short_answer import NOUN_CHUNK, ShortAnswerConfig, ShortAnswerSelector, asked_labels
+from rag.answer.extractive.short_answer import (
+    NOUN_CHUNK,
+    ShortAnswerConfig,
+    ShortAnswerSelector,
+    _without_possessive,
+    asked_labels,
+)
 from rag.answer.render import Claim, Draft, render
 from rag.models import Passage
 from rag.nlp.annotate import Annotator
+from rag.nlp.records import Entity
 
 CONFIG = ShortAnswerConfig(vote_weight=0.1, label_step=0.05, context_weight=0.2, word_budget=60, asking_weight=0.5)
 
@@ -76,6 +83,36 @@ def test_which_place_acted_is_no_place_where() -> None:
     assert pick is not None and pick.text == "Michigan"
     _, _, pick = _pick("Where did the governor sign the repeal?", [sentence], [1.0])
     assert pick is not None and pick.text == "Detroit"
+
+
+def test_which_country_prefers_a_country_to_a_capital() -> None:
+    """spaCy labels capitals and countries alike GPE: the list of countries tells them apart."""
+    sentence = "Authorities in Riyadh said Saudi Arabia would seize the toys from shops this week."
+    listed = dataclasses.replace(CONFIG, unlisted_place_penalty=0.5)
+    [ann] = Annotator().annotate([sentence])
+    draft = _draft("d1", sentence, [sentence], [1.0])
+    info = analyze("Which country seized toys this week?", dt.date(2024, 7, 20))
+    pick = ShortAnswerSelector(listed).select(info, draft, {"d1": ann}, {"d1": sentence})
+    assert pick is not None and pick.text == "Saudi Arabia"
+    assert ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": sentence}).text == "Riyadh"
+
+
+@pytest.mark.parametrize(
+    ("sentences", "answer"),
+    [
+        (
+            ["Saudi Arabia's ministry seized the toys this week.", "Saudi Arabia said they were harmful."],
+            "Saudi Arabia",
+        ),
+        (["McDonald's launched the burger this week.", "McDonald's said sales rose."], "McDonald's"),
+    ],
+)
+def test_a_possessive_is_no_part_of_the_name(sentences: list[str], answer: str) -> None:
+    """Unless the article never writes the name without it (a brand)."""
+    text = " ".join(sentences)
+    name = answer if answer.endswith("'s") else answer + "'s"
+    entity = Entity(start=0, end=len(name), text=name, label="GPE")
+    assert _without_possessive(entity, text).text == answer
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 
 from rag.analysis.question import Question, asked_focus, asking_sentence
 from rag.answer.render import Claim, Draft, Pick
@@ -70,21 +71,46 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
     if how and f"how {how.group('w')}" in known:
         return known[f"how {how.group('w')}"]
     wh = _WH.match(focus)
-    if wh:
-        word = wh.group("wh")
-        if word in ("which", "what"):
-            # The asked noun phrase ends at its first function word: "which measure did lawmakers
-            # leave out?" asks a measure, not lawmakers; "which head of state" asks a head.
-            for w in _WORD.findall(wh.group("rest"))[:5]:
-                if w in known:
-                    return known[w]
-                if w in _PERSON_NOUNS:
-                    return ("PERSON",)
-                if w in STOPWORDS:
-                    break
-        elif word in known:
-            return known[word]
+    if wh and wh.group("wh") not in ("which", "what") and wh.group("wh") in known:
+        return known[wh.group("wh")]
+    noun = asked_noun(focus)
+    if noun in known:
+        return known[noun]
+    if noun in _PERSON_NOUNS:
+        return ("PERSON",)
     return DEFAULT_LABELS[kind]
+
+
+def asked_noun(focus: str) -> str | None:
+    """The noun of "which/what <noun> ...?" that the labels table or the person nouns know, in
+    lower case ("which u.s. state ..." -> "state"), or None. The asked noun phrase ends at its
+    first function word: "which measure did lawmakers leave out?" asks a measure, not
+    lawmakers; "which head of state" asks a head."""
+    wh = _WH.match(focus.strip().lower())
+    if not wh or wh.group("wh") not in ("which", "what"):
+        return None
+    known = table("asked_labels")
+    for w in _WORD.findall(wh.group("rest"))[:5]:
+        if w in known or w in _PERSON_NOUNS:
+            return w
+        if w in STOPWORDS:
+            break
+    return None
+
+
+def listed_places(info: Question) -> frozenset[tuple[str, ...]] | None:
+    """The places a place question's noun asks for, as the terms of each name ("which country"
+    -> the countries of rag/resources/countries.txt), or None when its noun has no list."""
+    noun = asked_noun(asked_focus(asking_sentence(info.text)))
+    listed = table("place_kinds").get(noun or "")
+    if not listed:
+        return None
+    return _place_list(listed[0])
+
+
+@cache
+def _place_list(name: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(terms(place)) for place in resource_words(name))
 
 
 @dataclass(frozen=True)
@@ -110,6 +136,9 @@ class ShortAnswerConfig:
     # An answer that opens with its short answer keeps at most this many claims, the lead one
     # included (0: all): the short answer says what was asked, the claims after it corroborate.
     max_claims: int = 0
+    # "Which country ...?": a candidate that is not on the asked noun's list of places
+    # (rag/resources/place_kinds.tsv) scores this less ("Riyadh" for a country).
+    unlisted_place_penalty: float = 0.0
 
 
 def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
@@ -158,6 +187,22 @@ def _without_asked_words(entity: Entity, question_terms: frozenset[str], trailin
     return entity.model_copy(update={"text": text, "start": start, "end": start + len(text)})
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _without_possessive(entity: Entity, document: str) -> Entity:
+    """ "Saudi Arabia's ban" names "Saudi Arabia": the NER sometimes keeps the possessive in the
+    span, the answer does not; unless the article never writes the name without it (the brand
+    "McDonald's")."""
+    m = _POSSESSIVE.search(entity.text)
+    if not m or m.start() == 0:
+        return entity
+    text = entity.text[: m.start()].rstrip()
+    if not re.search(rf"\b{re.escape(text)}(?!['’\w])", document):
+        return entity
+    return entity.model_copy(update={"text": text, "end": entity.start + len(text)})
+
+
 class ShortAnswerSelector:
     """Picks the short answer among the entities (and, for an open ask, noun chunks) of the
     draft's cited sentences."""
@@ -195,6 +240,7 @@ class ShortAnswerSelector:
     ) -> Pick | None:
         question_terms = term_set(info.text)
         asked_terms = info.asking_terms if info.asking else info.content_terms
+        places = listed_places(info) if self._config.unlisted_place_penalty else None
         supports = [s for c in draft.claims for s in c.supports]
         place = {id(s): k for k, c in enumerate(draft.claims) for s in c.supports}
         top = max((s.score for s in supports), default=0.0) or 1.0
@@ -211,6 +257,7 @@ class ShortAnswerSelector:
                 if _named_in_question(e, question_terms):
                     continue
                 e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
+                e = _without_possessive(e, text)
                 if text[e.start : e.end] != e.text:  # an annotation of another text: never quoted
                     continue
                 name = fold(e.text)
@@ -225,6 +272,8 @@ class ShortAnswerSelector:
                     - self._label_cost(labels, e.label)
                     + self._config.context_weight * self._context(info, text, e.start, question_terms)
                 )
+                if places is not None and tuple(terms(e.text)) not in places:
+                    score -= self._config.unlisted_place_penalty
                 if best is None or score > best.score + 1e-9:
                     best = Pick(e.text, e.start, e.end, s, e.label, score)
         return best
