@@ -173,6 +173,7 @@ class RagPipeline:
                 word_budget=s.answer_word_budget,
                 max_claims=s.short_answer_max_claims,
                 unlisted_place_penalty=s.short_answer_unlisted_place_penalty,
+                common_nouns=s.short_answer_common_nouns,
             )
         )
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from rag.analysis.question import Question, asked_focus, asking_sentence
+from rag.answer.extractive.common_nouns import COMMON_NOUN, asked_kind, nouns_of_kind
 from rag.answer.render import Claim, Draft, Pick
 from rag.nlp.records import DocAnnotation, Entity
 from rag.nlp.text import STOPWORDS, fold, term_set, terms
@@ -86,16 +87,22 @@ def asked_noun(focus: str) -> str | None:
     lower case ("which u.s. state ..." -> "state"), or None. The asked noun phrase ends at its
     first function word: "which measure did lawmakers leave out?" asks a measure, not
     lawmakers; "which head of state" asks a head."""
+    known = table("asked_labels")
+    return next((w for w in asked_words(focus) if w in known or w in _PERSON_NOUNS), None)
+
+
+def asked_words(focus: str) -> list[str]:
+    """The words of the asked noun phrase of "which/what ...?", in lower case, up to its first
+    function word (at most five): "which sea creature did ..." -> ["sea", "creature"]."""
     wh = _WH.match(focus.strip().lower())
     if not wh or wh.group("wh") not in ("which", "what"):
-        return None
-    known = table("asked_labels")
+        return []
+    out: list[str] = []
     for w in _WORD.findall(wh.group("rest"))[:5]:
-        if w in known or w in _PERSON_NOUNS:
-            return w
+        out.append(w)
         if w in STOPWORDS:
             break
-    return None
+    return out
 
 
 def listed_places(info: Question) -> frozenset[tuple[str, ...]] | None:
@@ -139,6 +146,9 @@ class ShortAnswerConfig:
     # "Which country ...?": a candidate that is not on the asked noun's list of places
     # (rag/resources/place_kinds.tsv) scores this less ("Riyadh" for a country).
     unlisted_place_penalty: float = 0.0
+    # An open ask whose noun is a kind of common thing ("which sea creature", "which disease") is
+    # answered by a noun of that kind when a cited sentence has one (common_nouns.py).
+    common_nouns: bool = False
 
 
 def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
@@ -222,6 +232,13 @@ class ShortAnswerSelector:
             return None
         chunks = self._config.chunk_penalty is not None and info.answer_type == "name"
         any_name = DEFAULT_LABELS["name"]
+        if self._config.common_nouns and info.answer_type == "name" and labels == any_name:
+            # "Which sea creature ...?": a noun of the asked kind, if a cited sentence has one.
+            kind = asked_kind(asked_words(asked_focus(asking_sentence(info.text))))
+            if kind is not None:
+                found = self._select(info, labels, draft, annotations, texts, kind=kind)
+                if found is not None:
+                    return found
         found = self._select(info, labels, draft, annotations, texts, chunks and labels == any_name)
         if found is None and info.answer_type == "name" and labels != any_name:
             # "Which show ...?" answered by a name the NER did not label a work of art: any name
@@ -237,7 +254,9 @@ class ShortAnswerSelector:
         annotations: Mapping[str, DocAnnotation],
         texts: Mapping[str, str],
         chunks: bool = False,
+        kind: tuple[str, str] | None = None,
     ) -> Pick | None:
+        """`kind`: (the asked kind, the asked noun): its common nouns are the candidates."""
         question_terms = term_set(info.text)
         asked_terms = info.asking_terms if info.asking else info.content_terms
         places = listed_places(info) if self._config.unlisted_place_penalty else None
@@ -253,7 +272,12 @@ class ShortAnswerSelector:
                 continue
             quote_terms = term_set(s.quote)
             asked = sum(1 for t in asked_terms if t in quote_terms) / len(asked_terms) if asked_terms else 0.0
-            for e in self._candidates(ann, s.start, s.end, labels, chunks):
+            found = (
+                nouns_of_kind(text, s.start, s.end, *kind)
+                if kind is not None
+                else self._candidates(ann, s.start, s.end, labels, chunks)
+            )
+            for e in found:
                 if _named_in_question(e, question_terms):
                     continue
                 e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
@@ -294,6 +318,8 @@ class ShortAnswerSelector:
         return found
 
     def _label_cost(self, labels: tuple[str, ...], label: str) -> float:
+        if label == COMMON_NOUN:
+            return 0.0
         if label == NOUN_CHUNK:
             return self._config.chunk_penalty or 0.0
         return self._config.label_step * labels.index(label)
