@@ -198,17 +198,22 @@ def _without_asked_words(entity: Entity, question_terms: frozenset[str], trailin
 
 
 _POSSESSIVE = re.compile(r"['’]s?$")
+_LAST_WORD = re.compile(r"\s+(\S+)$")
 
 
-def _without_possessive(entity: Entity, document: str) -> Entity:
-    """ "Saudi Arabia's ban" names "Saudi Arabia": the NER sometimes keeps the possessive in the
-    span, the answer does not; unless the article never writes the name without it (the brand
+def _tidied(entity: Entity, document: str) -> Entity:
+    """The NER's span without what is no part of the name: a last function word ("the University
+    of North Carolina at", "Tatjana Maria and") and a possessive ("Saudi Arabia's ban" names
+    "Saudi Arabia"), unless the article never writes the name without it (the brand
     "McDonald's")."""
-    m = _POSSESSIVE.search(entity.text)
-    if not m or m.start() == 0:
-        return entity
-    text = entity.text[: m.start()].rstrip()
-    if not re.search(rf"\b{re.escape(text)}(?!['’\w])", document):
+    text = entity.text
+    while (m := _LAST_WORD.search(text)) and m.group(1).lower() in STOPWORDS:
+        text = text[: m.start()]
+    if (m := _POSSESSIVE.search(text)) and m.start() > 0:
+        bare = text[: m.start()].rstrip()
+        if re.search(rf"\b{re.escape(bare)}(?!['’\w])", document):
+            text = bare
+    if text == entity.text:
         return entity
     return entity.model_copy(update={"text": text, "end": entity.start + len(text)})
 
@@ -281,7 +286,7 @@ class ShortAnswerSelector:
                 if _named_in_question(e, question_terms):
                     continue
                 e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
-                e = _without_possessive(e, text)
+                e = _tidied(e, text)
                 if text[e.start : e.end] != e.text:  # an annotation of another text: never quoted
                     continue
                 name = fold(e.text)
