@@ -2,8 +2,10 @@
 
 "Which country won the final?" is answered "Portugal. The Portuguese side won the final 2-1
 on Sunday [1].": the short answer is a named entity of the asked kind (spaCy's NER labels,
-chosen by the words that ask, rag/resources/asked_labels.tsv) that a cited sentence states and
-the question does not already name, with its exact span in the document. The sentence that
+chosen by the words that ask, rag/resources/asked_labels.tsv; for "which country" or "which
+state", one on that list first) that a cited sentence states and the question does not already
+name, with its exact span in the document; for an open ask whose noun names a kind of common
+thing ("which sea creature"), a noun of that kind (common_nouns.py). The sentence that
 holds it comes first; further evidence follows while the answer stays within a word budget.
 
 Annotations are the stored ones (rag.nlp.service): nothing about an article is recomputed here.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from rag.analysis.question import Question, asked_focus, asking_sentence
 from rag.answer.extractive.common_nouns import COMMON_NOUN, asked_kind, nouns_of_kind
@@ -163,6 +165,11 @@ _PLACE_PREPOSITIONS = resource_words("place_prepositions")
 _ASKS_WHERE = re.compile(r"^(?:where|in\s+(?:which|what))\b", re.I)
 
 
+@lru_cache(maxsize=256)
+def _asks_where(question: str) -> bool:
+    return _ASKS_WHERE.match(asked_focus(asking_sentence(question)).strip()) is not None
+
+
 def _introduced(text: str, start: int, question_terms: frozenset[str]) -> float:
     """Share of the few words right before an entity that the question says: the asked title
     introduces the name that answers ("Omani Foreign Minister Sayyid Badr Albusaidi" for "Who is
@@ -219,8 +226,8 @@ def _tidied(entity: Entity, document: str) -> Entity:
 
 
 class ShortAnswerSelector:
-    """Picks the short answer among the entities (and, for an open ask, noun chunks) of the
-    draft's cited sentences."""
+    """Picks the short answer among the entities (and, for an open ask, common nouns of the asked
+    kind or noun chunks) of the draft's cited sentences."""
 
     def __init__(self, config: ShortAnswerConfig):
         self._config = config
@@ -333,7 +340,7 @@ class ShortAnswerSelector:
     def _context(info: Question, text: str, start: int, question_terms: frozenset[str]) -> float:
         if info.asked_title:
             return _introduced(text, start, question_terms)
-        if info.answer_type == "place" and _ASKS_WHERE.match(asked_focus(asking_sentence(info.text)).strip()):
+        if info.answer_type == "place" and _asks_where(info.text):
             before = text[max(0, start - 20) : start].split()
             return 1.0 if before and before[-1].lower() in _PLACE_PREPOSITIONS else 0.0
         return 0.0
