@@ -143,7 +143,9 @@ class RagPipeline:
 
     @cached_property
     def annotations(self) -> AnnotationService:
-        return AnnotationService(self.store, self.annotator, self.settings.nlp_cache_docs)
+        return AnnotationService(
+            self.store, self.annotator, self.settings.nlp_cache_docs, self.settings.nlp_cache_hot_docs
+        )
 
     @cached_property
     def checker(self) -> CitationChecker:

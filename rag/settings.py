@@ -257,13 +257,15 @@ class Settings(BaseSettings):
 
     # NLP layer (rag/nlp): every article is annotated at ingest (sentences, entities, speech
     # attributions) and the record stored beside its chunks; queries read it, cached in memory
-    # (at most `nlp_cache_docs` articles, about 10 KB each).
+    # (at most `nlp_cache_docs` articles as compressed JSON, about 3 KB each, the most recent
+    # `nlp_cache_hot_docs` of them also parsed, about 110 KB each: rag/nlp/service.py).
     nlp_annotate: bool = True
     nlp_batch_size: int = 16
     # Worker processes that annotate a batch of articles (spaCy's pass uses one core; each
     # worker holds its own pipeline, ~150 MB); 0: the writing process annotates. bench/ingest.py.
     nlp_workers: int = Field(default=2, ge=0)
     nlp_cache_docs: int = 4096
+    nlp_cache_hot_docs: int = 256
     # The speakers of "what did X say?" answers: the answerer's speech patterns joined by the
     # stored annotation's speech attributions (the dependency parse); false: the patterns alone.
     nlp_speakers: bool = True

@@ -155,3 +155,25 @@ def test_repair_removes_the_annotation_of_a_write_that_never_committed(fresh_pip
     assert _record(fresh_pipeline, "ghost") is not None, "a young record may be a write in flight"
     fresh_pipeline.store.repair(grace_s=-1)
     assert _record(fresh_pipeline, "ghost") is None and _record(fresh_pipeline, "final") is not None
+
+
+def test_cached_records_are_kept_compressed_beyond_the_hot_few(tmp_path: Path, seeded_pipeline, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A record that left the parsed tier is read back from the compressed one, equal and without
+    a store read; one that left both is read from the store again."""
+    settings = make_settings(tmp_path / "data")
+    pipeline = RagPipeline(settings, embedder=seeded_pipeline.embedder)
+    for name in ("one", "two", "three"):
+        f = tmp_path / f"{name}.txt"
+        f.write_text(ARTICLE.replace("final", name))
+        pipeline.ingest_paths([f])
+    reads: list[list[str]] = []
+    real = pipeline.store.annotations
+    monkeypatch.setattr(pipeline.store, "annotations", lambda ids: reads.append(list(ids)) or real(ids))
+    service = AnnotationService(pipeline.store, Annotator(), max_cached=2, max_hot=1)
+    versions = pipeline.store.committed_versions(["one", "two", "three"])
+    first = service.get({"one": versions["one"]}, {})["one"]
+    service.get({"two": versions["two"]}, {})  # "one" leaves the parsed tier
+    assert service.get({"one": versions["one"]}, {})["one"] == first and len(reads) == 2
+    service.get({"three": versions["three"]}, {})  # "two" leaves both tiers
+    service.get({"two": versions["two"]}, {})
+    assert reads[-1] == ["two"] and service.annotated_lazily == 0
