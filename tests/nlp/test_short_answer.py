@@ -15,6 +15,8 @@ from rag.answer.extractive.short_answer import (
     ShortAnswerSelector,
     _tidied,
     asked_labels,
+    listed_places,
+    place_key,
 )
 from rag.answer.render import Claim, Draft, render
 from rag.models import Passage
@@ -114,6 +116,15 @@ def test_a_possessive_or_a_last_function_word_is_no_part_of_the_name(sentences: 
     name = answer if answer.endswith("'s") else answer + (" and" if "Tatjana" in answer else "'s")
     entity = Entity(start=0, end=len(name), text=name, label="GPE")
     assert _tidied(entity, text).text == answer
+
+
+@pytest.mark.parametrize(
+    ("name", "listed"),
+    [("the U.S.", True), ("U.K.", True), ("North Korea", True), ("Ukrainian", False), ("Riyadh", False)],
+)
+def test_a_place_is_on_the_country_list_by_its_name_not_its_nationality(name: str, listed: bool) -> None:
+    places = listed_places(analyze("Which country hosted the summit?"))
+    assert places is not None and (place_key(name) in places) is listed
 
 
 @pytest.mark.parametrize(

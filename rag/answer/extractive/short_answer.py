@@ -107,9 +107,9 @@ def asked_words(focus: str) -> list[str]:
     return out
 
 
-def listed_places(info: Question) -> frozenset[tuple[str, ...]] | None:
-    """The places a place question's noun asks for, as the terms of each name ("which country"
-    -> the countries of rag/resources/countries.txt), or None when its noun has no list."""
+def listed_places(info: Question) -> frozenset[str] | None:
+    """The places a place question's noun asks for, each by its `place_key` ("which country" ->
+    the countries of rag/resources/countries.txt), or None when its noun has no list."""
     noun = asked_noun(asked_focus(asking_sentence(info.text)))
     listed = table("place_kinds").get(noun or "")
     if not listed:
@@ -118,8 +118,18 @@ def listed_places(info: Question) -> frozenset[tuple[str, ...]] | None:
 
 
 @cache
-def _place_list(name: str) -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(terms(place)) for place in resource_words(name))
+def _place_list(name: str) -> frozenset[str]:
+    return frozenset(place_key(place) for place in resource_words(name))
+
+
+_THE = re.compile(r"^the\s+")
+
+
+def place_key(name: str) -> str:
+    """A place name as its list writes it: lower case, no leading "the", no dots ("the U.S." ->
+    "us"). Not its terms: those read a nationality as its country ("Ukrainian" -> "ukraine"),
+    and a nationality is no answer to "which country"."""
+    return " ".join(_THE.sub("", fold(name).lower().replace(".", "")).split())
 
 
 @dataclass(frozen=True)
@@ -308,7 +318,7 @@ class ShortAnswerSelector:
                     - self._label_cost(labels, e.label)
                     + self._config.context_weight * self._context(info, text, e.start, question_terms)
                 )
-                if places is not None and tuple(terms(e.text)) not in places:
+                if places is not None and place_key(e.text) not in places:
                     score -= self._config.unlisted_place_penalty
                 if best is None or score > best.score + 1e-9:
                     best = Pick(e.text, e.start, e.end, s, e.label, score)
