@@ -266,9 +266,8 @@ _DATE_Q = re.compile(
     re.I,
 )
 # Up to two words before the asked noun ("which Chinese province", "which professional basketball
-# player", "which U.S. state"), none of them a function word ("what is the country's ..." asks
-# no place).
-_MODIFIERS = r"(?:(?!(?:is|was|are|were|be|the|a|an|of|did|does|do|has|have|had|in|on|to)\b)[\w.-]+\s+){0,2}?"
+# player"), none of them a function word ("what is the country's ..." asks no place).
+_MODIFIERS = r"(?:(?!(?:is|was|are|were|be|the|a|an|of|did|does|do|has|have|had|in|on|to)\b)[\w-]+\s+){0,2}?"
 _PLACE_Q = re.compile(
     rf"^(?:where\b|(?:in\s+)?(?:which|what)\s+{_MODIFIERS}(?:{alternation('place_nouns')})\b)",
     re.I,

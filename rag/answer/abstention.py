@@ -191,18 +191,12 @@ def previews_outcome(question: Question, sentence: str) -> bool:
 def outcome_not_yet(question: Question, evidence: list[str]) -> Draft | None:
     """An outcome question ("Who won this year's final?") whose evidence previews the outcome
     and nowhere reports it: asked before the event, it is refused rather than answered with the
-    preview. So is one whose evidence never names what the outcome is of (no sentence says
-    "final"): the archive does not cover the event, and any country it names is no winner.
-    Evidence that names the event but neither previews nor reports the outcome is judged as any
-    other."""
-    outcome = question.asked_outcome
-    if outcome is None or any(reports_outcome(question, s) for s in evidence):
+    preview. Evidence that neither previews nor reports it is judged as any other."""
+    if question.asked_outcome is None or any(reports_outcome(question, s) for s in evidence):
         return None
-    when = f" as of {question.as_of.isoformat()}" if question.as_of else ""
-    if outcome.about and not any(outcome.about & set(terms(s)) for s in evidence):
-        return _abstain(f"the retrieved articles do not report this outcome{when}.")
     if not any(previews_outcome(question, s) for s in evidence):
         return None
+    when = f" as of {question.as_of.isoformat()}" if question.as_of else ""
     return _abstain(f"the retrieved articles do not report this outcome{when}, only what leads up to it.")
 
 

@@ -13,7 +13,6 @@ from rag.answer.extractive.short_answer import (
     NOUN_CHUNK,
     ShortAnswerConfig,
     ShortAnswerSelector,
-    _tidied,
     asked_labels,
     listed_places,
     place_key,
@@ -21,7 +20,6 @@ from rag.answer.extractive.short_answer import (
 from rag.answer.render import Claim, Draft, render
 from rag.models import Passage
 from rag.nlp.annotate import Annotator
-from rag.nlp.records import Entity
 
 CONFIG = ShortAnswerConfig(vote_weight=0.1, label_step=0.05, context_weight=0.2, word_budget=60, asking_weight=0.5)
 
@@ -51,13 +49,10 @@ def _pick(question: str, sentences: list[str], scores: list[float]):  # type: ig
     [
         ("How many people attended the parade?", "CARDINAL"),
         ("How much did the painting sell for?", "MONEY"),
-        ("How many years was his sentence?", "DATE"),  # OntoNotes: "12 years" is a DATE
-        ("How many minutes of exercise help?", "TIME"),
         ("Which team won the final?", "ORG"),
         ("Which country won the final?", "GPE"),
         ("When did the port reopen?", "DATE"),
         ("Where did the ministers meet?", "GPE"),
-        ("Which U.S. state passed the law?", "GPE"),  # "U.S." is one word of the asked phrase
         ("Who is Japan's prime minister?", "PERSON"),
         ("Which head of state resigned?", "PERSON"),
         ("Which measure did lawmakers leave out?", "ORG"),  # the asked noun is the measure
@@ -66,25 +61,6 @@ def _pick(question: str, sentences: list[str], scores: list[float]):  # type: ig
 def test_the_asked_kind_maps_to_entity_labels(question: str, first: str) -> None:
     labels = asked_labels(analyze(question))
     assert labels is not None and labels[0] == first
-
-
-def test_a_duration_is_answered_by_its_date_entity() -> None:
-    """'12 years' is a DATE to the NER, and no CARDINAL: a duration ask reads DATE first."""
-    _, _, pick = _pick(
-        "How many years was the former mayor sentenced to?",
-        ["The former mayor was sentenced to 12 years in prison on Tuesday, two weeks after the trial."],
-        [1.0],
-    )
-    assert pick is not None and pick.text == "12 years"
-
-
-def test_which_place_acted_is_no_place_where() -> None:
-    """A place after "in" answers "where"; "which state signed ...?" asks which one acted."""
-    sentence = "Michigan Gov. Gretchen Whitmer signed the repeal on Friday at a union convention in Detroit."
-    _, _, pick = _pick("Which U.S. state saw its governor sign the repeal?", [sentence], [1.0])
-    assert pick is not None and pick.text == "Michigan"
-    _, _, pick = _pick("Where did the governor sign the repeal?", [sentence], [1.0])
-    assert pick is not None and pick.text == "Detroit"
 
 
 def test_which_country_prefers_a_country_to_a_capital() -> None:
@@ -97,25 +73,6 @@ def test_which_country_prefers_a_country_to_a_capital() -> None:
     pick = ShortAnswerSelector(listed).select(info, draft, {"d1": ann}, {"d1": sentence})
     assert pick is not None and pick.text == "Saudi Arabia"
     assert ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": sentence}).text == "Riyadh"
-
-
-@pytest.mark.parametrize(
-    ("sentences", "answer"),
-    [
-        (
-            ["Saudi Arabia's ministry seized the toys this week.", "Saudi Arabia said they were harmful."],
-            "Saudi Arabia",
-        ),
-        (["McDonald's launched the burger this week.", "McDonald's said sales rose."], "McDonald's"),
-        (["Tatjana Maria and Jule Niemeier met in the quarterfinal."], "Tatjana Maria"),
-    ],
-)
-def test_a_possessive_or_a_last_function_word_is_no_part_of_the_name(sentences: list[str], answer: str) -> None:
-    """Unless the article never writes the name without it (a brand)."""
-    text = " ".join(sentences)
-    name = answer if answer.endswith("'s") else answer + (" and" if "Tatjana" in answer else "'s")
-    entity = Entity(start=0, end=len(name), text=name, label="GPE")
-    assert _tidied(entity, text).text == answer
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
+from functools import cache
 
 from rag.analysis.question import Question, asked_focus, asking_sentence
 from rag.answer.extractive.common_nouns import COMMON_NOUN, asked_kind, nouns_of_kind
@@ -48,13 +48,11 @@ DEFAULT_LABELS: dict[str, tuple[str, ...]] = {
     ),
 }
 _PERSON_NOUNS = resource_words("person_nouns")
-_HOW = re.compile(r"^how\s+(?P<w>\w+)(?:\s+(?P<unit>[a-z]+))?", re.I)
+_HOW = re.compile(r"^how\s+(?P<w>\w+)", re.I)
 _WH = re.compile(
     r"^(?:(?:in|on|at|for|from|by|since|of)\s+)?(?P<wh>which|what|who|whom|whose|where|when)\b(?P<rest>.*)$", re.I
 )
-# A word of the asked noun phrase; an abbreviation with dots is one ("which U.S. state": the
-# "s" of "U.S." is no stop word that ends the phrase).
-_WORD = re.compile(r"[a-z]+(?:\.[a-z]+)+\.?|[a-z]+")
+_WORD = re.compile(r"[a-z]+")
 NOUN_CHUNK = "NOUN_CHUNK"  # the label of a short answer that is a noun chunk, not a named entity
 
 
@@ -69,8 +67,6 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
     focus = asked_focus(asking_sentence(info.text)).strip().lower()
     known = table("asked_labels")
     how = _HOW.match(focus)
-    if how and f"how {how.group('w')} {how.group('unit')}" in known:
-        return known[f"how {how.group('w')} {how.group('unit')}"]  # "how many years": a DATE
     if how and f"how {how.group('w')}" in known:
         return known[f"how {how.group('w')}"]
     wh = _WH.match(focus)
@@ -86,7 +82,7 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
 
 def asked_noun(focus: str) -> str | None:
     """The noun of "which/what <noun> ...?" that the labels table or the person nouns know, in
-    lower case ("which u.s. state ..." -> "state"), or None. The asked noun phrase ends at its
+    lower case ("which chinese province ..." -> "province"), or None. The asked noun phrase ends at its
     first function word: "which measure did lawmakers leave out?" asks a measure, not
     lawmakers; "which head of state" asks a head."""
     known = table("asked_labels")
@@ -170,14 +166,6 @@ def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
 
 _WORDS_BEFORE = 3
 _PLACE_PREPOSITIONS = resource_words("place_prepositions")
-# "Where ...?" and "In which city ...?" ask where something happened: a place after "in" or
-# "at". "Which state signed ...?" asks which one acted ("Michigan Gov. Whitmer"), not where.
-_ASKS_WHERE = re.compile(r"^(?:where|in\s+(?:which|what))\b", re.I)
-
-
-@lru_cache(maxsize=256)
-def _asks_where(question: str) -> bool:
-    return _ASKS_WHERE.match(asked_focus(asking_sentence(question)).strip()) is not None
 
 
 def _introduced(text: str, start: int, question_terms: frozenset[str]) -> float:
@@ -212,27 +200,6 @@ def _without_asked_words(entity: Entity, question_terms: frozenset[str], trailin
     if (start, len(text)) == (entity.start, len(entity.text)):
         return entity
     return entity.model_copy(update={"text": text, "start": start, "end": start + len(text)})
-
-
-_POSSESSIVE = re.compile(r"['’]s?$")
-_LAST_WORD = re.compile(r"\s+(\S+)$")
-
-
-def _tidied(entity: Entity, document: str) -> Entity:
-    """The NER's span without what is no part of the name: a last function word ("the University
-    of North Carolina at", "Tatjana Maria and") and a possessive ("Saudi Arabia's ban" names
-    "Saudi Arabia"), unless the article never writes the name without it (the brand
-    "McDonald's")."""
-    text = entity.text
-    while (m := _LAST_WORD.search(text)) and m.group(1).lower() in STOPWORDS:
-        text = text[: m.start()]
-    if (m := _POSSESSIVE.search(text)) and m.start() > 0:
-        bare = text[: m.start()].rstrip()
-        if re.search(rf"\b{re.escape(bare)}(?!['’\w])", document):
-            text = bare
-    if text == entity.text:
-        return entity
-    return entity.model_copy(update={"text": text, "end": entity.start + len(text)})
 
 
 class ShortAnswerSelector:
@@ -303,7 +270,6 @@ class ShortAnswerSelector:
                 if _named_in_question(e, question_terms):
                     continue
                 e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
-                e = _tidied(e, text)
                 if text[e.start : e.end] != e.text:  # an annotation of another text: never quoted
                     continue
                 name = fold(e.text)
@@ -350,7 +316,7 @@ class ShortAnswerSelector:
     def _context(info: Question, text: str, start: int, question_terms: frozenset[str]) -> float:
         if info.asked_title:
             return _introduced(text, start, question_terms)
-        if info.answer_type == "place" and _asks_where(info.text):
+        if info.answer_type == "place":
             before = text[max(0, start - 20) : start].split()
             return 1.0 if before and before[-1].lower() in _PLACE_PREPOSITIONS else 0.0
         return 0.0

@@ -10,9 +10,7 @@ from rag.answer.rules.base import Abstention, Asked, Evidence
 class OutcomeNotYet(Abstention):
     """ "Which team won this year's Stanley Cup?", asked before the final: the evidence says
     "the Avalanche are favoured to win" and nowhere "the Avalanche won"; it abstains ("the
-    retrieved articles do not report this outcome as of ..."); and so when no sentence names
-    what the outcome is of ("Which country won the final?" over articles about diplomacy, which
-    name countries but no final). Word lists:
+    retrieved articles do not report this outcome as of ..."). Word lists:
     rag/resources/outcome_verbs.txt, future_markers.txt, unrealised_markers.txt."""
 
     name = "outcome_not_yet"
