@@ -80,10 +80,10 @@ def nouns_of_kind(text: str, start: int, end: int, kind: str, asked_noun: str) -
         best: Entity | None = None
         for i in range(len(run)):
             for n in range(min(_LONGEST, i + 1), 0, -1):
-                a, b = run[i - n + 1][0], run[i][1]
-                phrase = text[a:b]
-                if not _LOWER_WORD.fullmatch(text[run[i - n + 1][0] : run[i - n + 1][1]]):
+                (a, first_end), b = run[i - n + 1], run[i][1]
+                if not _LOWER_WORD.fullmatch(text[a:first_end]):
                     continue  # a name's word opens it
+                phrase = text[a:b]
                 hit = _lookup(phrase)
                 if hit is not None and kind in hit[1] and hit[0] not in (asked_noun, kind):
                     best = Entity(start=a, end=b, text=phrase, label=COMMON_NOUN)

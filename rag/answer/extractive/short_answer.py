@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from rag.analysis.question import Question, asked_focus, asking_sentence
 from rag.answer.extractive.common_nouns import COMMON_NOUN, asked_kind, nouns_of_kind
@@ -64,7 +64,7 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
         return None
     if kind == "person" and info.asked_title:
         return ("PERSON",)  # "Who is Japan's prime minister?": whoever holds a title is a person
-    focus = asked_focus(asking_sentence(info.text)).strip().lower()
+    focus = _focus(info.text)
     known = table("asked_labels")
     how = _HOW.match(focus)
     if how and f"how {how.group('w')}" in known:
@@ -80,11 +80,18 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
     return DEFAULT_LABELS[kind]
 
 
+@lru_cache(maxsize=256)
+def _focus(question: str) -> str:
+    """The asking sentence from its question word on, in lower case (asked_focus): read once per
+    question by the labels, the place list and the asked kind."""
+    return asked_focus(asking_sentence(question)).strip().lower()
+
+
 def asked_noun(focus: str) -> str | None:
     """The noun of "which/what <noun> ...?" that the labels table or the person nouns know, in
-    lower case ("which chinese province ..." -> "province"), or None. The asked noun phrase ends at its
-    first function word: "which measure did lawmakers leave out?" asks a measure, not
-    lawmakers; "which head of state" asks a head."""
+    lower case ("which chinese province ..." -> "province"), or None. The asked noun phrase
+    ends at its first function word: "which measure did lawmakers leave out?" asks a measure,
+    not lawmakers; "which head of state" asks a head."""
     known = table("asked_labels")
     return next((w for w in asked_words(focus) if w in known or w in _PERSON_NOUNS), None)
 
@@ -106,7 +113,7 @@ def asked_words(focus: str) -> list[str]:
 def listed_places(info: Question) -> frozenset[str] | None:
     """The places a place question's noun asks for, each by its `place_key` ("which country" ->
     the countries of rag/resources/countries.txt), or None when its noun has no list."""
-    noun = asked_noun(asked_focus(asking_sentence(info.text)))
+    noun = asked_noun(_focus(info.text))
     listed = table("place_kinds").get(noun or "")
     if not listed:
         return None
@@ -223,7 +230,7 @@ class ShortAnswerSelector:
         any_name = DEFAULT_LABELS["name"]
         if self._config.common_nouns and info.answer_type == "name" and labels == any_name:
             # "Which sea creature ...?": a noun of the asked kind, if a cited sentence has one.
-            kind = asked_kind(asked_words(asked_focus(asking_sentence(info.text))))
+            kind = asked_kind(asked_words(_focus(info.text)))
             if kind is not None:
                 found = self._select(info, labels, draft, annotations, texts, kind=kind)
                 if found is not None:
