@@ -329,7 +329,7 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     selection: SelectionSettings = Field(default_factory=SelectionSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
-    # Rules switched off by name, comma-separated ("teaser,restated"): `rag eval --ablate` runs
+    # Rules switched off by name, comma-separated ("holder,restated"): `rag eval --ablate` runs
     # each off in turn; results.json records the rules that ran.
     rules_off: str = ""
     # "Which outlets reported X?": outlets the ranking did not reach are searched one by one, at

@@ -48,8 +48,8 @@ def test_verdicts() -> None:
 def test_results_record_the_rules_that_ran(seeded_pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RAG_DATA_DIR", str(seeded_pipeline.settings.data_dir))
     monkeypatch.setenv("RAG_EMBED_CACHE", str(seeded_pipeline.settings.embed_cache))
-    monkeypatch.setenv("RAG_RULES_OFF", "teaser")
+    monkeypatch.setenv("RAG_RULES_OFF", "holder")
     r = CliRunner().invoke(app, ["eval", "--gold", str(GOLD), "--limit", "3", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     config = json.loads((tmp_path / "results.json").read_text())["config"]
-    assert config["rules"] == [n for n in RULE_NAMES if n != "teaser"] and config["rules_off"] == ["teaser"]
+    assert config["rules"] == [n for n in RULE_NAMES if n != "holder"] and config["rules_off"] == ["holder"]

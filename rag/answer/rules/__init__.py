@@ -1,6 +1,6 @@
 """Every rule of the answerer, by name, in the order it runs (see base.py for the kinds).
 
-    RAG_RULES_OFF=teaser,restated      # switch any of them off
+    RAG_RULES_OFF=holder,restated      # switch any of them off
     rag eval --ablate ...              # what each one earns (README: the ablation table)
 
 Both answerers run the abstention rules (unknown_names before retrieval; the evidence rules
@@ -41,7 +41,6 @@ from rag.answer.rules.role import RoleBonus
 from rag.answer.rules.short_sentence import ShortSentence
 from rag.answer.rules.speaker_quoted import SpeakerQuoted
 from rag.answer.rules.speaker_topic import SpeakerTopic
-from rag.answer.rules.teaser import TeaserSentence
 from rag.answer.rules.unknown_names import UnknownNames
 
 if TYPE_CHECKING:
@@ -61,7 +60,6 @@ RULES: tuple[type[Rule], ...] = (
     NamesInArticle,
     MeasureNamed,
     AskedKind,
-    TeaserSentence,
     Closeness,
     OutcomeNotYet,
     Restated,

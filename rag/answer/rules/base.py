@@ -54,7 +54,6 @@ class Candidate:
     relevance: float = 0.0  # the score before the bonuses
     asked: float = 0.0  # relevance to the asking sentence alone (a question that opens with context)
     of_kind: bool | None = None  # holds a thing of the asked kind (None: any sentence may answer)
-    asks: bool = False  # the sentence asks a question itself (rules/teaser.py)
     # The stored named entity the sentence opens with ("Michigan's governor signed ..."): a
     # capitalised first word is no sign of a name, the NER can tell (abstention.has_asked_kind).
     opening_name: str = ""

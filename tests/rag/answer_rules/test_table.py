@@ -20,15 +20,15 @@ def test_every_rule_has_a_unique_name_an_example_and_its_own_test() -> None:
 
 
 def test_rules_off_switches_rules_off_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAG_RULES_OFF", "teaser, closeness")
+    monkeypatch.setenv("RAG_RULES_OFF", "holder, closeness")
     names = build_rules(Settings(_env_file=None)).names  # type: ignore[call-arg]
-    assert "teaser" not in names and "closeness" not in names
-    assert names == [n for n in RULE_NAMES if n not in ("teaser", "closeness")]
+    assert "holder" not in names and "closeness" not in names
+    assert names == [n for n in RULE_NAMES if n not in ("holder", "closeness")]
 
 
 def test_an_unknown_rule_name_is_refused() -> None:
     with pytest.raises(ValidationError, match="unknown rule"):
-        Settings(_env_file=None, rules_off="teasers")  # type: ignore[call-arg]
+        Settings(_env_file=None, rules_off="holders")  # type: ignore[call-arg]
 
 
 def test_flat_and_nested_names_set_one_value(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,9 +41,9 @@ def test_flat_and_nested_names_set_one_value(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_legacy_switch_adds_to_rules_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAG_RULES_OFF", "teaser")
+    monkeypatch.setenv("RAG_RULES_OFF", "holder")
     monkeypatch.setenv("RAG_ASKED_CLAIM", "false")
     monkeypatch.setenv("RAG_RULES__RESTATED__OVERLAP", "0.9")
     monkeypatch.setenv("RAG_ECHO_OVERLAP", "0.7")
     s = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert s.rules_off_set == {"teaser", "asked_claim"} and s.rules.restated.overlap == 0.9
+    assert s.rules_off_set == {"holder", "asked_claim"} and s.rules.restated.overlap == 0.9
