@@ -17,6 +17,7 @@ from rag.analysis.question import Question, analyze
 from rag.analysis.temporal import TimeWindow, mentions_day, mentions_period, within_archive
 from rag.answer import abstention
 from rag.answer.citations import CitationChecker
+from rag.answer.extractive import common_nouns
 from rag.answer.extractive.answerer import ExtractiveAnswerer
 from rag.answer.extractive.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
 from rag.answer.llm import OpenAIAnswerer
@@ -192,11 +193,14 @@ class RagPipeline:
         return self.lexical_manager.problem
 
     def warm_up(self) -> None:
-        """Load the embedder and the NLP pipeline, connect the store, load or build the BM25 index."""
+        """Load the embedder, the NLP pipeline and the short answer's noun table, connect the
+        store, load or build the BM25 index."""
         if isinstance(self.embedder, CachedEmbedder):
             self.embedder.load()
         if self.settings.nlp_annotate or self.settings.short_answer:
             self.annotator.load()
+        if self.settings.short_answer and self.settings.short_answer_common_nouns:
+            common_nouns.load()
         self.store.ping()
         self.lexical_index()
 

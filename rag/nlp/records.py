@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from rag.nlp.model import pipeline_id
 
@@ -69,6 +69,16 @@ class DocAnnotation(BaseModel):
     entities: list[Entity] = Field(default_factory=list)
     attributions: list[Attribution] = Field(default_factory=list)
     noun_chunks: list[Span] = Field(default_factory=list)
+    _starts: dict[frozenset[str], dict[int, str]] = PrivateAttr(default_factory=dict)
+
+    def entity_starts(self, labels: frozenset[str]) -> dict[int, str]:
+        """The text of each entity of `labels` by its start offset (read-only), built once per
+        record and label set: the answerer looks up every sentence's opening name of a popular
+        article question after question (the annotation cache keeps the parsed records)."""
+        found = self._starts.get(labels)
+        if found is None:
+            found = self._starts[labels] = {e.start: e.text for e in self.entities if e.label in labels}
+        return found
 
     def entities_in(self, start: int, end: int) -> list[Entity]:
         """The entities wholly inside [start, end) (a sentence, a quote)."""

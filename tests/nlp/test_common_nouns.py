@@ -66,3 +66,11 @@ def test_the_table_names_only_declared_kinds() -> None:
     nouns = table("noun_kinds")
     assert len(nouns) > 10_000 and {k for ks in nouns.values() for k in ks} <= kinds
     assert "shark" in nouns and "animal" in nouns["shark"] and "person" not in nouns
+
+
+def test_load_reads_the_tables_before_the_first_question() -> None:
+    from rag.answer.extractive import common_nouns
+
+    common_nouns._kinds_of.cache_clear()
+    common_nouns.load()  # what RagPipeline.warm_up calls when the short answer reads common nouns
+    assert common_nouns._kinds_of.cache_info().currsize == 1 and "shark" in common_nouns._kinds_of()

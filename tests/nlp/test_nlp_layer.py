@@ -10,7 +10,7 @@ import pytest
 
 from rag.nlp import model
 from rag.nlp.annotate import Annotator
-from rag.nlp.records import annotation_version
+from rag.nlp.records import DocAnnotation, Entity, annotation_version
 from rag.nlp.service import AnnotationService
 from rag.pipeline import RagPipeline
 from rag.store.chroma import version_key
@@ -71,6 +71,24 @@ def test_an_article_is_annotated_with_exact_spans_and_speakers() -> None:
     she = next(a for a in ann.attributions if a.via == "pronoun")
     assert she.pronoun is not None and she.pronoun.text == "She" and "Ana Costa" in she.speaker.text
     assert she.sentence == 3
+
+
+def test_entity_starts_are_read_from_the_record_and_built_once() -> None:
+    text = "Portugal won the final. The coach said 300 fans came."
+    ann = DocAnnotation(
+        version="v",
+        entities=[
+            Entity(start=0, end=8, text="Portugal", label="GPE"),
+            Entity(start=39, end=42, text="300", label="CARDINAL"),
+        ],
+    )
+    assert text[39:42] == "300"
+    names = ann.entity_starts(frozenset({"GPE", "ORG"}))
+    assert names == {0: "Portugal"}
+    assert ann.entity_starts(frozenset({"GPE", "ORG"})) is names  # one map per record and label set
+    assert ann.entity_starts(frozenset({"CARDINAL"})) == {39: "300"}
+    restored = DocAnnotation.model_validate_json(ann.model_dump_json())
+    assert restored.entities == ann.entities and "_starts" not in ann.model_dump_json()
 
 
 def test_noun_chunks_are_stored_without_determiners_possessors_or_pronouns() -> None:

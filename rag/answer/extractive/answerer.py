@@ -115,10 +115,10 @@ class ExtractiveAnswerer:
             doc_terms[doc_id] = term_set(items[0][1].title + "\n" + text) | initials(text)
             sentences, speakers = _analyse_document(text)
             ann = annotations.get(doc_id)
-            opening: dict[int, str] = {}
+            opening: Mapping[int, str] = {}
             if ann is not None:
                 speakers = _speakers_with_parse(text, tuple(ann.attributions))
-                opening = {e.start: e.text for e in ann.entities if e.label in _NAME_LABELS}
+                opening = ann.entity_starts(_NAME_LABELS)
             for rank, p in items:
                 for s, sp in zip(sentences, speakers, strict=True):
                     if s.start < p.start or s.end > p.end or (doc_id, s.start) in seen:
