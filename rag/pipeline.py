@@ -177,6 +177,7 @@ class RagPipeline:
                 max_claims=s.short_answer_max_claims,
                 unlisted_place_penalty=s.short_answer_unlisted_place_penalty,
                 common_nouns=s.short_answer_common_nouns,
+                unit_weight=s.short_answer_unit_weight,
             )
         )
 

@@ -185,3 +185,31 @@ def test_an_answer_that_opens_with_its_short_answer_keeps_at_most_max_claims() -
     assert [c.text for c in capped.claims] == [sentences[1], sentences[0]]
     every = ShortAnswerSelector(dataclasses.replace(CONFIG, word_budget=0)).answer_first(draft, pick)
     assert len(every.claims) == 4
+
+
+def test_how_many_units_prefers_a_number_of_that_unit() -> None:
+    """'How many seasons ...?': "23 seasons" in a later claim, over the "seven" of the lead; and a
+    date that counts the asked unit ("six centuries") is a count."""
+    sentences = [
+        "The seven-time champion announced his retirement on Wednesday.",
+        "He played 23 seasons in the league before he retired.",
+    ]
+    text = " ".join(sentences)
+    [ann] = Annotator().annotate([text])
+    draft = _draft("d1", text, sentences, [1.0, 0.9])
+    info = analyze("How many seasons did he play in the league?", dt.date(2024, 7, 20))
+    with_unit = dataclasses.replace(CONFIG, order_weight=1.0, unit_weight=3.0)
+    pick = ShortAnswerSelector(with_unit).select(info, draft, {"d1": ann}, {"d1": text})
+    assert pick is not None and pick.text == "23 seasons"
+    assert (
+        ShortAnswerSelector(dataclasses.replace(with_unit, unit_weight=0.0))
+        .select(info, draft, {"d1": ann}, {"d1": text})
+        .text
+        == "seven"
+    )
+    sentence = "He was the first pope to resign in six centuries, the Vatican said on Saturday."
+    [ann] = Annotator().annotate([sentence])
+    draft = _draft("d1", sentence, [sentence], [1.0])
+    info = analyze("He was the first pope to resign in how many centuries?", dt.date(2024, 7, 20))
+    pick = ShortAnswerSelector(with_unit).select(info, draft, {"d1": ann}, {"d1": sentence})
+    assert pick is not None and pick.text == "six centuries"

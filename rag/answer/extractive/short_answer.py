@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
+from spacy.lang.en.lex_attrs import like_num
+
 from rag.analysis.question import Question, asked_focus, asking_sentence
 from rag.answer.extractive.common_nouns import COMMON_NOUN, asked_kind, nouns_of_kind
 from rag.answer.render import Claim, Draft, Pick
@@ -110,6 +112,28 @@ def asked_words(focus: str) -> list[str]:
     return out
 
 
+_HOW_MANY = re.compile(r"^how\s+many\s+(?P<unit>[a-z-]+)")
+
+
+def asked_unit(info: Question) -> str | None:
+    """The term of what "how many ...?" counts, its first word ("how many seasons" -> "season").
+    The first word, not the phrase's last: without a parse of the question the phrase's end is a
+    guess, and the last word before a function word lost on the tuning weeks ("how many doses
+    will be released" -> "will"); a modifier is then the unit ("how many baby swings" -> "baby")."""
+    m = _HOW_MANY.match(_focus(info.text))
+    found = terms(m.group("unit")) if m else []
+    return found[0] if found else None
+
+
+def _counts(text: str, entity: Entity, unit: str) -> bool:
+    """Whether an entity is a number of the unit: it holds a number (spaCy's `like_num`: "23",
+    "six", "2.5 million") and the unit ends its span ("six centuries", not "the final days") or
+    is one of the two words after it ("23 NFL seasons")."""
+    if not any(like_num(w) for w in entity.text.split()):
+        return False
+    return terms(entity.text)[-1:] == [unit] or unit in terms(text[entity.end : entity.end + 40])[:2]
+
+
 def listed_places(info: Question) -> frozenset[str] | None:
     """The places a place question's noun asks for, each by its `place_key` ("which country" ->
     the countries of rag/resources/countries.txt), or None when its noun has no list."""
@@ -164,6 +188,8 @@ class ShortAnswerConfig:
     # An open ask whose noun is a kind of common thing ("which sea creature", "which disease") is
     # answered by a noun of that kind when a cited sentence has one (common_nouns.py).
     common_nouns: bool = False
+    # "How many seasons ...?": a number the asked unit follows ("23 seasons") scores this more.
+    unit_weight: float = 0.0
 
 
 def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
@@ -256,6 +282,7 @@ class ShortAnswerSelector:
         question_terms = term_set(info.text)
         asked_terms = info.asking_terms if info.asking else info.content_terms
         places = listed_places(info) if self._config.unlisted_place_penalty else None
+        unit = asked_unit(info) if self._config.unit_weight else None
         supports = [s for c in draft.claims for s in c.supports]
         place = {id(s): k for k, c in enumerate(draft.claims) for s in c.supports}
         top = max((s.score for s in supports), default=0.0) or 1.0
@@ -273,6 +300,13 @@ class ShortAnswerSelector:
                 if kind is not None
                 else self._candidates(ann, s.start, s.end, labels, chunks)
             )
+            if unit is not None:
+                # "six centuries", "11 minutes": a date or time that counts the asked unit.
+                found += [
+                    e
+                    for e in ann.entities_in(s.start, s.end)
+                    if e.label not in labels and terms(e.text)[-1:] == [unit] and _counts(text, e, unit)
+                ]
             for e in found:
                 if _named_in_question(e, question_terms):
                     continue
@@ -291,6 +325,8 @@ class ShortAnswerSelector:
                     - self._label_cost(labels, e.label)
                     + self._config.context_weight * self._context(info, text, e.start, question_terms)
                 )
+                if unit is not None and _counts(text, e, unit):
+                    score += self._config.unit_weight
                 if places is not None and place_key(e.text) not in places:
                     score -= self._config.unlisted_place_penalty
                 if best is None or score > best.score + 1e-9:
@@ -317,7 +353,7 @@ class ShortAnswerSelector:
             return 0.0
         if label == NOUN_CHUNK:
             return self._config.chunk_penalty or 0.0
-        return self._config.label_step * labels.index(label)
+        return self._config.label_step * (labels.index(label) if label in labels else len(labels))
 
     @staticmethod
     def _context(info: Question, text: str, start: int, question_terms: frozenset[str]) -> float:
