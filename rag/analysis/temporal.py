@@ -192,6 +192,31 @@ def _in_plan_clause(question: str, m: re.Match[str]) -> bool:
     return _PLAN.search(f"{before} … {after}") is not None
 
 
+# The rules whose words are common words: written with a capital inside a sentence, they are
+# part of a name ("the USA TODAY Network", ABC's "This Week"), not a time phrase.
+_COMMON_WORD_KINDS = frozenset(
+    {
+        "last_n",
+        "ago",
+        "yesterday",
+        "today",
+        "past_week",
+        "this_week",
+        "last_week",
+        "this_month",
+        "last_month",
+        "this_year",
+        "last_year",
+    }
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(]\s*)$")
+
+
+def _names_something(question: str, m: re.Match[str], kind: str) -> bool:
+    """The match is a capitalised common word inside a sentence: part of a name, no time."""
+    return kind in _COMMON_WORD_KINDS and m.group(0)[:1].isupper() and not _SENTENCE_START.search(question[: m.start()])
+
+
 def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> TimeWindow | None:
     """The published-date window a question's time phrase asks for, or None when it names no time.
     A month or day without a year in a clause about the future ("to put it before voters in
@@ -199,7 +224,7 @@ def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> Ti
     not the reporting, and gives no window (the recency prior still favours the latest reports)."""
     context_end = asking_start(question)
     for rule in _RULES:
-        m = rule.pattern.search(question)
+        m = next((m for m in rule.pattern.finditer(question) if not _names_something(question, m, rule.kind)), None)
         if not m:
             continue
         if not _dates_the_reporting(question, m, rule.kind, context_end):

@@ -120,3 +120,17 @@ def test_a_month_or_year_is_named_by_later_articles() -> None:
     assert last_year is not None and last_year.period == "year"
     assert mentions_period("More than 2.5 million acres burned last year.", last_year, D(2023, 7, 8))
     assert mentions_period("In 2022, 2.5 million acres burned.", last_year, D(2024, 1, 8))
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("Newspapers, including the USA TODAY Network, dropped which comic strip?", None),
+        ("What did the Today show host say this week?", "this week"),  # the name skipped, the phrase read
+        ("Today, which team won the final?", "Today"),  # a capital at a sentence's start is no name
+        ("Which team won the final today?", "today"),
+    ],
+)
+def test_a_time_word_written_as_part_of_a_name_is_no_window(question: str, phrase: str | None) -> None:
+    window = find_time_window(question, AS_OF)
+    assert (window.phrase if window else None) == phrase
