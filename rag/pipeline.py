@@ -19,7 +19,7 @@ from rag.answer import abstention
 from rag.answer.citations import CitationChecker
 from rag.answer.extractive import common_nouns
 from rag.answer.extractive.answerer import ExtractiveAnswerer
-from rag.answer.extractive.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels
+from rag.answer.extractive.short_answer import ShortAnswerConfig, ShortAnswerSelector, asked_labels, cased_focus
 from rag.answer.llm import OpenAIAnswerer
 from rag.answer.render import AnswerParts, Claim, Draft, Rendered, Renderer, abstain_text, lead_of, short_answer_of
 from rag.answer.rules import RuleSet, build_rules
@@ -39,6 +39,7 @@ from rag.models import (
     SearchResult,
     Timings,
 )
+from rag.nlp.asked import asked_head
 from rag.nlp.records import DocAnnotation
 from rag.nlp.service import AnnotationService
 from rag.nlp.text import terms
@@ -505,6 +506,8 @@ class RagPipeline:
             info.entities = [e for e in info.entities if not set(terms(e)) <= outlet_words]
             info.content_terms = [t for t in info.content_terms if t not in outlet_words]
         info.name_shares = {t: index.share(t) for e in info.entities for t in terms(e)}
+        if self.settings.short_answer and self.settings.short_answer_parsed_head:
+            info.asked_head = asked_head(cased_focus(info.text))
         return info, warnings
 
     @staticmethod

@@ -92,6 +92,9 @@ class Question:
     # lower-case words of the asked noun phrase, a title that news puts right before the name
     # that answers ("response coordinator Dr. Ashish Jha"). Person and name questions only.
     asked_title: list[str] = field(default_factory=list)
+    # "Which island nation ...?": the noun the question word asks, from the question's parse
+    # (rag/nlp/asked.py), set by the pipeline; None: read from the words (short_answer.asked_noun).
+    asked_head: str | None = None
     # "Who won this year's Stanley Cup?", "How much did the skeleton sell for?": asked before
     # the event, the archive holds previews only, and those do not answer.
     asked_outcome: Outcome | None = None

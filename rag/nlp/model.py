@@ -55,3 +55,10 @@ def load(noun_chunks: bool = False) -> Language:
                 excluded = EXCLUDED if noun_chunks else EXCLUDED + TAGGING
                 found = _loaded[noun_chunks] = package.load(exclude=list(excluded))
     return found
+
+
+def parser() -> Language:
+    """A loaded pipeline for parsing a question: the one already loaded, with or without the
+    tagger (their parses are the same), else the one without it. A question is parsed beside the
+    articles' annotator without loading a second copy."""
+    return next(iter(_loaded.values()), None) or load()

@@ -70,3 +70,12 @@ def test_the_api_and_chat_carry_the_short_answer(api_server) -> None:  # type: i
         extra_body={"as_of": AS_OF.isoformat()},
     )
     assert chat.model_extra is not None and chat.model_extra["rag"]["short_answer"]["text"] == "China"
+
+
+def test_the_question_is_parsed_for_its_asked_noun(seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    index = seeded_pipeline.lexical_index()
+    info, _ = seeded_pipeline._analyse(PRESIDENCY, AS_OF, index)
+    assert info.asked_head == "country"
+    off = seeded_pipeline.settings.updated(short_answer_parsed_head=False)
+    unparsed = RagPipeline(off, embedder=seeded_pipeline.embedder)
+    assert unparsed._analyse(PRESIDENCY, AS_OF, index)[0].asked_head is None

@@ -74,7 +74,7 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
     wh = _WH.match(focus)
     if wh and wh.group("wh") not in ("which", "what") and wh.group("wh") in known:
         return known[wh.group("wh")]
-    noun = asked_noun(focus)
+    noun = asked_noun(focus, info.asked_head)
     if noun in known:
         return known[noun]
     if noun in _PERSON_NOUNS:
@@ -86,15 +86,23 @@ def asked_labels(info: Question) -> tuple[str, ...] | None:
 def _focus(question: str) -> str:
     """The asking sentence from its question word on, in lower case (asked_focus): read once per
     question by the labels, the place list and the asked kind."""
-    return asked_focus(asking_sentence(question)).strip().lower()
+    return cased_focus(question).lower()
 
 
-def asked_noun(focus: str) -> str | None:
+def cased_focus(question: str) -> str:
+    """The asking sentence from its question word on, as written (what the parse reads)."""
+    return asked_focus(asking_sentence(question)).strip()
+
+
+def asked_noun(focus: str, head: str | None = None) -> str | None:
     """The noun of "which/what <noun> ...?" that the labels table or the person nouns know, in
-    lower case ("which chinese province ..." -> "province"), or None. The asked noun phrase
-    ends at its first function word: "which measure did lawmakers leave out?" asks a measure,
-    not lawmakers; "which head of state" asks a head."""
+    lower case ("which chinese province ..." -> "province"), or None: the parsed `head`
+    (Question.asked_head: "which island nation" -> "nation") when they know it, else the first
+    known word of the asked phrase, which ends at its first function word ("which measure did
+    lawmakers leave out?" asks a measure, not lawmakers; "which head of state" asks a head)."""
     known = table("asked_labels")
+    if head is not None and (head in known or head in _PERSON_NOUNS):
+        return head
     return next((w for w in asked_words(focus) if w in known or w in _PERSON_NOUNS), None)
 
 
@@ -137,7 +145,7 @@ def _counts(text: str, entity: Entity, unit: str) -> bool:
 def listed_places(info: Question) -> frozenset[str] | None:
     """The places a place question's noun asks for, each by its `place_key` ("which country" ->
     the countries of rag/resources/countries.txt), or None when its noun has no list."""
-    noun = asked_noun(_focus(info.text))
+    noun = asked_noun(_focus(info.text), info.asked_head)
     listed = table("place_kinds").get(noun or "")
     if not listed:
         return None
