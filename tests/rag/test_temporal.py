@@ -126,6 +126,7 @@ def test_a_month_or_year_is_named_by_later_articles() -> None:
     ("question", "phrase"),
     [
         ("Newspapers, including the USA TODAY Network, dropped which comic strip?", None),
+        ("What did USA TODAY report about the strike?", None),  # an outlet, as questions name them
         ("What did the Today show host say this week?", "this week"),  # the name skipped, the phrase read
         ("Today, which team won the final?", "Today"),  # a capital at a sentence's start is no name
         ("Which team won the final today?", "today"),
