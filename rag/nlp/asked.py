@@ -17,9 +17,8 @@ from rag.nlp import model
 # ClearNLP dependency labels (spaCy's English parser): the words that modify a noun before it,
 # and the labels a noun itself takes (a verb or an auxiliary right after "what" means the
 # question word stands alone: "What did lawmakers leave out?").
-_MODIFIERS = frozenset({"compound", "amod", "advmod", "nummod", "npadvmod", "nmod", "quantmod", "case", "punct"})
+_MODIFIERS = frozenset({"compound", "amod", "advmod", "nummod", "npadvmod", "nmod", "quantmod", "punct"})
 _NOUNS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "dep", "appos", "conj"})
-_POSSESSIVE = frozenset({"'s", "’s"})
 
 
 @lru_cache(maxsize=1024)
@@ -41,8 +40,8 @@ def asked_head(focus: str) -> str | None:
     if [t.lower_ for t in doc[:first]] != opening[:first]:
         return None
     for tok in doc[first:]:
-        after = doc[tok.i + 1].lower_ if tok.i + 1 < len(doc) else ""
-        if tok.dep_ == "poss" or after in _POSSESSIVE:
+        marked = tok.i + 1 < len(doc) and doc[tok.i + 1].dep_ == "case"  # the "'s" after it
+        if tok.dep_ == "poss" or marked:
             return tok.lower_  # "which state's law": the state is asked
         if tok.dep_ in _MODIFIERS:
             continue

@@ -61,4 +61,5 @@ def parser() -> Language:
     """A loaded pipeline for parsing a question: the one already loaded, with or without the
     tagger (their parses are the same), else the one without it. A question is parsed beside the
     articles' annotator without loading a second copy."""
-    return next(iter(_loaded.values()), None) or load()
+    loaded = list(_loaded.values())  # a copy: another thread may be loading the other variant
+    return loaded[0] if loaded else load()
