@@ -549,25 +549,6 @@ def test_a_name_keeps_its_digits() -> None:
     assert analyze("Missiles hit Kyiv as the G7 summit began. Which district was hit?").required_names == ["kyiv", "g7"]
 
 
-def test_a_sentence_that_asks_is_not_quoted_as_an_answer(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
-    archive(
-        fresh_pipeline,
-        (
-            "final",
-            "Gulls lead the Harbour Cup final",
-            "Who will win the Harbour Cup: the Northport Gulls or the Eastbay Herons? "
-            "The Gulls took a 2-0 lead in the Harbour Cup final on Saturday. "
-            "Mara Lind opened the scoring when she converted a pass from Tove Sand on the power play.",
-            dt.date(2022, 6, 20),
-        ),
-    )
-    resp = fresh_pipeline.ask(
-        "Who scored the Gulls' opening goal in the Harbour Cup final?", as_of=dt.date(2022, 6, 21)
-    )
-    assert not resp.abstained and "Mara Lind" in resp.answer
-    assert all(not c.quote.endswith("?") for c in resp.citations), resp.answer
-
-
 def test_a_question_that_opens_with_context_is_judged_half_by_its_asking_sentence(fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
     """The context's words dilute the relevance of the sentence that answers 'Which animal was
     it?': judged on the whole text alone it abstained. A context the archive does not match
