@@ -179,6 +179,8 @@ class RagPipeline:
                 unlisted_place_penalty=s.short_answer_unlisted_place_penalty,
                 common_nouns=s.short_answer_common_nouns,
                 unit_weight=s.short_answer_unit_weight,
+                tidy_spans=s.short_answer_tidy_spans,
+                question_surnames=s.short_answer_question_surnames,
             )
         )
 
