@@ -235,6 +235,8 @@ def test_a_possessive_or_last_function_word_is_no_part_of_the_short_answer() -> 
     assert broken.text.endswith(" at")
     tidied = tidy_span(broken)
     assert tidied.text == "the University of North Carolina" == text[tidied.start : tidied.end]
+    title = Entity(start=0, end=9, text="Let It Be", label="WORK_OF_ART")
+    assert tidy_span(title) is title  # a capitalised function word is the name's own
 
 
 def test_a_person_the_question_names_by_surname_is_not_the_answer() -> None:

@@ -236,14 +236,14 @@ _LAST_WORD = re.compile(r"\s+(?P<w>\S+)$")
 def tidy_span(entity: Entity) -> Entity:
     """An NER span as a reader expects an answer: without a possessive ("Brittney Griner’s" ->
     "Brittney Griner") or a last function word ("Tatjana Maria and", "the University of North
-    Carolina at"), which the small model leaves in a span now and then. The start stays, so the
-    span is still the document's text."""
+    Carolina at"), which the small model leaves in a span now and then; a capitalised one is the
+    name's own ("Let It Be"). The start stays, so the span is still the document's text."""
     text = entity.text
     while True:
         before = text
         text = _POSSESSIVE_END.sub("", text)
         m = _LAST_WORD.search(text)
-        if m and m.group("w").lower() in STOPWORDS:
+        if m and m.group("w").islower() and m.group("w") in STOPWORDS:
             text = text[: m.start()]
         if text == before:
             break
