@@ -181,6 +181,7 @@ class RagPipeline:
                 unit_weight=s.short_answer_unit_weight,
                 tidy_spans=s.short_answer_tidy_spans,
                 question_surnames=s.short_answer_question_surnames,
+                bare_numbers=s.short_answer_bare_numbers,
             )
         )
 

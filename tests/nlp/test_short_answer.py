@@ -14,6 +14,7 @@ from rag.answer.extractive.short_answer import (
     ShortAnswerConfig,
     ShortAnswerSelector,
     asked_labels,
+    bare_number,
     listed_places,
     place_key,
     tidy_span,
@@ -252,3 +253,18 @@ def test_a_person_the_question_names_by_surname_is_not_the_answer() -> None:
     assert pick is not None and pick.text == "Boris Johnson"
     pick = ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": sentence})
     assert pick is not None and pick.text.startswith("Vladimir Putin")
+
+
+def test_a_number_answers_without_its_approximator() -> None:
+    """ "How many ...?" is answered by the number; "more than" stays in the cited sentence."""
+    sentence = "Health officials have now confirmed more than 10,000 cases across the country."
+    [ann] = Annotator().annotate([sentence])
+    draft = _draft("d1", sentence, [sentence], [1.0])
+    info = analyze("How many cases have health officials confirmed?", dt.date(2024, 7, 20))
+    bare = dataclasses.replace(CONFIG, bare_numbers=True)
+    pick = ShortAnswerSelector(bare).select(info, draft, {"d1": ann}, {"d1": sentence})
+    assert pick is not None and pick.text == "10,000" == sentence[pick.start : pick.end]
+    raw = ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": sentence})
+    assert raw is not None and raw.text == "more than 10,000"
+    half = Entity(start=0, end=10, text="about half", label="CARDINAL")
+    assert bare_number(half) is half  # no number after the approximator: kept as it is

@@ -201,6 +201,9 @@ class ShortAnswerConfig:
     # A possessive or a last function word the NER left in a span is no part of the answer
     # ("Brittney Griner’s" -> "Brittney Griner"): tidy_span.
     tidy_spans: bool = False
+    # A number's approximator is no part of the number that answers "how many" ("more than 10,000"
+    # -> "10,000"; rag/resources/approximators.txt): the sentence that follows keeps it.
+    bare_numbers: bool = False
     # A person the question names by surname is the question's, not its answer ("Vladimir Putin"
     # for "... called Putin's invasion ...?").
     question_surnames: bool = False
@@ -250,6 +253,30 @@ def tidy_span(entity: Entity) -> Entity:
     if text == entity.text or not text.strip():
         return entity
     return entity.model_copy(update={"text": text, "end": entity.start + len(text)})
+
+
+_NUMBER_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
+
+
+@cache
+def _approximator() -> re.Pattern[str]:
+    phrases = sorted(resource_words("approximators"), key=len, reverse=True)
+    return re.compile(r"^(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + r")\s+", re.I)
+
+
+def bare_number(entity: Entity) -> Entity:
+    """'more than 10,000' -> '10,000', 'about 8 million' -> '8 million': a number entity without
+    the words before it that say how exact it is (rag/resources/approximators.txt), when a number
+    follows them."""
+    if entity.label not in _NUMBER_LABELS:
+        return entity
+    m = _approximator().match(entity.text)
+    if not m or not any(
+        like_num(w.strip(",.$%")) or w[:1].isdigit() or w[:1] in "$£€" for w in entity.text[m.end() :].split()[:1]
+    ):
+        return entity
+    text = entity.text[m.end() :]
+    return entity.model_copy(update={"text": text, "start": entity.start + m.end()})
 
 
 _LEADING_WORD = re.compile(r"\S+\s+")
@@ -354,6 +381,8 @@ class ShortAnswerSelector:
                 e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
                 if self._config.tidy_spans:
                     e = tidy_span(e)
+                if self._config.bare_numbers:
+                    e = bare_number(e)
                 if text[e.start : e.end] != e.text:  # an annotation of another text: never quoted
                     continue
                 name = fold(e.text)
