@@ -182,6 +182,7 @@ class RagPipeline:
                 tidy_spans=s.short_answer_tidy_spans,
                 question_surnames=s.short_answer_question_surnames,
                 bare_numbers=s.short_answer_bare_numbers,
+                skip_datelines=s.short_answer_skip_datelines,
             )
         )
 

@@ -15,6 +15,7 @@ from rag.answer.extractive.short_answer import (
     ShortAnswerSelector,
     asked_labels,
     bare_number,
+    in_dateline,
     listed_places,
     place_key,
     tidy_span,
@@ -268,3 +269,20 @@ def test_a_number_answers_without_its_approximator() -> None:
     assert raw is not None and raw.text == "more than 10,000"
     half = Entity(start=0, end=10, text="about half", label="CARDINAL")
     assert bare_number(half) is half  # no number after the approximator: kept as it is
+
+
+def test_the_outlet_and_place_of_a_dateline_are_not_the_answer() -> None:
+    """ "(CNN) ..." and "DENVER (AP) — ..." say who filed a report and where, not what it reports."""
+    sentence = "DENVER (AP) — Andre Burakovsky scored the winning goal in overtime of Game 1 on Wednesday."
+    [ann] = Annotator().annotate([sentence])
+    draft = _draft("d1", sentence, [sentence], [1.0])
+    info = analyze("Who scored the winning goal in Game 1?", dt.date(2024, 7, 20))
+    skip = dataclasses.replace(CONFIG, skip_datelines=True)
+    pick = ShortAnswerSelector(skip).select(info, draft, {"d1": ann}, {"d1": sentence})
+    assert pick is not None and pick.text == "Andre Burakovsky"
+    raw = ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": sentence})
+    assert raw is not None and raw.text in ("DENVER", "AP")
+    assert in_dateline("(CNN) The rideshare company Lyft settled.", 0, Entity(start=1, end=4, text="CNN", label="ORG"))
+    later = "The company told CNN (the network) on Monday that it had settled the case with its investors."
+    cnn = later.index("CNN")
+    assert not in_dateline(later, 0, Entity(start=cnn, end=cnn + 3, text="CNN", label="ORG"))

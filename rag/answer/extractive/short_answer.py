@@ -204,6 +204,8 @@ class ShortAnswerConfig:
     # A number's approximator is no part of the number that answers "how many" ("more than 10,000"
     # -> "10,000"; rag/resources/approximators.txt): the sentence that follows keeps it.
     bare_numbers: bool = False
+    # "(CNN) ...", "DENVER (AP) — ...": a dateline's outlet and place are no candidates (in_dateline).
+    skip_datelines: bool = False
     # A person the question names by surname is the question's, not its answer ("Vladimir Putin"
     # for "... called Putin's invasion ...?").
     question_surnames: bool = False
@@ -253,6 +255,18 @@ def tidy_span(entity: Entity) -> Entity:
     if text == entity.text or not text.strip():
         return entity
     return entity.model_copy(update={"text": text, "end": entity.start + len(text)})
+
+
+def in_dateline(text: str, sentence_start: int, entity: Entity) -> bool:
+    """ "(CNN) The popular rideshare company Lyft ...", "London (CNN) ...", "SAN FRANCISCO – A storm
+    ...": the outlet in brackets and the place in capitals that open a report say who filed it and
+    where, not what it reports."""
+    head = text[sentence_start : entity.start]
+    if len(head) > 40:
+        return False
+    if text[entity.start - 1 : entity.start] == "(" and text[entity.end : entity.end + 1] == ")":
+        return True
+    return entity.text.isupper() and len(entity.text) > 2 and not head.strip()
 
 
 _NUMBER_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
@@ -377,6 +391,8 @@ class ShortAnswerSelector:
                 ]
             for e in found:
                 if _named_in_question(e, question_terms, self._config.question_surnames):
+                    continue
+                if self._config.skip_datelines and in_dateline(text, s.start, e):
                     continue
                 e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
                 if self._config.tidy_spans:
