@@ -286,3 +286,10 @@ def test_the_outlet_and_place_of_a_dateline_are_not_the_answer() -> None:
     later = "The company told CNN (the network) on Monday that it had settled the case with its investors."
     cnn = later.index("CNN")
     assert not in_dateline(later, 0, Entity(start=cnn, end=cnn + 3, text="CNN", label="ORG"))
+    nasa = "NASA said on Monday that the crew had reached the station."
+    assert not in_dateline(nasa, 0, Entity(start=0, end=4, text="NASA", label="ORG"))
+    who = "The World Health Organization (WHO) said the outbreak was an emergency."
+    w = who.index("WHO")
+    assert not in_dateline(who, 0, Entity(start=w, end=w + 3, text="WHO", label="ORG"))
+    place = "NORTH CHARLESTON, S.C. − Tim Scott declared his campaign on Monday."
+    assert in_dateline(place, 0, Entity(start=0, end=16, text="NORTH CHARLESTON", label="GPE"))

@@ -257,16 +257,25 @@ def tidy_span(entity: Entity) -> Entity:
     return entity.model_copy(update={"text": text, "end": entity.start + len(text)})
 
 
+# What follows the place of a dateline: ", S.C." or ", England" at most, then a dash or "(AP)".
+_DATELINE_END = re.compile(r"^\s*(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?\s*)?(?:[–—−-]|\()")
+
+
 def in_dateline(text: str, sentence_start: int, entity: Entity) -> bool:
     """ "(CNN) The popular rideshare company Lyft ...", "London (CNN) ...", "SAN FRANCISCO – A storm
-    ...": the outlet in brackets and the place in capitals that open a report say who filed it and
-    where, not what it reports."""
+    ...", "NORTH CHARLESTON, S.C. − Tim Scott ...": the outlet in brackets and the place in
+    capitals that open a report say who filed it and where, not what it reports. An acronym that
+    opens a sentence ("NASA said ...") and a bracketed one after a name ("The World Health
+    Organization (WHO) said ...") are no dateline."""
     head = text[sentence_start : entity.start]
     if len(head) > 40:
         return False
     if text[entity.start - 1 : entity.start] == "(" and text[entity.end : entity.end + 1] == ")":
-        return True
-    return entity.text.isupper() and len(entity.text) > 2 and not head.strip()
+        place = head[:-1].replace(",", " ").split()
+        return len(place) <= 3 and all(w[:1].isupper() for w in place)
+    if not entity.text.isupper() or len(entity.text) < 3 or head.strip():
+        return False
+    return _DATELINE_END.match(text[entity.end : entity.end + 30]) is not None
 
 
 _NUMBER_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
@@ -281,16 +290,15 @@ def _approximator() -> re.Pattern[str]:
 def bare_number(entity: Entity) -> Entity:
     """'more than 10,000' -> '10,000', 'about 8 million' -> '8 million': a number entity without
     the words before it that say how exact it is (rag/resources/approximators.txt), when a number
-    follows them."""
+    follows them ("about half" stays)."""
     if entity.label not in _NUMBER_LABELS:
         return entity
     m = _approximator().match(entity.text)
-    if not m or not any(
-        like_num(w.strip(",.$%")) or w[:1].isdigit() or w[:1] in "$£€" for w in entity.text[m.end() :].split()[:1]
-    ):
+    rest = entity.text[m.end() :] if m else ""
+    first = rest.split()[0] if rest.split() else ""
+    if not first or not (first[0].isdigit() or first[0] in "$£€" or like_num(first.strip(",."))):
         return entity
-    text = entity.text[m.end() :]
-    return entity.model_copy(update={"text": text, "start": entity.start + m.end()})
+    return entity.model_copy(update={"text": rest, "start": entity.start + m.end()}) if m else entity
 
 
 _LEADING_WORD = re.compile(r"\S+\s+")
