@@ -179,8 +179,6 @@ class RagPipeline:
                 unlisted_place_penalty=s.short_answer_unlisted_place_penalty,
                 common_nouns=s.short_answer_common_nouns,
                 unit_weight=s.short_answer_unit_weight,
-                tidy_spans=s.short_answer_tidy_spans,
-                question_surnames=s.short_answer_question_surnames,
                 bare_numbers=s.short_answer_bare_numbers,
                 skip_datelines=s.short_answer_skip_datelines,
             )

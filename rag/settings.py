@@ -335,18 +335,6 @@ class Settings(BaseSettings):
     # parse's head as the unit of "how many" too lost two of those ("how many American service
     # members" then counted members in "two service members"): the unit stays the first word.
     short_answer_parsed_head: bool = True
-    # A possessive or a last function word the NER left in the span is trimmed from the short
-    # answer ("Brittney Griner’s", "the University of North Carolina at"): a correctness fix of
-    # what the reader sees, 12 of 406 short answers of the benchmarks' runs. Tuning weeks,
-    # 2026-12-03 (third session): realtimeqa-dev first sentence and EM +1 ("Saudi Arabia's" is
-    # then on the country list), the 262 drafted tuning questions EM +1 and -1, realtimeqa-2023
-    # unchanged. (A possessive trim alone was retired on 2026-12-03 for earning on no validation
-    # cell; it is back with the function word as a fix of broken answers, not as a tuning gain.)
-    short_answer_tidy_spans: bool = True
-    # A person the question names by surname is not the answer ("Vladimir Putin" for "... called
-    # Putin's invasion ...?"). Tuning weeks, same session: the drafted questions EM +1 (that one),
-    # nothing else on the tuning weeks.
-    short_answer_question_surnames: bool = True
     # A number answers without the approximator spaCy's span includes ("more than 10,000" ->
     # "10,000", "about 8 million"; rag/resources/approximators.txt); the cited sentence after it
     # keeps the hedge. Tuning weeks, 2026-12-03 (third session): the 262 drafted tuning questions

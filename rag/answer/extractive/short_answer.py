@@ -198,26 +198,16 @@ class ShortAnswerConfig:
     common_nouns: bool = False
     # "How many seasons ...?": a number the asked unit follows ("23 seasons") scores this more.
     unit_weight: float = 0.0
-    # A possessive or a last function word the NER left in a span is no part of the answer
-    # ("Brittney Griner’s" -> "Brittney Griner"): tidy_span.
-    tidy_spans: bool = False
     # A number's approximator is no part of the number that answers "how many" ("more than 10,000"
     # -> "10,000"; rag/resources/approximators.txt): the sentence that follows keeps it.
     bare_numbers: bool = False
     # "(CNN) ...", "DENVER (AP) — ...": a dateline's outlet and place are no candidates (in_dateline).
     skip_datelines: bool = False
-    # A person the question names by surname is the question's, not its answer ("Vladimir Putin"
-    # for "... called Putin's invasion ...?").
-    question_surnames: bool = False
 
 
-def _named_in_question(entity: Entity, question_terms: frozenset[str], surnames: bool = False) -> bool:
-    """Whether the question already says the entity: all its terms, or for a person with
-    `surnames`, the last one ("Putin" names "Vladimir Putin")."""
-    own = terms(entity.text)
-    if surnames and entity.label == "PERSON" and own and own[-1] in question_terms:
-        return True
-    return not own or set(own) <= question_terms
+def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
+    own = set(terms(entity.text))
+    return not own or own <= question_terms
 
 
 _WORDS_BEFORE = 3
@@ -232,29 +222,6 @@ def _introduced(text: str, start: int, question_terms: frozenset[str]) -> float:
     if not before:
         return 0.0
     return sum(1 for w in before if set(terms(w)) and set(terms(w)) <= question_terms) / _WORDS_BEFORE
-
-
-_POSSESSIVE_END = re.compile(r"(?:['’]s|['’])$")
-_LAST_WORD = re.compile(r"\s+(?P<w>\S+)$")
-
-
-def tidy_span(entity: Entity) -> Entity:
-    """An NER span as a reader expects an answer: without a possessive ("Brittney Griner’s" ->
-    "Brittney Griner") or a last function word ("Tatjana Maria and", "the University of North
-    Carolina at"), which the small model leaves in a span now and then; a capitalised one is the
-    name's own ("Let It Be"). The start stays, so the span is still the document's text."""
-    text = entity.text
-    while True:
-        before = text
-        text = _POSSESSIVE_END.sub("", text)
-        m = _LAST_WORD.search(text)
-        if m and m.group("w").islower() and m.group("w") in STOPWORDS:
-            text = text[: m.start()]
-        if text == before:
-            break
-    if text == entity.text or not text.strip():
-        return entity
-    return entity.model_copy(update={"text": text, "end": entity.start + len(text)})
 
 
 # What follows the place of a dateline: ", S.C." or ", England" at most, then a dash or "(AP)".
@@ -398,13 +365,11 @@ class ShortAnswerSelector:
                     if e.label not in labels and terms(e.text)[-1:] == [unit] and _counts(text, e, unit)
                 ]
             for e in found:
-                if _named_in_question(e, question_terms, self._config.question_surnames):
+                if _named_in_question(e, question_terms):
                     continue
                 if self._config.skip_datelines and in_dateline(text, s.start, e):
                     continue
                 e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
-                if self._config.tidy_spans:
-                    e = tidy_span(e)
                 if self._config.bare_numbers:
                     e = bare_number(e)
                 if text[e.start : e.end] != e.text:  # an annotation of another text: never quoted
