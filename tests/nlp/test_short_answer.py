@@ -47,6 +47,14 @@ def _pick(question: str, sentences: list[str], scores: list[float]):  # type: ig
     return text, draft, pick
 
 
+def _pick_in(sentence: str, question: str, config: ShortAnswerConfig = CONFIG):  # type: ignore[no-untyped-def]
+    """The short answer `config` picks from one annotated sentence, cited as the only claim."""
+    [ann] = Annotator().annotate([sentence])
+    draft = _draft("d1", sentence, [sentence], [1.0])
+    info = analyze(question, dt.date(2024, 7, 20))
+    return ShortAnswerSelector(config).select(info, draft, {"d1": ann}, {"d1": sentence})
+
+
 @pytest.mark.parametrize(
     ("question", "first"),
     [
@@ -221,13 +229,10 @@ def test_how_many_units_prefers_a_number_of_that_unit() -> None:
 def test_a_number_answers_without_its_approximator() -> None:
     """ "How many ...?" is answered by the number; "more than" stays in the cited sentence."""
     sentence = "Health officials have now confirmed more than 10,000 cases across the country."
-    [ann] = Annotator().annotate([sentence])
-    draft = _draft("d1", sentence, [sentence], [1.0])
-    info = analyze("How many cases have health officials confirmed?", dt.date(2024, 7, 20))
-    bare = dataclasses.replace(CONFIG, bare_numbers=True)
-    pick = ShortAnswerSelector(bare).select(info, draft, {"d1": ann}, {"d1": sentence})
+    question = "How many cases have health officials confirmed?"
+    pick = _pick_in(sentence, question, dataclasses.replace(CONFIG, bare_numbers=True))
     assert pick is not None and pick.text == "10,000" == sentence[pick.start : pick.end]
-    raw = ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": sentence})
+    raw = _pick_in(sentence, question)
     assert raw is not None and raw.text == "more than 10,000"
     half = Entity(start=0, end=10, text="about half", label="CARDINAL")
     assert bare_number(half) is half  # no number after the approximator: kept as it is
@@ -236,13 +241,10 @@ def test_a_number_answers_without_its_approximator() -> None:
 def test_the_outlet_and_place_of_a_dateline_are_not_the_answer() -> None:
     """ "(CNN) ..." and "DENVER (AP) — ..." say who filed a report and where, not what it reports."""
     sentence = "DENVER (AP) — Andre Burakovsky scored the winning goal in overtime of Game 1 on Wednesday."
-    [ann] = Annotator().annotate([sentence])
-    draft = _draft("d1", sentence, [sentence], [1.0])
-    info = analyze("Who scored the winning goal in Game 1?", dt.date(2024, 7, 20))
-    skip = dataclasses.replace(CONFIG, skip_datelines=True)
-    pick = ShortAnswerSelector(skip).select(info, draft, {"d1": ann}, {"d1": sentence})
+    question = "Who scored the winning goal in Game 1?"
+    pick = _pick_in(sentence, question, dataclasses.replace(CONFIG, skip_datelines=True))
     assert pick is not None and pick.text == "Andre Burakovsky"
-    raw = ShortAnswerSelector(CONFIG).select(info, draft, {"d1": ann}, {"d1": sentence})
+    raw = _pick_in(sentence, question)
     assert raw is not None and raw.text in ("DENVER", "AP")
     assert in_dateline("(CNN) The rideshare company Lyft settled.", 0, Entity(start=1, end=4, text="CNN", label="ORG"))
     later = "The company told CNN (the network) on Monday that it had settled the case with its investors."

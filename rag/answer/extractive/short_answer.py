@@ -25,7 +25,7 @@ from rag.answer.extractive.common_nouns import COMMON_NOUN, asked_kind, nouns_of
 from rag.answer.render import Claim, Draft, Pick
 from rag.nlp.records import DocAnnotation, Entity
 from rag.nlp.text import STOPWORDS, fold, term_set, terms
-from rag.resources import table
+from rag.resources import alternation, table
 from rag.resources import words as resource_words
 
 # The answer types a short answer exists for, and the labels that answer each when the words
@@ -245,27 +245,25 @@ def in_dateline(text: str, sentence_start: int, entity: Entity) -> bool:
     return _DATELINE_END.match(text[entity.end : entity.end + 30]) is not None
 
 
-_NUMBER_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
+_NUMBER_LABELS = frozenset(DEFAULT_LABELS["number"])
 
 
 @cache
 def _approximator() -> re.Pattern[str]:
-    phrases = sorted(resource_words("approximators"), key=len, reverse=True)
-    return re.compile(r"^(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + r")\s+", re.I)
+    """The approximators that open a number ("more than 10,000"), a phrase's spaces as any space."""
+    phrases = alternation("approximators").replace(r"\ ", r"\s+")
+    return re.compile(rf"^(?:{phrases})\s+", re.I)
 
 
 def bare_number(entity: Entity) -> Entity:
     """'more than 10,000' -> '10,000', 'about 8 million' -> '8 million': a number entity without
     the words before it that say how exact it is (rag/resources/approximators.txt), when a number
     follows them ("about half" stays)."""
-    if entity.label not in _NUMBER_LABELS:
+    m = _approximator().match(entity.text) if entity.label in _NUMBER_LABELS else None
+    rest = entity.text[m.end() :].split() if m else []
+    if not m or not rest or not (rest[0][0].isdigit() or rest[0][0] in "$£€" or like_num(rest[0].strip(",."))):
         return entity
-    m = _approximator().match(entity.text)
-    rest = entity.text[m.end() :] if m else ""
-    first = rest.split()[0] if rest.split() else ""
-    if not first or not (first[0].isdigit() or first[0] in "$£€" or like_num(first.strip(",."))):
-        return entity
-    return entity.model_copy(update={"text": rest, "start": entity.start + m.end()}) if m else entity
+    return entity.model_copy(update={"text": entity.text[m.end() :], "start": entity.start + m.end()})
 
 
 _LEADING_WORD = re.compile(r"\S+\s+")
