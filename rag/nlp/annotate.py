@@ -1,4 +1,5 @@
-"""Annotating articles with spaCy: sentences, entities, noun chunks and who is reported saying what.
+"""Annotating articles with spaCy: sentences, entities, noun chunks, datelines, and who is reported
+saying what.
 
 Speech attributions come from the dependency parse, not from patterns over words: the subject
 of a speech verb (rag/resources/speech_verbs_*.txt) is its speaker wherever it stands ("X said",
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rag.nlp import model
+from rag.nlp.datelines import dateline_entities
 from rag.nlp.records import Attribution, DocAnnotation, Entity, Span, annotation_version
 from rag.nlp.workers import PoolBroken, shared_pool
 from rag.resources import words as resource_words
@@ -135,6 +137,7 @@ def from_doc(doc: Doc, version: str, doc_version: str = "", with_noun_chunks: bo
         entities=entities,
         attributions=attributions(doc),
         noun_chunks=noun_chunks(doc) if with_noun_chunks else [],
+        datelines=dateline_entities(doc.text, sentences, entities),
     )
 
 

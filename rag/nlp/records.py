@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from rag.nlp.model import pipeline_id
 
-SCHEMA_VERSION = 3  # 2: noun chunks; 3: noun chunks only when asked for ("+chunks")
+SCHEMA_VERSION = 4  # 2: noun chunks; 3: noun chunks only when asked for ("+chunks"); 4: datelines
 
 
 def annotation_version(noun_chunks: bool = False) -> str:
@@ -56,7 +56,7 @@ class Attribution(BaseModel):
 
 
 class DocAnnotation(BaseModel):
-    """Sentences, entities, noun chunks and speech attributions of one article version.
+    """Sentences, entities, noun chunks, speech attributions and datelines of one article version.
 
     `noun_chunks` are the parse's base noun phrases without a leading determiner or possessive
     ("the new chicken nuggets" -> "new chicken nuggets"), pronouns left out: what a short answer
@@ -69,6 +69,7 @@ class DocAnnotation(BaseModel):
     entities: list[Entity] = Field(default_factory=list)
     attributions: list[Attribution] = Field(default_factory=list)
     noun_chunks: list[Span] = Field(default_factory=list)
+    datelines: list[Span] = Field(default_factory=list)  # entities a dateline names (rag/nlp/datelines.py)
     _starts: dict[frozenset[str], dict[int, str]] = PrivateAttr(default_factory=dict)
 
     def entity_starts(self, labels: frozenset[str]) -> dict[int, str]:
@@ -87,3 +88,7 @@ class DocAnnotation(BaseModel):
     def noun_chunks_in(self, start: int, end: int) -> list[Span]:
         """The noun chunks wholly inside [start, end)."""
         return [c for c in self.noun_chunks if c.start >= start and c.end <= end]
+
+    def in_dateline(self, span: Span) -> bool:
+        """Whether `span` overlaps an outlet or place that a dateline names ("(CNN)", "DENVER (AP) —")."""
+        return any(d.start < span.end and span.start < d.end for d in self.datelines)

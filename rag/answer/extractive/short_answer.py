@@ -201,7 +201,8 @@ class ShortAnswerConfig:
     # A number's approximator is no part of the number that answers "how many" ("more than 10,000"
     # -> "10,000"; rag/resources/approximators.txt): the sentence that follows keeps it.
     bare_numbers: bool = False
-    # "(CNN) ...", "DENVER (AP) — ...": a dateline's outlet and place are no candidates (in_dateline).
+    # "(CNN) ...", "DENVER (AP) — ...": a dateline's outlet and place (marked at ingest,
+    # rag/nlp/datelines.py) are no candidates.
     skip_datelines: bool = False
 
 
@@ -222,27 +223,6 @@ def _introduced(text: str, start: int, question_terms: frozenset[str]) -> float:
     if not before:
         return 0.0
     return sum(1 for w in before if set(terms(w)) and set(terms(w)) <= question_terms) / _WORDS_BEFORE
-
-
-# What follows the place of a dateline: ", S.C." or ", England" at most, then a dash or "(AP)".
-_DATELINE_END = re.compile(r"^\s*(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?\s*)?(?:[–—−-]|\()")
-
-
-def in_dateline(text: str, sentence_start: int, entity: Entity) -> bool:
-    """ "(CNN) The popular rideshare company Lyft ...", "London (CNN) ...", "SAN FRANCISCO – A storm
-    ...", "NORTH CHARLESTON, S.C. − Tim Scott ...": the outlet in brackets and the place in
-    capitals that open a report say who filed it and where, not what it reports. An acronym that
-    opens a sentence ("NASA said ...") and a bracketed one after a name ("The World Health
-    Organization (WHO) said ...") are no dateline."""
-    head = text[sentence_start : entity.start]
-    if len(head) > 40:
-        return False
-    if text[entity.start - 1 : entity.start] == "(" and text[entity.end : entity.end + 1] == ")":
-        place = head[:-1].replace(",", " ").split()
-        return len(place) <= 3 and all(w[:1].isupper() for w in place)
-    if not entity.text.isupper() or len(entity.text) < 3 or head.strip():
-        return False
-    return _DATELINE_END.match(text[entity.end : entity.end + 30]) is not None
 
 
 _NUMBER_LABELS = frozenset(DEFAULT_LABELS["number"])
@@ -365,7 +345,7 @@ class ShortAnswerSelector:
             for e in found:
                 if _named_in_question(e, question_terms):
                     continue
-                if self._config.skip_datelines and in_dateline(text, s.start, e):
+                if self._config.skip_datelines and ann.in_dateline(e):
                     continue
                 e = _without_asked_words(e, question_terms, trailing=e.label == NOUN_CHUNK)
                 if self._config.bare_numbers:
