@@ -146,6 +146,20 @@ def repair(collection: CollectionOpt = None) -> None:
     typer.echo(f"removed {n} orphaned chunks")
 
 
+@app.command()
+def annotate(collection: CollectionOpt = None) -> None:
+    """Annotate now every article whose NLP record is missing or stale (after an upgrade of the
+    pipeline or of its schema), instead of on each article's first use by a question."""
+    try:
+        pipeline = _pipeline(collection=collection)
+        report = pipeline.annotations.refresh(
+            on_batch=lambda done, total: typer.echo(f"checked {done}/{total} articles", err=True)
+        )
+    except RagError as e:
+        raise _fail(e) from e
+    typer.echo(f"annotated {report.annotated} of {report.documents} articles; the others were current")
+
+
 @app.command("prune-changes")
 def prune_changes(
     keep_days: Annotated[float, typer.Option(min=1, help="Keep the entries of the last N days.")] = 30,

@@ -12,7 +12,8 @@ import logging
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from rag.errors import StoreUnavailable
 from rag.nlp.annotate import Annotator
@@ -20,6 +21,14 @@ from rag.nlp.records import DocAnnotation
 from rag.store.chroma import ChromaStore
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What `AnnotationService.refresh` did: the archive's documents and how many it annotated."""
+
+    documents: int
+    annotated: int
 
 
 class AnnotationService:
@@ -73,6 +82,35 @@ class AnnotationService:
                 gone, _ = self._cache.popitem(last=False)
                 self._hot.pop(gone, None)
             self._keep_hot(key, value)
+
+    def refresh(self, batch_size: int = 64, on_batch: Callable[[int, int], None] | None = None) -> RefreshReport:
+        """Annotate now every document whose record is missing or stale (a new pipeline or schema
+        version, a document ingested with RAG_NLP_ANNOTATE=false), instead of on its first use:
+        after an upgrade the first questions are then as fast as any. Resumable: a run that stops
+        halfway leaves current records behind, and the next run skips them. A document rewritten
+        while this runs keeps the record its own write made (its version is read again before
+        storing). `on_batch(done, total)` reports progress."""
+        current = self._annotator.version
+        versions = self._store.all_committed_versions()
+        ids = sorted(versions)
+        annotated = 0
+        for i in range(0, len(ids), batch_size):
+            page = ids[i : i + batch_size]
+            stored = self._store.annotations(page)
+            stale = [
+                d for d in page if (r := stored.get(d)) is None or r.version != current or r.doc_version != versions[d]
+            ]
+            if stale:
+                texts = self._store.doc_texts(stale)
+                todo = [d for d in stale if texts.get(d)]
+                made = self._annotator.annotate([texts[d] for d in todo], [versions[d] for d in todo])
+                still = self._store.committed_versions(todo)
+                fresh = {d: r for d, r in zip(todo, made, strict=True) if still.get(d) == versions[d]}
+                self._store.put_annotations(fresh)
+                annotated += len(fresh)
+            if on_batch is not None:
+                on_batch(min(i + batch_size, len(ids)), len(ids))
+        return RefreshReport(documents=len(ids), annotated=annotated)
 
     def get(self, versions: Mapping[str, str], texts: Mapping[str, str]) -> dict[str, DocAnnotation]:
         """`versions`: doc id -> the committed version key (Passage.version); `texts`: the

@@ -772,6 +772,11 @@ class ChromaStore:
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
+    @_read
+    def all_committed_versions(self) -> dict[str, str]:
+        """doc id -> committed version key, for every document of the archive (one pass over the registry)."""
+        return self._committed_keys(self._h())
+
     def committed_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """doc id -> the version key its visible chunks must carry."""
         return {i: version_key(m) for i, m in self.doc_records(doc_ids).items()}

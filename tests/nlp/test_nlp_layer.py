@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -195,3 +196,40 @@ def test_cached_records_are_kept_compressed_beyond_the_hot_few(tmp_path: Path, s
     service.get({"three": versions["three"]}, {})  # "two" leaves both tiers
     service.get({"two": versions["two"]}, {})
     assert reads[-1] == ["two"] and service.annotated_lazily == 0
+
+
+def test_rag_annotate_brings_every_stale_or_missing_record_up_to_date(tmp_path: Path, seeded_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """After an upgrade (a new pipeline or schema version) `rag annotate` annotates the archive
+    now, not on each article's first question; a second run finds nothing to do."""
+    settings = make_settings(tmp_path / "data", nlp_annotate=False)
+    pipeline = RagPipeline(settings, embedder=seeded_pipeline.embedder)
+    for name, text in (("final", ARTICLE), ("other", ARTICLE.replace("2-1", "3-0"))):
+        (tmp_path / f"{name}.txt").write_text(text)
+    pipeline.ingest_paths([tmp_path / "final.txt", tmp_path / "other.txt"])
+    assert _record(pipeline, "final") is None and _record(pipeline, "other") is None
+    service = AnnotationService(pipeline.store, Annotator(), max_cached=8)
+    first = service.refresh(batch_size=1)
+    assert (first.documents, first.annotated) == (2, 2)
+    versions = pipeline.store.committed_versions(["final", "other"])
+    for doc_id in ("final", "other"):
+        record = _record(pipeline, doc_id)
+        assert record is not None and record.version == annotation_version()
+        assert record.doc_version == versions[doc_id]
+    assert service.refresh().annotated == 0
+    current = _record(pipeline, "final")
+    assert current is not None
+    stale = current.model_copy(update={"version": "en_core_web_sm-3.7.1+schema3"})
+    pipeline.store.put_annotations({"final": stale})
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(settings.data_dir),
+        "RAG_EMBED_CACHE": str(settings.embed_cache),
+        "RAG_NLP_WORKERS": "0",
+    }
+    cli = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "annotate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "annotated 1 of 2 articles" in cli.stdout
+    again = _record(pipeline, "final")
+    assert again is not None and again.version == annotation_version() and again.entities == current.entities
