@@ -49,6 +49,7 @@ from rag.settings import Settings
 from rag.store.chroma import ChromaStore, info_from_metadata
 
 ANSWERERS = ("extractive", "openai")
+_WIDENED_NOTE = "nothing published in this window answers the question: the answer draws on every article up to as_of"
 _WORD = re.compile(r"(?<![\w'’])[A-Za-z][A-Za-z'’]*(?![\w'’])")  # whole words only: not "quorvex" of "quorvex0"
 
 
@@ -465,11 +466,27 @@ class RagPipeline:
         t0 = time.perf_counter()
         index = self.lexical_index()
         info, warnings = self._analyse(question, day, index)
+        asked_filters = filters
         filters, scoped = self._scope(info, filters)
         missing, passages, used = self._retrieve(info, top_k, filters, index, day)
         t1 = time.perf_counter()
-        answering = _Answering(warnings=warnings)
+        answering = _Answering(warnings=list(warnings))
         yield from self._answer(info, name, missing, used, scoped, exclude, answering)
+        window, retried = info.time_window, 0.0
+        if answering.draft.abstained and not answering.sent and self._widens(window):
+            # Nothing in a window of news framing ("this week") answers: every article up to
+            # as_of may (an earlier report of the same story), and the window's note says so. A
+            # refusal sends nothing, so the retry's sentences are the first a client sees.
+            wider = replace(info, time_window=None)
+            filters, scoped = self._scope(wider, asked_filters)
+            t_retry = time.perf_counter()
+            missing, widened, used = self._retrieve(wider, top_k, filters, index, day)
+            retried = time.perf_counter() - t_retry
+            retry = _Answering(warnings=list(warnings))
+            yield from self._answer(wider, name, missing, used, scoped, exclude, retry)
+            if not retry.draft.abstained and window is not None:
+                answering, passages = retry, widened
+                info.time_window = window.model_copy(update={"note": _WIDENED_NOTE})
         draft, sent, renderer = answering.draft, answering.sent, answering.renderer
         if draft.abstained or not sent:
             sent = [abstain_text(draft.abstain_reason)]
@@ -486,10 +503,16 @@ class RagPipeline:
             answerer=answering.answerer or name,
             as_of=day,
             time_window=info.time_window,
-            timings=Timings(retrieve_ms=round((t1 - t0) * 1000, 2), answer_ms=round((t2 - t1) * 1000, 2)),
+            timings=Timings(
+                retrieve_ms=round((t1 - t0 + retried) * 1000, 2), answer_ms=round((t2 - t1 - retried) * 1000, 2)
+            ),
             warnings=warnings + draft.warnings,
             passages=passages,
         )
+
+    def _widens(self, window: TimeWindow | None) -> bool:
+        """Whether a refusal in `window` is tried again over every article up to as_of."""
+        return self.settings.relative_window_fallback and window is not None and window.relative
 
     def _analyse(self, question: str, day: dt.date, index: LexicalIndex) -> tuple[Question, list[str]]:
         """The question, its spelling repaired against the archive's vocabulary, as one typed

@@ -49,9 +49,16 @@ class TimeWindow(BaseModel):
         default=None,
         exclude_if=lambda v: v is None,
         description="Set when the window is not the plain reading of the phrase: a day or month without a "
-        "year that the archive does not reach is read as the latest one it covers.",
+        "year that the archive does not reach is read as the latest one it covers; a window of news framing "
+        "('this week') in which nothing answers is widened to every article up to as_of.",
     )
     yearless: bool = Field(default=False, exclude=True, description="The phrase names a day or month, no year.")
+    relative: bool = Field(
+        default=False,
+        exclude=True,
+        description="The phrase frames the news relative to as_of ('this week', 'yesterday', 'in the past "
+        "3 days'): it says when the question is asked more than when its answer was reported.",
+    )
     period: Literal["month", "year"] | None = Field(
         default=None,
         exclude=True,
@@ -209,6 +216,8 @@ _COMMON_WORD_KINDS = frozenset(
         "last_year",
     }
 )
+# The rules that frame the news relative to as_of ("this week", "yesterday", "in the past 3 days").
+_RELATIVE_KINDS = frozenset({"last_n", "yesterday", "today", "past_week", "this_week", "last_week"})
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(]\s*)$")
 
 
@@ -247,6 +256,7 @@ def find_time_window(question: str, as_of: dt.date, day_lag_days: int = 1) -> Ti
                 "day": day,
                 "period": _PERIODS.get(rule.kind),
                 "yearless": rule.kind in ("day", "month") and not re.search(_YEAR, m.group(0)),
+                "relative": rule.kind in _RELATIVE_KINDS,
             }
         )
     return None

@@ -90,3 +90,65 @@ def test_ask_reads_a_bare_day_as_the_archives_and_says_so(seeded_pipeline, tmp_p
     resp = pipeline.ask("What did the council of Port Quill close on October 27?", as_of=D(2026, 1, 10))
     assert resp.time_window is not None and resp.time_window.from_ == D(2023, 10, 27) and resp.time_window.note
     assert not resp.abstained and "harbour bridge" in resp.answer
+
+
+def _strike_archive(pipeline) -> None:  # type: ignore[no-untyped-def]
+    from tests.rag.test_answers import archive
+
+    archive(
+        pipeline,
+        (
+            "strike",
+            "Pension strike",
+            "A second mass strike by the Quill Dockers Union over pension reforms brought Port Quill to a standstill.",
+            D(2023, 1, 4),
+        ),
+        ("budget", "Budget", "The council of Marrow Bay passed its budget for the next year.", D(2023, 1, 30)),
+        *(
+            (f"week{i}", f"Week {i}", f"{town} opened a new {thing} on {day}.", D(2023, 1, 27 + i % 5))
+            for i, (town, thing, day) in enumerate(
+                [
+                    ("Elm Ridge", "library", "Monday"),
+                    ("Cobalt Falls", "bridge", "Tuesday"),
+                    ("Saltmere", "school", "Wednesday"),
+                    ("Ferngate", "clinic", "Thursday"),
+                    ("Dunmore Vale", "market", "Friday"),
+                    ("Ashby Cross", "museum", "Saturday"),
+                    ("Kestrel Point", "harbour", "Sunday"),
+                ]
+            )
+        ),
+    )
+
+
+QUESTION = "Which union's mass strike over pension reforms brought Port Quill to a standstill this week?"
+
+
+def test_news_framing_with_nothing_in_its_window_widens_to_the_archive_and_says_so(seeded_pipeline, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """ "This week" frames a quiz's question: when the week's articles leave it refused (none names
+    Port Quill), an earlier report of the same story answers, and time_window.note says so."""
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(make_settings(tmp_path / "data"), embedder=seeded_pipeline.embedder)
+    _strike_archive(pipeline)
+    resp = pipeline.ask(QUESTION, as_of=D(2023, 2, 2))
+    assert not resp.abstained and "Quill Dockers Union" in resp.answer
+    assert resp.time_window is not None and resp.time_window.phrase == "this week" and resp.time_window.note
+    assert resp.time_window.model_dump(mode="json")["note"] == resp.time_window.note
+    assert "strike" in {p.doc_id for p in resp.passages}
+    off = RagPipeline(
+        make_settings(tmp_path / "data", relative_window_fallback=False), embedder=seeded_pipeline.embedder
+    )
+    refused = off.ask(QUESTION, as_of=D(2023, 2, 2))
+    assert refused.abstained and refused.time_window is not None and refused.time_window.note is None
+
+
+def test_a_window_that_is_no_news_framing_is_not_widened(seeded_pipeline, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(make_settings(tmp_path / "data"), embedder=seeded_pipeline.embedder)
+    _strike_archive(pipeline)
+    dated = pipeline.ask(QUESTION.replace("this week", "in January 2022"), as_of=D(2023, 2, 2))
+    assert dated.abstained and dated.time_window is not None and dated.time_window.note is None
+    late = pipeline.ask(QUESTION, as_of=D(2022, 12, 1))  # as_of still binds: the strike is not yet reported
+    assert late.abstained
