@@ -43,12 +43,11 @@ REFUSAL_KINDS = (
     ("date", re.compile(r"^no indexed article published from")),
     ("kind", re.compile(r"give no ")),
     ("outcome", re.compile(r"do not report this outcome")),
-    ("closeness", re.compile(r"closely enough")),
 )
 
 
 def refusal_kind(row: dict[str, Any]) -> str | None:
-    """'name', 'date', 'kind', 'outcome', 'closeness' or 'other' for a refusal; None otherwise."""
+    """'name', 'date', 'kind', 'outcome' or 'other' for a refusal; None otherwise."""
     if not row["abstained"]:
         return None
     if row.get("time_window") is not None and not row.get("retrieved_docs"):

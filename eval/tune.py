@@ -35,7 +35,6 @@ ANSWER_GRID: dict[str, list[float]] = {
     "answer_type_weight": [0.1, 0.2, 0.3],
     "fact_sentences": [5],
     "fact_floor": [0.5, 0.6, 0.7],
-    "abstain_threshold": [0.34, 0.38, 0.4, 0.42],
     "echo_overlap": [0.8],
     "role_weight": [0.3, 0.4],
     "list_weight": [0.25, 0.35],

@@ -73,12 +73,6 @@ class NamesInArticleSettings(BaseModel):
     common_share: float = 0.15
 
 
-class ClosenessSettings(BaseModel):
-    # eval/tune.py, same run: 0.36-0.40 tie on the tuning weeks of the benchmark and the typed gold
-    # (containment + abstention); ties keep the value nearest the previous one (0.42).
-    threshold: float = 0.40
-
-
 class RestatedSettings(BaseModel):
     # A sentence whose content words are at least this share of the question's own words only
     # restates the question. Above 1 turns it off.
@@ -92,7 +86,6 @@ class RulesSettings(BaseModel):
     role: RoleSettings = Field(default_factory=RoleSettings)
     holder: HolderSettings = Field(default_factory=HolderSettings)
     names_in_article: NamesInArticleSettings = Field(default_factory=NamesInArticleSettings)
-    closeness: ClosenessSettings = Field(default_factory=ClosenessSettings)
     restated: RestatedSettings = Field(default_factory=RestatedSettings)
 
 
@@ -118,7 +111,6 @@ LEGACY_NAMES: dict[str, tuple[str, ...]] = {
     "holder_weight": ("rules", "holder", "weight"),
     "entity_share": ("rules", "names_in_article", "share"),
     "name_variant_prefix": ("rules", "names_in_article", "variant_prefix"),
-    "abstain_threshold": ("rules", "closeness", "threshold"),
     "echo_overlap": ("rules", "restated", "overlap"),
 }
 _FALSE = {"0", "false", "no", "off"}
@@ -448,7 +440,7 @@ class Settings(BaseSettings):
         return self.model_copy(update=update)
 
     def value(self, name: str) -> Any:
-        """A setting by its flat name ("abstain_threshold") or its own field name."""
+        """A setting by its flat name ("fact_floor") or its own field name."""
         node: Any = self
         for key in LEGACY_NAMES.get(name, (name,)):
             node = getattr(node, key)

@@ -176,7 +176,8 @@ async function ask(event) {
           lastCitations = payload.citations;
           if (payload.abstained) renderAbstention(payload);
           else renderAnswer(payload.answer);
-          const window = payload.time_window ? ` · read “${payload.time_window.phrase}” as ${payload.time_window.from || "…"} to ${payload.time_window.to}` : "";
+          const tw = payload.time_window;
+          const window = tw ? ` · read “${tw.phrase}” as ${tw.from || "…"} to ${tw.to}${tw.note ? ` (${tw.note})` : ""}` : "";
           $("status").textContent = payload.abstained ? "No answer in the archive." + window
             : `${payload.citations.length} citation(s) · as of ${payload.as_of}${window} · select a [n] to see the passage`;
           $("answer").dataset.done = "true";

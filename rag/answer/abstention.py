@@ -79,17 +79,6 @@ def names_absent(question: Question) -> Draft:
     return _abstain("no retrieved article mentions " + ", ".join(question.required_names) + ".")
 
 
-def too_weak(best_score: float, threshold: float, stated_outright: bool = False) -> Draft | None:
-    """The best evidence scores under the threshold. `stated_outright`: a sentence states exactly
-    what was asked ("Dickman, a forest ecologist with ..." for "What is Garrett Dickman's job?"),
-    which a four-word question shares few words with: never too weak."""
-    if stated_outright:
-        return None
-    if best_score < threshold:
-        return _abstain("no passage answers the question closely enough.")
-    return None
-
-
 def nothing_of_asked_kind(question: Question) -> Draft:
     kinds = {
         "number": "a number",

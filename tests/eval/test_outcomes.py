@@ -49,11 +49,11 @@ def test_key_fact_rows_without_short_answers_use_gold_documents() -> None:
 
 
 def test_a_refusal_keeps_its_rule_and_reason() -> None:
-    row = {**BASE, "abstained": True, "refusal_reason": "no passage answers the question closely enough."}
-    assert classify(row) == ("false_refusal", "no passage answers the question closely enough.")
+    row = {**BASE, "abstained": True, "refusal_reason": "no retrieved article mentions norway."}
+    assert classify(row) == ("false_refusal", "no retrieved article mentions norway.")
     assert (
-        classify({**row, "refusal_rule": "closeness"})[1]
-        == "closeness: no passage answers the question closely enough."
+        classify({**row, "refusal_rule": "names_in_article"})[1]
+        == "names_in_article: no retrieved article mentions norway."
     )
 
 
@@ -75,12 +75,12 @@ def test_a_refusal_for_another_reason_than_the_gold_names_is_its_own_class() -> 
         **BASE,
         "answerable": False,
         "abstained": True,
-        "refusal_reason": "no passage answers the question closely enough.",
+        "refusal_reason": "the retrieved articles give no number for this question.",
         "expected_refusal": "name",
     }
     outcome, detail = classify(row)
     assert outcome == "wrong_refusal_kind" and is_miss(outcome)
-    assert detail is not None and "name" in detail and "closeness" in detail
+    assert detail is not None and "name" in detail and "kind" in detail
     named = {**row, "refusal_reason": "no indexed article mentions Norway."}
     assert classify(named)[0] == "right_refusal"
     dated = {**row, "expected_refusal": "date", "retrieved_docs": [], "time_window": {"phrase": "in 2019"}}

@@ -29,7 +29,6 @@ from rag.answer.rules.base import (
     SentenceFilter,
 )
 from rag.answer.rules.boilerplate import Boilerplate
-from rag.answer.rules.closeness import Closeness
 from rag.answer.rules.holder import HolderBonus
 from rag.answer.rules.list_names import ListBonus
 from rag.answer.rules.measure_named import MeasureNamed
@@ -60,7 +59,6 @@ RULES: tuple[type[Rule], ...] = (
     NamesInArticle,
     MeasureNamed,
     AskedKind,
-    Closeness,
     OutcomeNotYet,
     Restated,
     OutletsNaming,  # which articles a "which outlets" answer lists

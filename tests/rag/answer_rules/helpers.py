@@ -17,9 +17,7 @@ EMBEDDER = HashingEmbedder()
 
 
 def settings(**kw: Any) -> Settings:
-    """Defaults, except that closeness never refuses (the hashing embedder is no semantic model)
-    unless a test sets the threshold."""
-    kw.setdefault("abstain_threshold", 0.0)
+    """The defaults, with `kw` set."""
     return Settings(_env_file=None, **kw)  # type: ignore[call-arg]
 
 

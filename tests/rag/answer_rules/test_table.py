@@ -20,10 +20,10 @@ def test_every_rule_has_a_unique_name_an_example_and_its_own_test() -> None:
 
 
 def test_rules_off_switches_rules_off_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAG_RULES_OFF", "holder, closeness")
+    monkeypatch.setenv("RAG_RULES_OFF", "holder, restated")
     names = build_rules(Settings(_env_file=None)).names  # type: ignore[call-arg]
-    assert "holder" not in names and "closeness" not in names
-    assert names == [n for n in RULE_NAMES if n not in ("holder", "closeness")]
+    assert "holder" not in names and "restated" not in names
+    assert names == [n for n in RULE_NAMES if n not in ("holder", "restated")]
 
 
 def test_an_unknown_rule_name_is_refused() -> None:
@@ -34,8 +34,8 @@ def test_an_unknown_rule_name_is_refused() -> None:
 def test_flat_and_nested_names_set_one_value(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_HOLDER_WEIGHT", "0.5")
     monkeypatch.setenv("RAG_RULES__ROLE__WEIGHT", "0.6")
-    s = Settings(_env_file=None, abstain_threshold=0.3, asked_claim=False)  # type: ignore[call-arg]
-    assert (s.rules.holder.weight, s.rules.role.weight, s.rules.closeness.threshold) == (0.5, 0.6, 0.3)
+    s = Settings(_env_file=None, echo_overlap=0.7, asked_claim=False)  # type: ignore[call-arg]
+    assert (s.rules.holder.weight, s.rules.role.weight, s.rules.restated.overlap) == (0.5, 0.6, 0.7)
     assert "asked_claim" in s.rules_off_set
     assert s.updated(fact_floor=0.6).selection.fact_floor == 0.6 and s.value("fact_floor") == 0.5
 
