@@ -506,7 +506,7 @@ class RagPipeline:
             timings=Timings(
                 retrieve_ms=round((t1 - t0 + retried) * 1000, 2), answer_ms=round((t2 - t1 - retried) * 1000, 2)
             ),
-            warnings=warnings + draft.warnings,
+            warnings=answering.warnings + draft.warnings,
             passages=passages,
         )
 
