@@ -135,3 +135,22 @@ def test_a_bidi_spoofed_url_is_shown_as_text_not_a_link(browser, server) -> None
         assert page.locator("#doc-view a").count() == link
     assert "<U+202E>" in page.inner_text("#doc-view")  # the address, its hidden character made visible
     page.close()
+
+
+def test_a_widened_window_says_so_beside_the_answer(browser, server, fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A "this week" question that the week's articles leave refused is answered from an earlier
+    report, and the status line shows the window's note, not only the window."""
+    from tests.rag.test_temporal_plans import QUESTION, _strike_archive
+
+    _strike_archive(fresh_pipeline)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(server.url + "/")
+    page.get_by_label("Question", exact=True).fill(QUESTION)
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("As of").fill("2023-02-02")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.wait_for_selector("#answer[data-done=true]", timeout=60_000)
+    assert "Quill Dockers Union" in page.inner_text("#answer")
+    status = page.inner_text("#status")
+    assert "read “this week” as 2023-01-27 to 2023-02-02" in status
+    assert "nothing published in this window answers the question" in status
