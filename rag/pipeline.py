@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from rag.analysis.question import Question, analyze
-from rag.analysis.temporal import TimeWindow, mentions_day, mentions_period, within_archive
+from rag.analysis.temporal import TimeWindow, mentions_day, mentions_period, widened_window, within_archive
 from rag.answer import abstention
 from rag.answer.citations import CitationChecker
 from rag.answer.extractive import common_nouns
@@ -49,7 +49,6 @@ from rag.settings import Settings
 from rag.store.chroma import ChromaStore, info_from_metadata
 
 ANSWERERS = ("extractive", "openai")
-_WIDENED_NOTE = "nothing published in this window answers the question: the answer draws on every article up to as_of"
 _WORD = re.compile(r"(?<![\w'’])[A-Za-z][A-Za-z'’]*(?![\w'’])")  # whole words only: not "quorvex" of "quorvex0"
 
 
@@ -486,7 +485,7 @@ class RagPipeline:
             yield from self._answer(wider, name, missing, used, scoped, exclude, retry)
             if not retry.draft.abstained and window is not None:
                 answering, passages = retry, widened
-                info.time_window = window.model_copy(update={"note": _WIDENED_NOTE})
+                info.time_window = widened_window(window)
         draft, sent, renderer = answering.draft, answering.sent, answering.renderer
         if draft.abstained or not sent:
             sent = [abstain_text(draft.abstain_reason)]

@@ -288,6 +288,13 @@ def within_archive(window: TimeWindow | None, latest: dt.date | None) -> TimeWin
     return window
 
 
+def widened_window(window: TimeWindow) -> TimeWindow:
+    """`window` with the note that the answer was drawn from every article up to as_of: a window
+    of news framing ("this week") in which nothing answered (the pipeline retries it so)."""
+    note = "nothing published in this window answers the question: the answer draws on every article up to as_of"
+    return window.model_copy(update={"note": note})
+
+
 _PERIODS: dict[str, Literal["month", "year"]] = {
     "month": "month",
     "last_month": "month",

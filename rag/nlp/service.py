@@ -83,6 +83,10 @@ class AnnotationService:
                 self._hot.pop(gone, None)
             self._keep_hot(key, value)
 
+    def _is_current(self, record: DocAnnotation | None, doc_version: str) -> bool:
+        """A record made by this pipeline and schema for this version of its document."""
+        return record is not None and record.version == self._annotator.version and record.doc_version == doc_version
+
     def refresh(self, batch_size: int = 64, on_batch: Callable[[int, int], None] | None = None) -> RefreshReport:
         """Annotate now every document whose record is missing or stale (a new pipeline or schema
         version, a document ingested with RAG_NLP_ANNOTATE=false), instead of on its first use:
@@ -90,16 +94,13 @@ class AnnotationService:
         halfway leaves current records behind, and the next run skips them. A document rewritten
         while this runs keeps the record its own write made (its version is read again before
         storing). `on_batch(done, total)` reports progress."""
-        current = self._annotator.version
         versions = self._store.all_committed_versions()
         ids = sorted(versions)
         annotated = 0
         for i in range(0, len(ids), batch_size):
             page = ids[i : i + batch_size]
             stored = self._store.annotations(page)
-            stale = [
-                d for d in page if (r := stored.get(d)) is None or r.version != current or r.doc_version != versions[d]
-            ]
+            stale = [d for d in page if not self._is_current(stored.get(d), versions[d])]
             if stale:
                 texts = self._store.doc_texts(stale)
                 todo = [d for d in stale if texts.get(d)]
@@ -125,12 +126,11 @@ class AnnotationService:
                 missing.append(doc_id)
         if not missing:
             return out
-        current = self._annotator.version
         stored = self._store.annotations(missing)
         todo: list[str] = []
         for doc_id in missing:
             record = stored.get(doc_id)
-            if record is not None and record.version == current and record.doc_version == versions[doc_id]:
+            if record is not None and self._is_current(record, versions[doc_id]):
                 out[doc_id] = record
                 self._remember((doc_id, versions[doc_id]), record)
             elif texts.get(doc_id):
