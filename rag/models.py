@@ -149,6 +149,11 @@ class ShortAnswer(BaseModel):
     start: int = Field(description="Char offset of the short answer in the document text.")
     end: int
     citation: int = Field(description="The n of the citation whose quote holds it.")
+    stated_in: list[int] = Field(
+        default_factory=list,
+        description="The n of every citation whose quote states the short answer as a whole phrase"
+        " (case and accents aside), `citation` first: how many cited reports agree on it.",
+    )
 
 
 class Timings(BaseModel):

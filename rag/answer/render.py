@@ -10,6 +10,7 @@ from typing import Any
 from rag.answer.citations import Support
 from rag.answer.safety import neutralise, safe_link
 from rag.models import AskResponse, Citation, ShortAnswer
+from rag.nlp.text import fold
 
 _MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -195,7 +196,29 @@ def short_answer_of(draft: Draft, citations: list[Citation]) -> ShortAnswer | No
     )
     if n is None:
         return None
-    return ShortAnswer(text=pick.text, doc_id=s.passage.doc_id, start=pick.start, end=pick.end, citation=n)
+    return ShortAnswer(
+        text=pick.text,
+        doc_id=s.passage.doc_id,
+        start=pick.start,
+        end=pick.end,
+        citation=n,
+        stated_in=[n, *(c.n for c in citations if c.n != n and states(c.quote, pick.text))],
+    )
+
+
+def states(quote: str, phrase: str) -> bool:
+    """Whether `quote` holds `phrase` as a whole phrase, in its case (accents aside), a sentence's
+    first letter capitalised: "the Buffalo Bills won" states "Bills" and "Woolly mammoth DNA"
+    "woolly mammoth"; "the bills were paid" and "Billsville" do not (a name's case tells it from
+    the common word). How many cited reports agree on a short answer is how far a reader may
+    trust it (`rag eval` reports exact match by that count)."""
+    folded, text = fold(phrase).strip(), fold(quote)
+    if not folded:
+        return False
+    if re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", text):
+        return True
+    opening = folded[:1].upper() + folded[1:]
+    return re.match(rf"\W*{re.escape(opening)}(?!\w)", text) is not None
 
 
 def split_cited(answer: str) -> list[tuple[str, list[int]]]:

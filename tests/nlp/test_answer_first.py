@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import httpx
 from openai import OpenAI
@@ -60,6 +61,10 @@ def test_the_api_and_chat_carry_the_short_answer(api_server) -> None:  # type: i
     body = {"question": PRESIDENCY, "as_of": AS_OF.isoformat()}
     r = httpx.post(f"{api_server.url}/v1/ask", json=body, timeout=60)
     assert r.status_code == 200 and r.json()["short_answer"]["text"] == "China"
+    short, quotes = r.json()["short_answer"], {c["n"]: c["quote"] for c in r.json()["citations"]}
+    assert short["stated_in"][0] == short["citation"] and len(set(short["stated_in"])) == len(short["stated_in"])
+    assert all(re.search(r"\bChina\b", quotes[n]) for n in short["stated_in"])
+    assert [n for n, q in quotes.items() if re.search(r"\bChina\b", q)] == sorted(short["stated_in"])
     stream = httpx.post(f"{api_server.url}/v1/ask", json={**body, "stream": True}, timeout=60)
     done = json.loads(sse_events(stream.text)[-1][1])
     assert done["short_answer"] == r.json()["short_answer"]

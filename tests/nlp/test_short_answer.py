@@ -18,7 +18,7 @@ from rag.answer.extractive.short_answer import (
     listed_places,
     place_key,
 )
-from rag.answer.render import Claim, Draft, render
+from rag.answer.render import Claim, Draft, Pick, render, short_answer_of, states
 from rag.models import Passage
 from rag.nlp.annotate import Annotator
 from rag.nlp.records import Entity
@@ -245,3 +245,27 @@ def test_the_outlet_and_place_of_a_dateline_are_not_the_answer() -> None:
     assert pick is not None and pick.text == "Andre Burakovsky"
     raw = _pick_in(sentence, question)
     assert raw is not None and raw.text in ("DENVER", "AP")
+
+
+def test_the_short_answer_lists_the_citations_that_state_it() -> None:
+    """`stated_in`: its own citation first, then every other quote holding it as a whole phrase."""
+    articles = {
+        "a": "The Buffalo Bills lost on Monday.",
+        "b": "Damar Hamlin plays for the Bills.",
+        "c": "The Billsville council met.",
+        "d": "The bills were paid on Friday.",
+    }
+    claims = []
+    for doc_id, text in articles.items():
+        passage = Passage(chunk_id=f"{doc_id}-0", doc_id=doc_id, text=text, start=0, end=len(text), title=doc_id)
+        claims.append(Claim(text, [Support(passage, text, 0, len(text), 1.0, True)]))
+    draft = Draft(claims=claims)
+    _, citations = render(draft)
+    lead = claims[1].supports[0]
+    start = articles["b"].index("Bills")
+    pick = Pick("Bills", start, start + 5, lead, "ORG", 1.0)
+    short = short_answer_of(dataclasses.replace(draft, short_answer=pick), citations)
+    assert short is not None and short.citation == 2
+    assert short.stated_in == [2, 1], "its own first; neither 'Billsville' nor the common noun 'bills'"
+    assert states("Sinn Féin said", "Sinn Fein") and states("Woolly mammoths", "woolly mammoth") is False
+    assert states("Woolly mammoth DNA", "woolly mammoth") and not states("anything", " ")
