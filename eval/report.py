@@ -73,6 +73,24 @@ def _fmt(k: str, v: float) -> str:
     return f"{v:.1f}" if k.startswith("answer_words") else f"{v:.3f}"
 
 
+def agreement_table(questions: list[dict[str, Any]]) -> list[str]:
+    """Short-answer exact match by how many cited articles state the short answer
+    (`ShortAnswer.stated_in`): what a frontend showing "stated in 3 articles" may promise."""
+    groups: dict[str, list[float]] = {}
+    for q in questions:
+        if "short_answer_articles" in q and "short_answer_em" in q:
+            n = q["short_answer_articles"]
+            groups.setdefault("3+" if n >= 3 else str(n), []).append(q["short_answer_em"])
+    if not groups:
+        return []
+    lines = ["", "## Short answer by agreeing articles", "", "| cited articles stating it | n | exact match |"]
+    lines.append("|---|---|---|")
+    for key in sorted(groups):
+        ems = groups[key]
+        lines.append(f"| {key} | {len(ems)} | {sum(ems) / len(ems):.2f} |")
+    return lines
+
+
 def markdown(result: dict[str, Any]) -> str:
     s = result["summary"]
     qs = result["questions"]
@@ -123,6 +141,7 @@ def markdown(result: dict[str, Any]) -> str:
                 _fmt(k, s["by_split"][n]["metrics"][k]) if k in s["by_split"][n]["metrics"] else "–" for n in names
             ]
             lines.append(f"| {k} | " + " | ".join(cells) + " |")
+    lines += agreement_table(qs)
     lines += ["", "| stage | p50 ms | p95 ms |", "|---|---|---|"]
     for stage, v in s["latency_ms"].items():
         lines.append(f"| {stage} | {v['p50']} | {v['p95']} |")

@@ -109,3 +109,46 @@ def test_score_one_reads_short_answer_and_answer_bearing_articles() -> None:
     assert row["strict_containment"] == 1.0 and row["first_sentence_containment"] == 0.0
     assert row["short_answer_em"] == 1.0 and row["answer_words"] == 6 and row["outcome"] == "right"
     assert score_one(scorer, item, resp, ["a"], 1.0, texts.get, None)["short_answer_em"] == 0.0  # type: ignore[arg-type]
+
+
+def test_the_report_gives_short_answer_exact_match_by_agreeing_articles() -> None:
+    from types import SimpleNamespace
+
+    from eval.gold import GoldItem
+    from eval.report import agreement_table
+    from eval.runner import score_one
+    from rag.answer.citations import CitationChecker
+    from rag.index.embed import HashingEmbedder
+    from rag.models import AskResponse, Citation
+
+    embedder = HashingEmbedder()
+    scorer = SimpleNamespace(embedder=embedder, checker=CitationChecker(embedder))
+    item = GoldItem(id="q", question="Who won the final?", answers=["Portugal"])
+
+    def cite(n: int, doc_id: str, quote: str) -> Citation:
+        return Citation(
+            n=n,
+            doc_id=doc_id,
+            chunk_id=f"{doc_id}-0",
+            title=doc_id,
+            text=quote,
+            quote=quote,
+            start=0,
+            end=len(quote),
+            score=1.0,
+        )
+
+    citations = [cite(1, "a", "Portugal won."), cite(2, "a", "Portugal lifted it."), cite(3, "b", "Portugal's win.")]
+    resp = AskResponse(
+        answer="Portugal. Portugal won [1]. Portugal lifted it [2]. Portugal's win [3].",
+        citations=citations,
+        answerer="extractive",
+    )
+    short = {"text": "Portugal", "doc_id": "a", "start": 0, "end": 8, "citation": 1, "stated_in": [1, 2, 3]}
+    row = score_one(scorer, item, resp, ["a", "b"], 1.0, None, short)  # type: ignore[arg-type]
+    assert row["short_answer_articles"] == 2, "two quotes of one article count as one article"
+    lone = score_one(scorer, item, resp, ["a"], 1.0, None, {**short, "text": "Spain", "stated_in": [1]})  # type: ignore[arg-type]
+    assert lone["short_answer_articles"] == 1 and lone["short_answer_em"] == 0.0
+    table = "\n".join(agreement_table([row, lone, {"id": "refused", "short_answer_em": 0.0}]))
+    assert "| 1 | 1 | 0.00 |" in table and "| 2 | 1 | 1.00 |" in table
+    assert agreement_table([{"id": "x", "short_answer_em": 0.0}]) == []
