@@ -178,8 +178,11 @@ async function ask(event) {
           else renderAnswer(payload.answer);
           const tw = payload.time_window;
           const window = tw ? ` · read “${tw.phrase}” as ${tw.from || "…"} to ${tw.to}${tw.note ? ` (${tw.note})` : ""}` : "";
+          const short = payload.short_answer;
+          const agreeing = short ? new Set(payload.citations.filter((c) => (short.stated_in || [short.citation]).includes(c.n)).map((c) => c.doc_id)).size : 0;
+          const stated = short ? ` · the short answer is stated in ${agreeing} cited article${agreeing === 1 ? "" : "s"}` : "";
           $("status").textContent = payload.abstained ? "No answer in the archive." + window
-            : `${payload.citations.length} citation(s) · as of ${payload.as_of}${window} · select a [n] to see the passage`;
+            : `${payload.citations.length} citation(s) · as of ${payload.as_of}${window}${stated} · select a [n] to see the passage`;
           $("answer").dataset.done = "true";
         } else if (name === "error") throw new Error(payload.detail || payload.error);
       }

@@ -154,3 +154,27 @@ def test_a_widened_window_says_so_beside_the_answer(browser, server, fresh_pipel
     status = page.inner_text("#status")
     assert "read “this week” as 2023-01-27 to 2023-02-02" in status
     assert "nothing published in this window answers the question" in status
+
+
+def test_the_status_line_says_how_many_cited_articles_state_the_short_answer(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """A factoid answer's status line counts the cited articles whose quotes state its short
+    answer (`short_answer.stated_in`), so a reader sees how far the sources agree."""
+    question = "Which country holds the rotating presidency of the UN Security Council in November?"
+    body = {"question": question, "as_of": "2023-11-25"}
+    expected = httpx.post(f"{server.url}/v1/ask", json=body, timeout=60).json()
+    short = expected["short_answer"]
+    agreeing = len({c["doc_id"] for c in expected["citations"] if c["n"] in short["stated_in"]})
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.get_by_label("Question", exact=True).fill(question)
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("As of").fill("2023-11-25")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.wait_for_selector("#answer[data-done=true]", timeout=60_000)
+    word = "article" if agreeing == 1 else "articles"
+    assert f"the short answer is stated in {agreeing} cited {word}" in page.inner_text("#status")
+    page.get_by_label("Question", exact=True).fill("What did Oman say?")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.wait_for_selector("#status:has-text('citation(s)')", timeout=60_000)  # the click reset it
+    assert "short answer" not in page.inner_text("#status"), "no short answer, no count"
+    page.close()
