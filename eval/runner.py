@@ -217,10 +217,6 @@ def score_one(
             row["first_sentence_containment"] = strict_containment(first_sentence(said), item.answers)
             short = (short_answer or {}).get("text") or ""
             row["short_answer_em"] = exact_match(short, item.answers)
-    if short_answer and not resp.abstained:
-        # How many cited articles state the short answer: how far a reader may trust it.
-        stated = set(short_answer.get("stated_in") or [short_answer.get("citation")])
-        row["short_answer_articles"] = len({c.doc_id for c in resp.citations if c.n in stated})
         if item.reference_answer:
             row["token_f1"] = token_f1(resp.answer if not resp.abstained else "", item.reference_answer)
             row["rouge_l"] = rouge_l(resp.answer if not resp.abstained else "", item.reference_answer)
@@ -232,6 +228,10 @@ def score_one(
         if precision is not None:
             row["citation_precision"] = precision
             row["faithfulness"] = faithfulness
+    if short_answer and not resp.abstained:
+        # How many cited articles state the short answer: how far a reader may trust it.
+        stated = set(short_answer.get("stated_in") or [short_answer.get("citation")])
+        row["short_answer_articles"] = len({c.doc_id for c in resp.citations if c.n in stated})
     row["outcome"], row["outcome_detail"] = classify(row)
     return row
 

@@ -152,7 +152,7 @@ class ShortAnswer(BaseModel):
     stated_in: list[int] = Field(
         default_factory=list,
         description="The n of every citation whose quote states the short answer as a whole phrase"
-        " (case and accents aside), `citation` first: how many cited reports agree on it.",
+        " (in its case, accents aside), `citation` first: how many cited reports agree on it.",
     )
 
 

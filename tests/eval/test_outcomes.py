@@ -152,3 +152,7 @@ def test_the_report_gives_short_answer_exact_match_by_agreeing_articles() -> Non
     table = "\n".join(agreement_table([row, lone, {"id": "refused", "short_answer_em": 0.0}]))
     assert "| 1 | 1 | 0.00 |" in table and "| 2 | 1 | 1.00 |" in table
     assert agreement_table([{"id": "x", "short_answer_em": 0.0}]) == []
+    cited = GoldItem(id="c", question="What did Portugal say?", answers=["Portugal"], gold_doc_ids=["a"])
+    plain = score_one(scorer, cited, resp, ["a"], 1.0, None, None)  # type: ignore[arg-type]
+    assert "short_answer_articles" not in plain, "no short answer, no count"
+    assert plain["citation_recall"] == 1.0 and "citation_precision" in plain, "the citation scores still run"
