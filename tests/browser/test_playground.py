@@ -137,19 +137,25 @@ def test_a_bidi_spoofed_url_is_shown_as_text_not_a_link(browser, server) -> None
     page.close()
 
 
+def _asked_as_of(browser, server, question: str, as_of: str):  # type: ignore[no-untyped-def]
+    """A new playground page that has asked `question` as of the ISO day `as_of` and shown the answer."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(server.url + "/")
+    page.get_by_label("Question", exact=True).fill(question)
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("As of").fill(as_of)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.wait_for_selector("#answer[data-done=true]", timeout=60_000)
+    return page
+
+
 def test_a_widened_window_says_so_beside_the_answer(browser, server, fresh_pipeline) -> None:  # type: ignore[no-untyped-def]
     """A "this week" question that the week's articles leave refused is answered from an earlier
     report, and the status line shows the window's note, not only the window."""
     from tests.rag.test_temporal_plans import QUESTION, _strike_archive
 
     _strike_archive(fresh_pipeline)
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page.goto(server.url + "/")
-    page.get_by_label("Question", exact=True).fill(QUESTION)
-    page.get_by_text("Filters", exact=True).click()
-    page.get_by_label("As of").fill("2023-02-02")
-    page.get_by_role("button", name="Ask", exact=True).click()
-    page.wait_for_selector("#answer[data-done=true]", timeout=60_000)
+    page = _asked_as_of(browser, server, QUESTION, "2023-02-02")
     assert "Quill Dockers Union" in page.inner_text("#answer")
     status = page.inner_text("#status")
     assert "read “this week” as 2023-01-27 to 2023-02-02" in status
@@ -164,13 +170,7 @@ def test_the_status_line_says_how_many_cited_articles_state_the_short_answer(bro
     expected = httpx.post(f"{server.url}/v1/ask", json=body, timeout=60).json()
     short = expected["short_answer"]
     agreeing = len({c["doc_id"] for c in expected["citations"] if c["n"] in short["stated_in"]})
-    page = browser.new_page()
-    page.goto(server.url + "/")
-    page.get_by_label("Question", exact=True).fill(question)
-    page.get_by_text("Filters", exact=True).click()
-    page.get_by_label("As of").fill("2023-11-25")
-    page.get_by_role("button", name="Ask", exact=True).click()
-    page.wait_for_selector("#answer[data-done=true]", timeout=60_000)
+    page = _asked_as_of(browser, server, question, "2023-11-25")
     word = "article" if agreeing == 1 else "articles"
     assert f"the short answer is stated in {agreeing} cited {word}" in page.inner_text("#status")
     page.get_by_label("Question", exact=True).fill("What did Oman say?")
