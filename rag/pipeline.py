@@ -42,7 +42,7 @@ from rag.models import (
 from rag.nlp.asked import asked_head
 from rag.nlp.records import DocAnnotation
 from rag.nlp.service import AnnotationService
-from rag.nlp.text import terms
+from rag.nlp.text import terms, words
 from rag.retrieval.filtering import day_number
 from rag.retrieval.hybrid import DenseRetriever, HybridRetriever, LexicalRetriever, RankingPrior
 from rag.settings import Settings
@@ -299,7 +299,7 @@ class RagPipeline:
             if "'" in w or "’" in w:
                 return w
             fixed = index.correct(w)  # word by word: the two tokenisations never get misaligned
-            if len(fixed) != 1 or fixed[0] == w.lower():
+            if len(fixed) != 1 or fixed == words(w):  # as the analyser reads it ("US": "america")
                 return w
             return fixed[0].capitalize() if w[0].isupper() else fixed[0]
 
