@@ -126,8 +126,8 @@ def test_a_name_the_question_writes_as_an_acronym_is_no_answer() -> None:
     sentence = "The US Food and Drug Administration said Tuesday that Pfizer must add a warning."
     pick = _pick_in(sentence, "Which company did the FDA order to add a warning?")
     assert pick is not None and pick.text == "Pfizer"
-    spelt_out = _pick_in(sentence, "Which company did the regulator order to add a warning?")
-    assert spelt_out is not None and spelt_out.text == "The US Food and Drug Administration"
+    unnamed = _pick_in(sentence, "Which company did the regulator order to add a warning?")
+    assert unnamed is not None and unnamed.text == "The US Food and Drug Administration"
 
 
 @pytest.mark.parametrize(
