@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eval.gold import SPLITS, GoldItem, split_of
+from eval.gold import SPLITS, GoldItem
 from eval.metrics import first_sentence, strict_containment
 from eval.runner import run
 from rag.components import Components
@@ -48,10 +48,9 @@ def _answer_metrics(row: dict[str, Any], item: GoldItem) -> dict[str, float]:
 def _scores(result: dict[str, Any], items: list[GoldItem]) -> dict[str, dict[str, float]]:
     """{"all" | split: {metric: value}} of one run."""
     by_id = {i.id: i for i in items}
-    weeks = sorted({i.question_date for i in items if i.question_date})
     groups: dict[str, list[dict[str, Any]]] = {"all": result["questions"]}
     for name in SPLITS:
-        part = [r for r in result["questions"] if split_of(by_id[r["id"]], weeks) == name]
+        part = [r for r in result["questions"] if r.get("split") == name]
         if part:
             groups[name] = part
     out: dict[str, dict[str, float]] = {}
@@ -76,11 +75,13 @@ def ablate(
     answerer: str | None = None,
     top_k: int | None = None,
     progress: Callable[[str], None] | None = None,
+    weeks: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The baseline and, for each rule that runs, the scores without it and its contribution."""
+    """The baseline and, for each rule that runs, the scores without it and its contribution.
+    `weeks`: as for `run`, the whole benchmark's question weeks when `items` is a part of it."""
     base_settings = pipeline.settings
     rules = pipeline.rules.names
-    baseline = _scores(run(pipeline, items, answerer=answerer, top_k=top_k), items)
+    baseline = _scores(run(pipeline, items, answerer=answerer, top_k=top_k, weeks=weeks), items)
     if progress:
         progress("baseline")
     report: dict[str, Any] = {"rules": rules, "baseline": baseline, "without": {}, "contribution": {}}
@@ -89,7 +90,7 @@ def ablate(
         # The same parts (one model, one store, one lexical index) with one rule less.
         parts = Components(pipeline.embedder, pipeline.store, pipeline.lexical_manager, pipeline.annotator)
         without = RagPipeline(base_settings.updated(rules_off=off), parts)
-        scores = _scores(run(without, items, answerer=answerer, top_k=top_k), items)
+        scores = _scores(run(without, items, answerer=answerer, top_k=top_k, weeks=weeks), items)
         report["without"][name] = scores
         report["contribution"][name] = {
             group: {m: round(baseline[group][m] - scores[group].get(m, 0.0), 4) for m in baseline[group] if m != "n"}

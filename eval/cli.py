@@ -90,7 +90,7 @@ def eval_command(
     from tqdm import tqdm
 
     from eval.benchmark import prepare
-    from eval.gold import GoldError, deterministic_subset, load_gold, split_items
+    from eval.gold import GoldError, deterministic_subset, load_gold, question_weeks, split_items
     from eval.report import compare as compare_runs
     from eval.report import flips, markdown, write_reports
     from eval.runner import METRICS, run
@@ -140,10 +140,17 @@ def eval_command(
                 loaded = collection_for_corpus(benchmark / "corpus.jsonl")
                 with tqdm(unit="doc", desc=f"load into {loaded}", file=sys.stderr, disable=quiet) as load_bar:
                     remote.load(benchmark / "corpus.jsonl", loaded, load_bar.update)
+            weeks = question_weeks(load_gold(from_gold))
             items = split_items(items, split)
             bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
             result: dict[str, Any] = run(
-                remote, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1), concurrency=concurrency
+                remote,
+                items,
+                answerer=answerer,
+                top_k=top_k,
+                progress=lambda i: bar.update(1),
+                concurrency=concurrency,
+                weeks=weeks,
             )
             bar.close()
         elif benchmark is not None:
@@ -171,12 +178,15 @@ def eval_command(
                 )
         if remote is None:
             assert pipeline is not None  # in-process: the pipeline was built above
+            # The halves are those of the whole questions file, whatever --split and --limit keep.
+            source = gold if gold is not None else (questions or benchmark / "questions.jsonl")  # type: ignore[operator]
+            weeks = question_weeks(load_gold(source))
             items = split_items(items, split)
             if ablate:
-                _ablate(pipeline, items, answerer, top_k, out, (benchmark or gold).name, quiet)  # type: ignore[union-attr]
+                _ablate(pipeline, items, answerer, top_k, out, (benchmark or gold).name, quiet, weeks)  # type: ignore[union-attr]
                 return
             bar = tqdm(total=len(items), unit="q", desc="eval", file=sys.stderr, disable=quiet)
-            result = run(pipeline, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1))
+            result = run(pipeline, items, answerer=answerer, top_k=top_k, progress=lambda i: bar.update(1), weeks=weeks)
             bar.close()
     except (GoldError, FileNotFoundError, RagError, ServerError) as e:
         typer.secho(f"error: {e}", err=True, fg=typer.colors.RED)
@@ -283,14 +293,21 @@ def eval_command(
 
 
 def _ablate(
-    pipeline: Any, items: list[Any], answerer: str | None, top_k: int | None, out: Path | None, name: str, quiet: bool
+    pipeline: Any,
+    items: list[Any],
+    answerer: str | None,
+    top_k: int | None,
+    out: Path | None,
+    name: str,
+    quiet: bool,
+    weeks: list[str],
 ) -> None:
     from tqdm import tqdm
 
     from eval.ablate import ablate, markdown
 
     bar = tqdm(total=len(pipeline.rules.names) + 1, unit="run", desc="ablate", file=sys.stderr, disable=quiet)
-    report = ablate(pipeline, items, answerer, top_k, progress=lambda _: bar.update(1))
+    report = ablate(pipeline, items, answerer, top_k, progress=lambda _: bar.update(1), weeks=weeks)
     bar.close()
     text = markdown(report, name)
     if out is not None:

@@ -70,8 +70,14 @@ def split_of(item: GoldItem, weeks: list[str]) -> str | None:
     return "tuning" if weeks.index(item.question_date) < (len(weeks) + 1) // 2 else "validation"
 
 
+def question_weeks(items: list[GoldItem]) -> list[str]:
+    """The question weeks of a whole benchmark, which `split_of` halves: taken before any
+    `--split` or `--limit`, so that a tuning week is one in every run."""
+    return sorted({i.question_date for i in items if i.question_date})
+
+
 def split_items(items: list[GoldItem], split: str | None) -> list[GoldItem]:
-    weeks = sorted({i.question_date for i in items if i.question_date})
+    weeks = question_weeks(items)
     return items if split is None else [i for i in items if split_of(i, weeks) == split]
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from eval.backends import Answered, Backend, InProcess
-from eval.gold import SPLITS, GoldItem, split_of
+from eval.gold import SPLITS, GoldItem, question_weeks, split_of
 from eval.metrics import (
     answer_containment,
     bootstrap_ci,
@@ -313,12 +313,14 @@ def run(
     top_k: int | None = None,
     progress: Callable[[int], None] | None = None,
     concurrency: int = 1,
+    weeks: list[str] | None = None,
 ) -> dict[str, Any]:
     """Retrieval mode and every other knob come from the pipeline's (or the server's) settings.
-    `pipeline`: a RagPipeline (in-process) or any Backend (a running server)."""
+    `pipeline`: a RagPipeline (in-process) or any Backend (a running server). `weeks`: the whole
+    benchmark's question weeks (`question_weeks`) when `items` is a part of it, else their own."""
     backend: Backend = pipeline if isinstance(pipeline, Backend) else InProcess(pipeline)
     started = time.perf_counter()
-    weeks = sorted({i.question_date for i in items if i.question_date})
+    weeks = weeks if weeks is not None else question_weeks(items)
     done = 0
 
     def one(item: GoldItem) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eval.ablate import ablate, verdict
+from eval.ablate import _scores, ablate, verdict
 from eval.cli import register
-from eval.gold import load_gold
+from eval.gold import GoldItem, load_gold
 from rag.answer.rules import RULE_NAMES
 from rag.cli import app
 from tests.conftest import ROOT
@@ -32,6 +32,21 @@ def test_each_rule_is_measured_with_it_switched_off(seeded_pipeline) -> None:  #
         )
     # Switched off, "What did X say?" for a speaker nobody quotes is answered from other speakers.
     assert report["contribution"]["speaker_quoted"]["all"]["abstention_accuracy"] > 0
+
+
+def test_the_splits_are_those_the_run_labelled() -> None:
+    """The ablation's tuning and validation cells group the rows by the split the run gave them
+    (the whole benchmark's halves), not by halves recomputed over the questions it ran."""
+    items = [
+        GoldItem(id=f"q{i}", question="Which country?", answers=["Oman"], question_date=f"2024/01/0{i}") for i in (1, 2)
+    ]
+    rows = [
+        {"id": "q1", "split": "tuning", "abstained": False, "answer": "Oman said so [1].", "abstention_correct": 1.0},
+        {"id": "q2", "split": "tuning", "abstained": False, "answer": "Nobody did [1].", "abstention_correct": 1.0},
+    ]
+    scores = _scores({"questions": rows}, items)
+    assert set(scores) == {"all", "tuning"} and scores["tuning"]["n"] == 2
+    assert scores["tuning"]["strict_containment"] == 0.5
 
 
 def test_verdicts() -> None:

@@ -117,6 +117,28 @@ def test_benchmark_cli_runs_and_scores(bench_dir: Path, tmp_path: Path, monkeypa
     assert unknown.exit_code == 2 and "unknown metric" in unknown.output
 
 
+def test_a_split_keeps_the_whole_benchmarks_halves(
+    bench_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four question weeks: the first two tune. `--split tuning` runs those two weeks, and every
+    row stays a tuning row (the halves had been recomputed over the kept weeks, so the second
+    tuning week was reported as validation)."""
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RAG_EMBED_CACHE", str(make_settings(tmp_path).embed_cache))
+    weeks = ["2024/01/05", "2024/01/12", "2024/01/19", "2024/01/26"]
+    dated = tmp_path / "dated.jsonl"
+    dated.write_text(
+        "".join(json.dumps({**QUESTIONS[0], "id": f"q-{i}", "question_date": w}) + "\n" for i, w in enumerate(weeks)),
+        encoding="utf-8",
+    )
+    args = ["eval", "--benchmark", str(bench_dir), "--questions", str(dated), "--split", "tuning"]
+    r = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    rows = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["questions"]
+    assert sorted(row["id"] for row in rows) == ["q-0", "q-1"]
+    assert {row["split"] for row in rows} == {"tuning"}
+
+
 def test_undefined_abstention_ratios_are_left_out() -> None:
     row = {
         "abstained": False,
