@@ -5,7 +5,9 @@ The kinds (animal, disease, sport, ... in rag/resources/noun_kind_categories.tsv
 under each come from WordNet 3.0 (rag/resources/noun_kinds.tsv, written by
 scripts/build_noun_kinds.py): a question whose asked noun is a kind ("creature" is an animal,
 "species" an organism) is answered by a lower-case noun of that kind in a cited sentence, other
-than the asked noun itself ("shark" answers "which creature", "creatures" does not).
+than the asked noun itself ("shark" answers "which creature", "creatures" does not). Disease
+names that WordNet lacks or capitalises ("monkeypox", "COVID-19") are in
+rag/resources/noun_kinds_news.tsv, matched in any case.
 """
 
 from __future__ import annotations
@@ -27,10 +29,17 @@ def _kinds_of() -> dict[str, tuple[str, ...]]:
     return table("noun_kinds")
 
 
+@cache
+def _news_kinds_of() -> dict[str, tuple[str, ...]]:
+    """Disease names news writes that WordNet lacks, matched in any case ("COVID-19", "Mpox")."""
+    return table("noun_kinds_news")
+
+
 def load() -> None:
     """Read the tables now (the nouns table is 0.5 MB, 16 ms to parse): a server's warm-up
     calls this so that its first open-ask question does not pay for it."""
     _kinds_of()
+    _news_kinds_of()
     _asked_as()
 
 
@@ -57,6 +66,11 @@ def _singulars(word: str) -> list[str]:
 
 def _lookup(phrase: str) -> tuple[str, tuple[str, ...]] | None:
     """The table's form of a noun (a plural read as its singular) and its kinds, or None."""
+    news = _news_kinds_of().get(phrase.lower())
+    if news is not None:
+        return phrase.lower(), news
+    if not _LOWER_WORD.fullmatch(phrase.split(" ")[0]):
+        return None  # a name's word opens it
     *first, last = phrase.split(" ")
     for form in _singulars(last):
         noun = " ".join([*first, form])
@@ -87,9 +101,7 @@ def nouns_of_kind(text: str, start: int, end: int, kind: str, asked_noun: str) -
         best: Entity | None = None
         for i in range(len(run)):
             for n in range(min(_LONGEST, i + 1), 0, -1):
-                (a, first_end), b = run[i - n + 1], run[i][1]
-                if not _LOWER_WORD.fullmatch(text[a:first_end]):
-                    continue  # a name's word opens it
+                a, b = run[i - n + 1][0], run[i][1]
                 phrase = text[a:b]
                 hit = _lookup(phrase)
                 if hit is not None and kind in hit[1] and hit[0] not in (asked_noun, kind):
@@ -100,7 +112,7 @@ def nouns_of_kind(text: str, start: int, end: int, kind: str, asked_noun: str) -
     return found
 
 
-_RUN_WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+_RUN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
 def _runs(text: str, start: int, end: int) -> list[list[tuple[int, int]]]:
