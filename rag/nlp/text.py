@@ -147,27 +147,6 @@ def words(text: str) -> list[str]:
     return out
 
 
-_NAME_WORD = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9'’&-]*")
-_MIN_ACRONYM = 2
-
-
-def initialism(name: str) -> str:
-    """The letters a name is shortened to, so that a question that says "the FDA" is seen to
-    name "the US Food and Drug Administration" ('USFDA'): the first letter of each capitalised
-    word, a word in capitals whole ("US", "U.S."), "the" and lower-case words ("and", "of") left
-    out."""
-    out = []
-    for w in _NAME_WORD.findall(fold(name)):
-        w = w.replace(".", "")
-        if w.lower() == "the":
-            continue
-        if len(w) >= _MIN_ACRONYM and w.isupper():
-            out.append(w)
-        elif w[:1].isupper():
-            out.append(w[0])
-    return "".join(out)
-
-
 @lru_cache(maxsize=200_000)
 def normalize_word(word: str) -> str:
     """Demonym -> place, then stem: 'Omani' -> 'oman', 'ministers' -> 'minist'. Memoised: a news

@@ -22,7 +22,6 @@ from rag.answer.render import Claim, Draft, Pick, render, short_answer_of, state
 from rag.models import Passage
 from rag.nlp.annotate import Annotator
 from rag.nlp.records import Entity
-from rag.nlp.text import initialism
 
 CONFIG = ShortAnswerConfig(vote_weight=0.1, label_step=0.05, context_weight=0.2, word_budget=60, asking_weight=0.5)
 
@@ -118,24 +117,6 @@ def test_the_entity_of_the_asked_kind_that_the_question_does_not_name() -> None:
     answer, citations = render(first)
     assert answer.startswith(f"Portugal. {sentences[1][:-1]} [1].")
     assert citations[0].quote == sentences[1]
-
-
-def test_a_name_the_question_writes_as_an_acronym_is_no_answer() -> None:
-    """A question that says "the FDA" names "the US Food and Drug Administration": the answer is the
-    other organisation of the sentence, not the one asked about."""
-    sentence = "The US Food and Drug Administration said Tuesday that Pfizer must add a warning."
-    pick = _pick_in(sentence, "Which company did the FDA order to add a warning?")
-    assert pick is not None and pick.text == "Pfizer"
-    unnamed = _pick_in(sentence, "Which company did the regulator order to add a warning?")
-    assert unnamed is not None and unnamed.text == "The US Food and Drug Administration"
-
-
-@pytest.mark.parametrize(
-    ("name", "letters"),
-    [("the US Food and Drug Administration", "USFDA"), ("The Bureau of Labor Statistics", "BLS"), ("U.K.", "UK")],
-)
-def test_the_initialism_of_a_name(name: str, letters: str) -> None:
-    assert initialism(name) == letters
 
 
 def test_a_country_is_answered_by_a_country_not_a_nationality() -> None:

@@ -24,7 +24,7 @@ from rag.analysis.question import Question, asked_focus, asking_sentence
 from rag.answer.extractive.common_nouns import COMMON_NOUN, asked_kind, nouns_of_kind
 from rag.answer.render import Claim, Draft, Pick
 from rag.nlp.records import DocAnnotation, Entity
-from rag.nlp.text import STOPWORDS, fold, initialism, term_set, terms
+from rag.nlp.text import STOPWORDS, fold, term_set, terms
 from rag.resources import alternation, table
 from rag.resources import words as resource_words
 
@@ -206,19 +206,9 @@ class ShortAnswerConfig:
     skip_datelines: bool = False
 
 
-_SUFFIX_ACRONYM = 3
-
-
-def _named_in_question(entity: Entity, question_terms: frozenset[str], shortened: frozenset[str]) -> bool:
-    """The question says it already: by its words, or in short (`shortened`, the acronyms the
-    question writes): "the US Food and Drug Administration" is no answer to "Which seed did the
-    FDA add to its list?". An acronym of three letters or more may leave out a leading
-    qualifier ("US")."""
+def _named_in_question(entity: Entity, question_terms: frozenset[str]) -> bool:
     own = set(terms(entity.text))
-    if not own or own <= question_terms:
-        return True
-    letters = initialism(entity.text)
-    return letters in shortened or any(len(a) >= _SUFFIX_ACRONYM and letters.endswith(a) for a in shortened)
+    return not own or own <= question_terms
 
 
 _WORDS_BEFORE = 3
@@ -325,7 +315,6 @@ class ShortAnswerSelector:
     ) -> Pick | None:
         """`kind`: (the asked kind, the asked noun): its common nouns are the candidates."""
         question_terms = term_set(info.text)
-        shortened = frozenset(a.upper() for a in info.acronyms)
         asked_terms = info.asking_terms if info.asking else info.content_terms
         places = listed_places(info) if self._config.unlisted_place_penalty else None
         unit = asked_unit(info) if self._config.unit_weight else None
@@ -354,7 +343,7 @@ class ShortAnswerSelector:
                     if e.label not in labels and terms(e.text)[-1:] == [unit] and _counts(text, e, unit)
                 ]
             for e in found:
-                if _named_in_question(e, question_terms, shortened):
+                if _named_in_question(e, question_terms):
                     continue
                 if self._config.skip_datelines and ann.in_dateline(e):
                     continue
